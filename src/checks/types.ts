@@ -1,0 +1,56 @@
+import type { RunRecord } from '../record/timeline.js';
+
+/**
+ * Severity of one finding (spec section 6): `fail` breaks client-go, `warn` deviates from
+ * kube-apiserver or the API contract while client-go copes, `info` is a timing to record.
+ */
+export type Severity = 'fail' | 'warn' | 'info';
+
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+export interface Finding {
+  severity: Severity;
+  /** What was expected, what was observed, and where it matters what client-go does about it. */
+  message: string;
+  /** StreamRecord.id the finding is about, when it is about one stream. */
+  stream?: string;
+  /** Plain data backing the message: RVs, times (ms since request), event indexes, raw snippets. */
+  evidence: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  /** One line: what was checked and the outcome, or why it was skipped. */
+  summary: string;
+  findings: Finding[];
+}
+
+/** Tunables of the checks; every check reads only what it needs. */
+export interface CheckParams {
+  /**
+   * How long before the timeoutSeconds deadline the deadline bookmark is looked for.
+   * kube-apiserver schedules it 2 s before the deadline in 1 s buckets with 1-1.25 s dispatch
+   * jitter (cache_watcher.go nextBookmarkTime, cacher.go dispatchEvents), i.e. about 1-3.25 s.
+   */
+  deadlineBookmarkWindowMs: number;
+  /** Slack allowed past timeoutSeconds before a stream counts as outliving its deadline. */
+  timeoutSlackMs: number;
+}
+
+export const DEFAULT_CHECK_PARAMS: CheckParams = {
+  deadlineBookmarkWindowMs: 5_000,
+  timeoutSlackMs: 5_000,
+};
+
+export interface Check {
+  /** Stable id, e.g. "initial-events-end.present". */
+  id: string;
+  /** One-line description for the README and the terminal table. */
+  title: string;
+  /** Highest severity this check can produce (documentation only; findings carry their own). */
+  maxSeverity: Severity;
+  /** Upstream behaviour the rule encodes (file and version). */
+  source: string;
+  run(record: RunRecord, params: CheckParams): CheckResult;
+}

@@ -1,0 +1,172 @@
+/**
+ * The recorded timeline of one watch stream: an append-only list of plain, JSON-serializable
+ * entries. Every check, verdict and report figure is derived from these records only, so a
+ * recording replayed offline yields the same report as the live run.
+ *
+ * Times (`atMs`) are monotonic milliseconds since the run's clock anchor (see clock.ts), taken
+ * the moment a chunk arrived, before it was parsed.
+ */
+
+/** The watch query parameters watchmark controls (kube-apiserver's metav1.ListOptions names). */
+export interface WatchOptions {
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  sendInitialEvents?: boolean;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** What the watched objects are: used to check bookmark objects carry the watched kind. */
+export interface WatchedKind {
+  /** e.g. "v1" or "kinm.test/v1" */
+  apiVersion: string;
+  /** e.g. "ConfigMap" */
+  kind: string;
+  /** plural resource name as in the URL, e.g. "configmaps" */
+  resource: string;
+}
+
+export interface WatchRequestRecord {
+  method: 'GET';
+  /** Path and query as sent (no host, no credentials), e.g. /api/v1/namespaces/x/configmaps?watch=true&... */
+  path: string;
+  namespace?: string;
+  watched: WatchedKind;
+  options: WatchOptions;
+  /** When the request was handed to the HTTP client (client-go's watchStart is taken just before this). */
+  sentAtMs: number;
+}
+
+export type CloseReason =
+  /** The server ended the body cleanly (client-go sees io.EOF: a normal watch end). */
+  | 'server-eof'
+  /** The connection was reset or the HTTP/2 stream was cancelled by the peer. */
+  | 'reset'
+  /** watchmark closed the stream itself (observation window over, or Ctrl-C). */
+  | 'client-abort'
+  /** Any other transport error (TLS, protocol, socket error). */
+  | 'error';
+
+export type TimelineEntry =
+  | ResponseEntry
+  | ChunkEntry
+  | EventEntry
+  | MalformedFrameEntry
+  | CloseEntry;
+
+/** Response head. For non-200 responses `body` holds the (bounded) response body text. */
+export interface ResponseEntry {
+  kind: 'response';
+  atMs: number;
+  status: number;
+  /** "1.1" or "2.0" */
+  httpVersion: string;
+  contentType: string | null;
+  /** Response headers, lower-cased names; never includes anything watchmark sent. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** One chunk of body bytes as it arrived (HTTP/1.1 chunk or HTTP/2 DATA payload, as the client saw it). */
+export interface ChunkEntry {
+  kind: 'chunk';
+  atMs: number;
+  bytes: number;
+}
+
+/** The known watch event types (apimachinery pkg/watch/watch.go). */
+export const WATCH_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
+export type WatchEventType = (typeof WATCH_EVENT_TYPES)[number];
+
+/**
+ * One decoded frame that was a JSON object. `type` is kept as received, so unknown types are
+ * recorded, never dropped; `object` is the parsed `object` field (undefined when absent).
+ * `atMs` is the arrival time of the chunk that completed the frame.
+ */
+export interface EventEntry {
+  kind: 'event';
+  atMs: number;
+  /** 0-based index among the stream's event entries. */
+  seq: number;
+  type: string;
+  object: unknown;
+  /** Byte length of the frame. */
+  bytes: number;
+}
+
+/** A frame that was not a JSON object (bad JSON, a JSON value that is not an object, a truncated last frame). */
+export interface MalformedFrameEntry {
+  kind: 'malformed';
+  atMs: number;
+  /** The frame text, cut to at most 4 KiB. */
+  raw: string;
+  error: string;
+}
+
+export interface CloseEntry {
+  kind: 'close';
+  atMs: number;
+  reason: CloseReason;
+  /** Error code and message for reset/error closes (undici codes mapped at the transport boundary). */
+  error?: { code: string; message: string };
+}
+
+/** One watch stream with its request and timeline. */
+export interface StreamRecord {
+  /** Stable id within a run, e.g. "watch-list#1". */
+  id: string;
+  /** Which scenario opened it. */
+  scenario: string;
+  request: WatchRequestRecord;
+  entries: TimelineEntry[];
+}
+
+/** A write made by watchmark's own workload, as the server acknowledged it. */
+export interface WorkloadWrite {
+  /** Response received at. */
+  atMs: number;
+  /** Request sent at. */
+  sentAtMs: number;
+  verb: 'create' | 'update' | 'delete';
+  resource: string;
+  namespace?: string;
+  name: string;
+  /** metadata.resourceVersion of the object in the response (for delete: of the returned object, when any). */
+  resourceVersion?: string;
+}
+
+/**
+ * One LIST request (what a client-go <= v0.34 informer does first: resourceVersion=0, limit=500),
+ * recorded so the LIST+WATCH verdict rests on what the server really answered.
+ */
+export interface ListRecord {
+  id: string;
+  scenario: string;
+  /** Path and query as sent. */
+  path: string;
+  sentAtMs: number;
+  /** Response fully read at. */
+  atMs: number;
+  status: number;
+  /** Number of items, when the body was a list. */
+  itemCount?: number;
+  /** metadata.resourceVersion of the list, when present. */
+  resourceVersion?: string;
+  /** metadata.continue, when present (paginated). */
+  continueToken?: string;
+  /** Status message or transport error for failures. */
+  error?: string;
+}
+
+/** Everything recorded in one run: the input of every check and of the report. */
+export interface RunRecord {
+  /** Wall-clock epoch ms of the clock anchor (atMs 0). */
+  anchorWallMs: number;
+  streams: StreamRecord[];
+  lists: ListRecord[];
+  writes: WorkloadWrite[];
+  /** Monotonic ms at which observation ended (all streams stopped being read). */
+  endedAtMs: number;
+}
