@@ -1,0 +1,122 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isWatchmarkError } from '../errors.js';
+import { TOOL } from '../version.js';
+import type { CliIo } from './io.js';
+import { observeCommand } from './observe-command.js';
+import { runCommand } from './run-command.js';
+import { serveCommand } from './serve-command.js';
+
+/** Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage/connection/target error, 130 interrupted. */
+export const EXIT = { ok: 0, findings: 1, error: 2, interrupted: 130 } as const;
+
+function addConnectionFlags(cmd: Command): Command {
+  return cmd
+    .option('--kubeconfig <file>', 'path to the kubeconfig file (else $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-n, --namespace <ns>', 'namespace (run: use this existing namespace instead of a temporary one)')
+    .option('-s, --server <url>', 'API server URL (used alone, without a kubeconfig)')
+    .option('--token <token>', 'bearer token for --server')
+    .option('--certificate-authority <file>', 'CA certificate file for --server')
+    .option('--insecure-skip-tls-verify', 'do not verify the server certificate (insecure)');
+}
+
+export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) => void): Command {
+  const program = new Command('watchmark')
+    .description('Kubernetes watch-bookmark conformance tester: checks watches, bookmarks and watch-list against what client-go really does')
+    .version(TOOL.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride();
+
+  addConnectionFlags(
+    program
+      .command('run')
+      .description('run the default suite against a target and print the checks and client-go verdicts')
+      .option('-r, --resource <resource>', 'resource to test, named as in kubectl (configmaps, widgets.kinm.test)', 'configmaps')
+      .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
+      .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
+      .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
+      .option('--embedded', 'ignore kubeconfigs and run against the embedded API server', false)
+      .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
+      .option('--no-color', 'no colours in the output'),
+  ).action(async (opts) => setExit(await runCommand(opts, io, signal)));
+
+  addConnectionFlags(
+    program
+      .command('observe')
+      .argument('<resource>', 'resource to watch, named as in kubectl')
+      .description('the cache-sync-hang debugger: print every event and bookmark live, mark client-go warnings, end with the verdict')
+      .option('--watch-list', 'open a watch-list (sendInitialEvents=true) like a client-go v0.35+ informer', false)
+      .option('--no-bookmarks', 'do not ask for bookmarks (allowWatchBookmarks unset)')
+      .option('--resource-version <rv>', 'resourceVersion to watch from')
+      .option('--timeout-seconds <n>', 'timeoutSeconds sent to the server (default: the observation duration, rounded up)')
+      .option('-l, --selector <selector>', 'label selector')
+      .option('--field-selector <selector>', 'field selector')
+      .option('--duration <duration>', 'how long to observe (e.g. 30s, 2m)', '60s')
+      .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
+      .option('--embedded', 'ignore kubeconfigs and observe the embedded API server', false)
+      .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference'),
+  ).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
+
+  program
+    .command('serve')
+    .description('start the embedded API server (optionally misbehaving) for your own controllers; prints the URL and writes a kubeconfig')
+    .option('--profile <profile>', 'reference | kinm | slow-initial-events-end | unrequested-bookmarks | broken-bookmark-object', 'reference')
+    .option('--bookmark-interval <duration>', 'periodic bookmark interval per watcher', '60s')
+    .option('--initial-events-end-delay <duration>', 'slow-initial-events-end: delay before the end bookmark')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = random free port)', '0')
+    .option('--kubeconfig-out <file>', 'write a kubeconfig for the server to FILE')
+    .option('--plain-http', 'serve plain HTTP instead of HTTPS', false)
+    .action(async (opts) => setExit(await serveCommand(opts, io, signal)));
+
+  return program;
+}
+
+/** Entry point of the `watchmark` bin. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (name: string) => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr.write(`\nwatchmark: ${name} received, stopping and cleaning up (press Ctrl-C again to exit at once)\n`);
+      controller.abort();
+    } else process.exit(EXIT.interrupted);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  let code: number = EXIT.ok;
+  try {
+    const program = buildProgram(io, controller.signal, (c) => (code = c));
+    await program.parseAsync(argv);
+  } catch (err) {
+    code = exitCodeForError(err, io);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  process.exitCode = code;
+}
+
+export function exitCodeForError(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // commander already printed the message; --help and --version exit 0.
+    return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+  }
+  if (isWatchmarkError(err)) {
+    if (err.code === 'WM_ABORTED') {
+      io.stderr.write('watchmark: interrupted; cleaned up\n');
+      return EXIT.interrupted;
+    }
+    io.stderr.write(`watchmark: ${err.message} (${err.code})\n`);
+    return EXIT.error;
+  }
+  const e = err as Error;
+  io.stderr.write(`watchmark: internal error: ${e?.stack ?? String(err)}\n`);
+  return EXIT.error;
+}

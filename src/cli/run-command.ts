@@ -1,0 +1,45 @@
+import { parseConfig, RunConfigSchema } from '../config.js';
+import { exitCodeFor } from '../report/model.js';
+import { renderTerminal } from '../report/terminal.js';
+import { runWatchmark } from '../run/run-watchmark.js';
+import { useColor, writeOutputFile, type CliIo } from './io.js';
+
+interface RunFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  server?: string;
+  token?: string;
+  certificateAuthority?: string;
+  insecureSkipTlsVerify?: boolean;
+  resource: string;
+  json?: string;
+  failOn: string;
+  quick: boolean;
+  embedded: boolean;
+  profile: string;
+  color: boolean;
+}
+
+export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
+  const { embedded, ...rest } = flags;
+  const config = parseConfig(RunConfigSchema, rest);
+  // With --json - the report owns stdout; the human summary goes to stderr.
+  const human = config.json === '-' ? io.stderr : io.stdout;
+  const color = useColor(human, io.env, flags.color);
+  const report = await runWatchmark(
+    { ...config, embedded },
+    {
+      env: io.env,
+      signal,
+      hooks: {
+        notice: (line) => io.stderr.write(`watchmark: ${line}\n`),
+        onPhase: (phase, detail) => io.stderr.write(`watchmark: ${phase}: ${detail}\n`),
+        onWriteError: (line) => io.stderr.write(`watchmark: workload write failed: ${line}\n`),
+      },
+    },
+  );
+  if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
+  human.write(renderTerminal(report, { color }));
+  return exitCodeFor(report);
+}

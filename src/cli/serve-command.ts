@@ -1,0 +1,70 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig, parseDurationMs, ServeConfigSchema } from '../config.js';
+import { WatchmarkError } from '../errors.js';
+import { PROFILES, startEmbeddedServer } from '../server/index.js';
+import { writeOutputFile, type CliIo } from './io.js';
+
+interface ServeFlags {
+  profile: string;
+  bookmarkInterval: string;
+  initialEventsEndDelay?: string;
+  port: string;
+  kubeconfigOut?: string;
+  plainHttp: boolean;
+}
+
+/**
+ * `watchmark serve`: runs the embedded server until Ctrl-C. The token only ever goes into the
+ * kubeconfig file (mode 0600); a kubeconfig written to the temp dir is removed on exit.
+ */
+export async function serveCommand(flags: ServeFlags, io: CliIo, signal: AbortSignal): Promise<number> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port)) throw new WatchmarkError('WM_USAGE', `--port "${flags.port}" is not a port number`);
+  const config = parseConfig(ServeConfigSchema, {
+    profile: flags.profile,
+    bookmarkIntervalMs: parseDurationMs(flags.bookmarkInterval, '--bookmark-interval'),
+    ...(flags.initialEventsEndDelay !== undefined
+      ? { initialEventsEndDelayMs: parseDurationMs(flags.initialEventsEndDelay, '--initial-events-end-delay') }
+      : {}),
+    port,
+    tls: !flags.plainHttp,
+    ...(flags.kubeconfigOut ? { kubeconfigOut: flags.kubeconfigOut } : {}),
+  });
+  const server = await startEmbeddedServer({
+    profile: config.profile,
+    bookmarkIntervalMs: config.bookmarkIntervalMs,
+    ...(config.initialEventsEndDelayMs !== undefined ? { initialEventsEndDelayMs: config.initialEventsEndDelayMs } : {}),
+    port: config.port,
+    tls: config.tls,
+  });
+  const temporary = !config.kubeconfigOut;
+  const kubeconfigFile = config.kubeconfigOut ?? path.join(tmpdir(), `watchmark-serve-${new URL(server.url).port}.kubeconfig`);
+  try {
+    writeOutputFile(kubeconfigFile, server.kubeconfigYaml(), io);
+    chmodSync(kubeconfigFile, 0o600);
+    const profile = PROFILES.find((p) => p.name === config.profile);
+    io.stdout.write(
+      [
+        `watchmark embedded API server (profile ${config.profile}) listening at ${server.url}`,
+        profile ? `  ${profile.description}` : '',
+        `  kubeconfig: ${kubeconfigFile}${temporary ? ' (removed when the server stops)' : ''}`,
+        `  try: kubectl --kubeconfig ${kubeconfigFile} get configmaps -A`,
+        '  press Ctrl-C to stop',
+        '',
+      ]
+        .filter((l) => l !== '')
+        .join('\n') + '\n',
+    );
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return 0;
+  } finally {
+    await server.stop();
+    if (temporary) rmSync(kubeconfigFile, { force: true });
+    io.stderr.write('watchmark: server stopped\n');
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, parseDurationMs, redactConfig, RunConfigSchema } from './config.js';
+import { WatchmarkError } from './errors.js';
+
+describe('parseDurationMs', () => {
+  it('reads Go-style durations and plain seconds', () => {
+    expect(parseDurationMs('30s', '--duration')).toBe(30_000);
+    expect(parseDurationMs('1m30s', '--duration')).toBe(90_000);
+    expect(parseDurationMs('500ms', '--duration')).toBe(500);
+    expect(parseDurationMs('2', '--duration')).toBe(2_000);
+    expect(parseDurationMs('1.5s', '--duration')).toBe(1_500);
+  });
+  it.each(['', 'abc', '10x', '5s garbage', '-1s'])('rejects %j naming the flag', (bad) => {
+    expect(() => parseDurationMs(bad, '--duration')).toThrow(/--duration/);
+  });
+});
+
+describe('RunConfigSchema', () => {
+  it('applies defaults', () => {
+    const c = parseConfig(RunConfigSchema, {});
+    expect(c).toMatchObject({ resource: 'configmaps', quick: false, failOn: 'fail', profile: 'reference' });
+  });
+  it('rejects unknown --fail-on and profile values with usage errors naming the flag', () => {
+    try {
+      parseConfig(RunConfigSchema, { failOn: 'info', profile: 'nope' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(WatchmarkError);
+      expect((err as WatchmarkError).code).toBe('WM_USAGE');
+      expect((err as Error).message).toMatch(/--fail-on/);
+      expect((err as Error).message).toMatch(/--profile/);
+    }
+  });
+  it('redacts credentials', () => {
+    expect(redactConfig({ token: 's3cr3t', server: 'https://x', nothing: undefined })).toEqual({ token: '[redacted]', server: 'https://x' });
+  });
+});

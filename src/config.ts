@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { WatchmarkError } from './errors.js';
+
+/**
+ * One source of truth for options: CLI flags (and later config files and environment) map onto
+ * these schemas; the resolved config, secrets redacted, is printed into the JSON report.
+ */
+export const PROFILE_NAMES = ['reference', 'kinm', 'slow-initial-events-end', 'unrequested-bookmarks', 'broken-bookmark-object'] as const;
+
+export const ConnectionFlagsSchema = z.object({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  server: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  certificateAuthority: z.string().min(1).optional(),
+  insecureSkipTlsVerify: z.boolean().optional(),
+});
+
+export const RunConfigSchema = ConnectionFlagsSchema.extend({
+  resource: z.string().min(1).default('configmaps'),
+  quick: z.boolean().default(false),
+  failOn: z.enum(['fail', 'warn']).default('fail'),
+  json: z.string().min(1).optional(),
+  profile: z.enum(PROFILE_NAMES).default('reference'),
+  color: z.boolean().optional(),
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
+  resource: z.string().min(1),
+  watchList: z.boolean().default(false),
+  bookmarks: z.boolean().default(true),
+  resourceVersion: z.string().optional(),
+  timeoutSeconds: z.number().int().positive().optional(),
+  durationMs: z.number().positive().default(60_000),
+  labelSelector: z.string().optional(),
+  fieldSelector: z.string().optional(),
+  profile: z.enum(PROFILE_NAMES).default('reference'),
+  json: z.string().min(1).optional(),
+});
+export type ObserveConfig = z.infer<typeof ObserveConfigSchema>;
+
+export const ServeConfigSchema = z.object({
+  profile: z.enum(PROFILE_NAMES).default('reference'),
+  bookmarkIntervalMs: z.number().positive().default(60_000),
+  initialEventsEndDelayMs: z.number().nonnegative().optional(),
+  port: z.number().int().min(0).max(65535).default(0),
+  kubeconfigOut: z.string().min(1).optional(),
+  tls: z.boolean().default(true),
+  token: z.string().min(1).optional(),
+});
+export type ServeConfig = z.infer<typeof ServeConfigSchema>;
+
+/** Parses input against a schema; problems become one WM_USAGE error naming each flag. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `--${kebab(String(i.path[0] ?? ''))}: ${i.message}`);
+  throw new WatchmarkError('WM_USAGE', problems.join('; '));
+}
+
+/** The config as it goes into a report: credentials replaced by a marker. */
+export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined) continue;
+    out[k] = /token|password|secret|key/i.test(k) ? '[redacted]' : v;
+  }
+  return out;
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Parses a Go-style duration ("90s", "1m30s", "500ms", "2h") or a plain number of seconds.
+ * Returns milliseconds; throws WM_USAGE naming the flag otherwise.
+ */
+export function parseDurationMs(text: string, flag: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) {
+    const n = Number(m[1]);
+    total += n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[m[2] as 'ms' | 's' | 'm' | 'h'];
+    matched = re.lastIndex;
+  }
+  if (t.length === 0 || matched !== t.length) {
+    throw new WatchmarkError('WM_USAGE', `${flag} "${text}" is not a duration (examples: 30s, 2m, 1m30s, 500ms)`);
+  }
+  return total;
+}

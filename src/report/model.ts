@@ -1,0 +1,119 @@
+import type { CheckResult, Severity } from '../checks/types.js';
+import type { ListRecord, RunRecord, StreamRecord } from '../record/timeline.js';
+import type { TargetSource } from '../targets/types.js';
+import type { ClientVerdict } from '../verdict/types.js';
+import { TOOL } from '../version.js';
+
+/** The JSON report, schema version 1 (documented in the README). Plain data; renderers read only this. */
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  target: { server: string; source: TargetSource; serverVersion: string | null; description: string };
+  resource: { name: string; apiVersion: string; kind: string; namespace: string | null } | null;
+  config: Record<string, unknown>;
+  startedAt: string;
+  durationMs: number;
+  verdict: 'pass' | 'fail';
+  failOn: 'fail' | 'warn';
+  counts: { fail: number; warn: number; info: number };
+  checks: CheckResult[];
+  clientGo: ClientVerdict[];
+  streams: StreamSummary[];
+  lists: ListRecord[];
+  workload: { namespace: string | null; writes: number; cleanupProblems: string[] } | null;
+}
+
+export interface StreamSummary {
+  id: string;
+  scenario: string;
+  request: { path: string; options: StreamRecord['request']['options'] };
+  status: number | null;
+  httpVersion: string | null;
+  contentType: string | null;
+  /** ms since the run started (clock anchor) */
+  openedAtMs: number;
+  closedAtMs: number | null;
+  closeReason: string | null;
+  eventCounts: Record<string, number>;
+}
+
+export function summarizeStream(stream: StreamRecord): StreamSummary {
+  const counts: Record<string, number> = { ADDED: 0, MODIFIED: 0, DELETED: 0, BOOKMARK: 0, ERROR: 0, other: 0, malformed: 0 };
+  let status: number | null = null;
+  let httpVersion: string | null = null;
+  let contentType: string | null = null;
+  let closedAtMs: number | null = null;
+  let closeReason: string | null = null;
+  for (const e of stream.entries) {
+    if (e.kind === 'response') {
+      status = e.status;
+      httpVersion = e.httpVersion;
+      contentType = e.contentType;
+    } else if (e.kind === 'event') {
+      if (e.type in counts && e.type !== 'other' && e.type !== 'malformed') counts[e.type]!++;
+      else counts.other!++;
+    } else if (e.kind === 'malformed') counts.malformed!++;
+    else if (e.kind === 'close') {
+      closedAtMs = round(e.atMs);
+      closeReason = e.reason;
+    }
+  }
+  return {
+    id: stream.id,
+    scenario: stream.scenario,
+    request: { path: stream.request.path, options: stream.request.options },
+    status,
+    httpVersion,
+    contentType,
+    openedAtMs: round(stream.request.sentAtMs),
+    closedAtMs,
+    closeReason,
+    eventCounts: counts,
+  };
+}
+
+export interface BuildReportInput {
+  record: RunRecord;
+  checks: CheckResult[];
+  clientGo: ClientVerdict[];
+  target: Report['target'];
+  resource: Report['resource'];
+  config: Record<string, unknown>;
+  failOn: 'fail' | 'warn';
+  startedAtMs: number;
+  workload: Report['workload'];
+}
+
+/** Derives the report from the record and the check results; no I/O, no clock. */
+export function buildReport(input: BuildReportInput): Report {
+  const counts = { fail: 0, warn: 0, info: 0 };
+  for (const c of input.checks) for (const f of c.findings) counts[f.severity]++;
+  const failing = (s: Severity) => s === 'fail' || (input.failOn === 'warn' && s === 'warn');
+  const verdict = input.checks.some((c) => c.findings.some((f) => failing(f.severity))) ? 'fail' : 'pass';
+  return {
+    schemaVersion: 1,
+    tool: TOOL,
+    target: input.target,
+    resource: input.resource,
+    config: input.config,
+    startedAt: new Date(input.record.anchorWallMs + input.startedAtMs).toISOString(),
+    durationMs: round(input.record.endedAtMs - input.startedAtMs),
+    verdict,
+    failOn: input.failOn,
+    counts,
+    checks: input.checks,
+    clientGo: input.clientGo,
+    streams: input.record.streams.map(summarizeStream),
+    lists: input.record.lists,
+    workload: input.workload,
+  };
+}
+
+/** Exit code for a report: 1 when findings at or above --fail-on exist, else 0. */
+export function exitCodeFor(report: Report): 0 | 1 {
+  return report.verdict === 'fail' ? 1 : 0;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

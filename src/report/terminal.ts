@@ -1,0 +1,115 @@
+import pc from 'picocolors';
+import type { CheckStatus, Severity } from '../checks/types.js';
+import type { Report } from './model.js';
+
+export interface TerminalOptions {
+  color: boolean;
+  /** Findings printed per check before "... and N more". */
+  maxFindingsPerCheck?: number;
+}
+
+/** Renders the human summary: header, check table, client-go verdicts, findings, verdict line. Pure. */
+export function renderTerminal(report: Report, options: TerminalOptions): string {
+  const c = pc.createColors(options.color);
+  const maxFindings = options.maxFindingsPerCheck ?? 3;
+  const lines: string[] = [];
+  const t = report.target;
+  lines.push(
+    c.bold(`watchmark ${report.tool.version}`) +
+      ` — ${t.description}${t.serverVersion ? `, server ${t.serverVersion}` : ''}`,
+  );
+  if (report.resource) {
+    const r = report.resource;
+    lines.push(
+      `resource ${r.name} (${r.apiVersion} ${r.kind})${r.namespace ? ` in namespace ${r.namespace}` : ''}; ` +
+        `${report.streams.length} streams, ${report.workload?.writes ?? 0} writes, ${(report.durationMs / 1000).toFixed(1)} s`,
+    );
+  }
+  lines.push('');
+
+  const idWidth = Math.max(5, ...report.checks.map((k) => k.id.length));
+  lines.push(c.dim(`${'CHECK'.padEnd(idWidth)}  STATUS  SUMMARY`));
+  for (const check of report.checks) {
+    lines.push(`${check.id.padEnd(idWidth)}  ${paintStatus(c, check.status)}  ${check.summary}`);
+  }
+
+  if (report.clientGo.length > 0) {
+    lines.push('', c.bold('client-go verdicts'));
+    for (const v of report.clientGo) {
+      const outcome =
+        v.outcome === 'syncs'
+          ? c.green(`syncs${v.syncedAfterMs !== null ? ` after ${formatMs(v.syncedAfterMs)}` : ''}`)
+          : v.outcome === 'falls-back'
+            ? c.yellow(`falls back to LIST+WATCH${v.syncedAfterMs !== null ? `, synced after ${formatMs(v.syncedAfterMs)}` : ''}`)
+            : c.red('never syncs');
+      const warnings = v.warnings > 0 ? c.yellow(` (${v.warnings} × "Warning: event bookmark expired")`) : '';
+      lines.push(`  ${v.profile.padEnd(16)} ${outcome}${warnings}`);
+      lines.push(indent(wrap(v.explanation, 96), '      '));
+    }
+  }
+
+  const withFindings = report.checks.filter((k) => k.findings.some((f) => f.severity !== 'info'));
+  if (withFindings.length > 0) {
+    lines.push('', c.bold('Findings'));
+    for (const check of withFindings) {
+      const shown = check.findings.filter((f) => f.severity !== 'info');
+      for (const f of shown.slice(0, maxFindings)) {
+        lines.push(`  ${paintSeverity(c, f.severity)} ${check.id}${f.stream ? ` [${f.stream}]` : ''}`);
+        lines.push(indent(wrap(f.message, 96), '      '));
+      }
+      if (shown.length > maxFindings) lines.push(c.dim(`      … and ${shown.length - maxFindings} more (see --json)`));
+    }
+  }
+
+  lines.push('');
+  const counts = `${report.counts.fail} fail, ${report.counts.warn} warn`;
+  const verdict = report.verdict === 'pass' ? c.green(c.bold('PASS')) : c.red(c.bold('FAIL'));
+  lines.push(`Verdict: ${verdict} (${counts}; --fail-on ${report.failOn})`);
+  if (report.workload?.cleanupProblems.length) {
+    lines.push(c.yellow(`Cleanup left things behind: ${report.workload.cleanupProblems.join('; ')}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function paintStatus(c: Colors, s: CheckStatus): string {
+  const text = s.padEnd(6);
+  if (s === 'pass') return c.green(text);
+  if (s === 'fail') return c.red(text);
+  if (s === 'warn') return c.yellow(text);
+  return c.dim(text);
+}
+
+function paintSeverity(c: Colors, s: Severity): string {
+  if (s === 'fail') return c.red('FAIL');
+  if (s === 'warn') return c.yellow('WARN');
+  return c.dim('INFO');
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function wrap(text: string, width: number): string {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/)) {
+      if (line.length + word.length + 1 > width && line.length > 0) {
+        out.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { runChecks } from '../checks/index.js';
+import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
+import { systemClock, type Clock } from '../clock.js';
+import { redactConfig, type RunConfig } from '../config.js';
+import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
+import { WatchmarkError } from '../errors.js';
+import { buildReport, type Report } from '../report/model.js';
+import { startEmbeddedTarget } from '../targets/embedded.js';
+import { resolveTarget } from '../targets/resolve.js';
+import type { ReadyTarget } from '../targets/types.js';
+import { TargetClient } from '../transport/client.js';
+import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { Workload } from '../workload/workload.js';
+import { planDefaultSuite } from './plan.js';
+import { runSuite, type SuiteListener } from './run-suite.js';
+
+export interface RunHooks extends SuiteListener {
+  /** One-line notices for the user (e.g. "started the embedded server"). */
+  notice?(line: string): void;
+}
+
+/**
+ * The whole `watchmark run` job as a library call: resolve the target (kubectl's order, then the
+ * embedded server), discover the resource, run the default suite with a workload, derive
+ * checks and client-go verdicts, and clean up everything created — also when `signal` aborts
+ * (Ctrl-C) or something throws. Returns the report; never exits the process.
+ */
+export async function runWatchmark(
+  config: RunConfig & { embedded?: boolean },
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; hooks?: RunHooks; clock?: Clock } = {},
+): Promise<Report> {
+  const clock = options.clock ?? systemClock();
+  const signal = options.signal ?? new AbortController().signal;
+  const hooks = options.hooks ?? {};
+  const startedAtMs = clock.nowMs();
+  const embedded = () => startEmbeddedTarget({ profile: config.profile });
+  const target: ReadyTarget = config.embedded
+    ? await embedded()
+    : await resolveTarget(config, options.env ?? process.env, { embedded });
+  if (target.source === 'embedded') hooks.notice?.(`no kubeconfig in use: started the ${target.description}`);
+
+  const client = new TargetClient(target.connection, clock);
+  let workload: Workload | null = null;
+  let cleanupProblems: string[] = [];
+  try {
+    const serverVersion = await fetchServerVersion(client);
+    const resource = await resolveResource(client, config.resource);
+    requireVerbs(resource, ['list', 'watch']);
+    const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
+    const runId = randomBytes(3).toString('hex');
+    const namespace = config.namespace ?? undefined;
+    if (canWrite) {
+      workload = new Workload(client, resource, clock, { runId, ...(namespace ? { namespace } : {}) });
+      await workload.setup(signal);
+    } else {
+      hooks.notice?.(`${resource.resource} cannot be created/updated/deleted: running without a workload; checks that need the RV to advance will skip`);
+    }
+    const plan = planDefaultSuite({ quick: config.quick });
+    const record = await runSuite({ client, plan, resource, workload, clock, signal, listener: hooks });
+    if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
+
+    const checks = runChecks(record, DEFAULT_CHECK_PARAMS);
+    const clientGo = deriveClientVerdicts(record);
+    if (workload) {
+      hooks.onPhase?.('cleanup', 'removing what the workload created');
+      cleanupProblems = await workload.cleanup();
+    }
+    return buildReport({
+      record,
+      checks,
+      clientGo,
+      target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
+      resource: describeResource(resource, workload?.namespace ?? namespace),
+      config: redactConfig({ ...config }),
+      failOn: config.failOn,
+      startedAtMs,
+      workload: workload ? { namespace: workload.namespace ?? null, writes: workload.writes.length, cleanupProblems } : null,
+    });
+  } finally {
+    // Runs on success (already cleaned: a no-op), on error and on Ctrl-C.
+    if (workload) await workload.cleanup();
+    await client.close();
+    await target.stop();
+  }
+}
+
+export async function fetchServerVersion(client: TargetClient): Promise<string | null> {
+  const res = await client.requestJson('GET', '/version');
+  if (res.status === 401 || res.status === 403) {
+    throw new WatchmarkError('WM_AUTH', `GET /version answered ${res.status}: check the credentials`);
+  }
+  if (res.status !== 200) return null;
+  const v = (res.body as { gitVersion?: unknown } | undefined)?.gitVersion;
+  return typeof v === 'string' ? v : null;
+}
+
+function requireVerbs(resource: ResolvedResource, verbs: string[]): void {
+  const missing = verbs.filter((v) => !resource.verbs.includes(v));
+  if (missing.length > 0) {
+    throw new WatchmarkError('WM_USAGE', `resource ${resource.resource}.${resource.group || 'core'} does not support ${missing.join(', ')}`);
+  }
+}
+
+function describeResource(r: ResolvedResource, namespace: string | undefined): Report['resource'] {
+  return { name: r.group ? `${r.resource}.${r.group}` : r.resource, apiVersion: r.apiVersion, kind: r.kind, namespace: namespace ?? null };
+}

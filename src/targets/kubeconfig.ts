@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { WatchmarkError } from '../errors.js';
+import type { Connection, TlsMaterial } from '../transport/connection.js';
+import type { ConnectionFlags, ReadyTarget, TargetSource, TargetStrategy } from './types.js';
+
+/**
+ * kubectl's resolution order: --kubeconfig, then KUBECONFIG (a path list, merged, missing files
+ * skipped), then ~/.kube/config. Explicit --server/--token/--certificate-authority/
+ * --insecure-skip-tls-verify override what a kubeconfig says, or stand alone without one.
+ * @kubernetes/client-node is used for kubeconfig parsing, auth plugins (token, client
+ * certificates, exec, OIDC) and TLS material only; watchmark does its own HTTP.
+ */
+export const explicitServerStrategy: TargetStrategy = {
+  name: '--server flags',
+  async resolve(flags) {
+    if (!flags.server || flags.kubeconfig) return null;
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser(
+      { name: 'flags', server: flags.server, skipTLSVerify: false },
+      { name: 'flags' },
+    );
+    return kubeconfigTarget(kc, flags, 'flags', `server ${flags.server}`);
+  },
+};
+
+export const kubeconfigFlagStrategy: TargetStrategy = {
+  name: '--kubeconfig',
+  async resolve(flags) {
+    if (!flags.kubeconfig) return null;
+    const file = flags.kubeconfig;
+    if (!existsSync(file)) {
+      throw new WatchmarkError('WM_KUBECONFIG', `--kubeconfig ${file}: file not found`);
+    }
+    const kc = loadKubeconfigFiles([file]);
+    return kubeconfigTarget(kc, flags, 'kubeconfig-flag', `kubeconfig ${file}`);
+  },
+};
+
+export const kubeconfigEnvStrategy: TargetStrategy = {
+  name: 'KUBECONFIG',
+  async resolve(flags, env) {
+    const list = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f.length > 0);
+    if (list.length === 0) return null;
+    const present = list.filter((f) => existsSync(f));
+    if (present.length === 0) {
+      throw new WatchmarkError(
+        'WM_KUBECONFIG',
+        `KUBECONFIG names ${list.length === 1 ? 'a file that does not' : 'files that do not'} exist: ${list.join(path.delimiter)}`,
+      );
+    }
+    const kc = loadKubeconfigFiles(present);
+    return kubeconfigTarget(kc, flags, 'KUBECONFIG', `KUBECONFIG ${present.join(path.delimiter)}`);
+  },
+};
+
+export const defaultKubeconfigStrategy: TargetStrategy = {
+  name: '~/.kube/config',
+  async resolve(flags, env) {
+    const home = env.HOME ?? homedir();
+    const file = path.join(home, '.kube', 'config');
+    if (!existsSync(file)) return null;
+    const kc = loadKubeconfigFiles([file]);
+    return kubeconfigTarget(kc, flags, 'default-kubeconfig', `kubeconfig ~/.kube/config`);
+  },
+};
+
+/** Loads and merges kubeconfig files like kubectl: the first file's current-context wins. */
+export function loadKubeconfigFiles(files: string[]): KubeConfig {
+  let merged: KubeConfig | undefined;
+  for (const file of files) {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(file);
+    } catch (err) {
+      throw new WatchmarkError('WM_KUBECONFIG', `cannot load kubeconfig ${file}: ${oneLine(err)}`, {}, { cause: err });
+    }
+    if (!merged) merged = kc;
+    else merged.mergeConfig(kc, true);
+  }
+  if (!merged) throw new WatchmarkError('WM_KUBECONFIG', 'no kubeconfig file given');
+  return merged;
+}
+
+async function kubeconfigTarget(
+  kc: KubeConfig,
+  flags: ConnectionFlags,
+  source: TargetSource,
+  origin: string,
+): Promise<ReadyTarget> {
+  if (flags.context) {
+    if (!kc.getContextObject(flags.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new WatchmarkError(
+        'WM_KUBECONFIG',
+        `context "${flags.context}" not found in ${origin} (known: ${known.length ? known.join(', ') : 'none'})`,
+      );
+    }
+    kc.setCurrentContext(flags.context);
+  }
+  const contextName = kc.getCurrentContext();
+  const context = contextName ? kc.getContextObject(contextName) : null;
+  const cluster = kc.getCurrentCluster();
+  if (!cluster && !flags.server) {
+    throw new WatchmarkError(
+      'WM_KUBECONFIG',
+      contextName
+        ? `context "${contextName}" in ${origin} names no known cluster`
+        : `${origin} has no current-context; pass --context`,
+    );
+  }
+  const server = flags.server ?? cluster!.server;
+  validateServerUrl(server, origin);
+
+  // One call up front for the TLS material; authHeaders() calls again before every request so
+  // exec and OIDC credentials are re-derived (and refreshed by the plugin) for each new watch.
+  const base = await applyKubeconfig(kc, origin);
+  const tls: TlsMaterial = {
+    insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? base.rejectUnauthorized === false,
+  };
+  if (flags.certificateAuthority) {
+    tls.caPem = readPem(flags.certificateAuthority, '--certificate-authority');
+  } else if (base.ca) {
+    tls.caPem = bufferish(base.ca);
+  }
+  if (base.cert) tls.certPem = bufferish(base.cert);
+  if (base.key) tls.keyPem = bufferish(base.key);
+  if (base.servername) tls.serverName = base.servername;
+
+  const flagToken = flags.token;
+  const connection: Connection = {
+    server,
+    tls,
+    allowH2: true,
+    async authHeaders() {
+      if (flagToken) return { authorization: `Bearer ${flagToken}` };
+      const opts = await applyKubeconfig(kc, origin);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) {
+        if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
+      }
+      if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      return headers;
+    },
+  };
+  const namespace = flags.namespace ?? context?.namespace;
+  const description = source === 'flags' ? origin : `context "${contextName}" (${server}) from ${origin}`;
+  return {
+    source,
+    connection,
+    description,
+    ...(namespace ? { namespace } : {}),
+    async stop() {},
+    async [Symbol.asyncDispose]() {},
+  };
+}
+
+async function applyKubeconfig(kc: KubeConfig, origin: string): Promise<https.RequestOptions> {
+  const opts: https.RequestOptions = {};
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    throw new WatchmarkError('WM_AUTH', `cannot get credentials from ${origin}: ${oneLine(err)}`, {}, { cause: err });
+  }
+  return opts;
+}
+
+function validateServerUrl(server: string, origin: string): void {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new WatchmarkError('WM_USAGE', `server "${server}" from ${origin} is not a URL (expected https://HOST:PORT)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new WatchmarkError('WM_USAGE', `server "${server}" from ${origin} must use http or https`);
+  }
+}
+
+function readPem(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WatchmarkError('WM_USAGE', `${flag} ${file}: ${oneLine(err)}`);
+  }
+}
+
+function bufferish(v: unknown): string {
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (Array.isArray(v)) return v.map(bufferish).join('\n');
+  return String(v);
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}

@@ -1,0 +1,36 @@
+import type { Connection } from '../transport/connection.js';
+
+/** Where the connection came from, in kubectl's resolution order, or the embedded default. */
+export type TargetSource = 'flags' | 'kubeconfig-flag' | 'KUBECONFIG' | 'default-kubeconfig' | 'embedded';
+
+/** A target that is ready to be measured. */
+export interface ReadyTarget extends AsyncDisposable {
+  source: TargetSource;
+  connection: Connection;
+  /** Human-readable description without secrets, e.g. "context kind-kind in ~/.kube/config". */
+  description: string;
+  /** Namespace from --namespace or the kubeconfig context, when one was given. */
+  namespace?: string;
+  /** Stops whatever the target started (the embedded server); a no-op for remote targets. */
+  stop(): Promise<void>;
+}
+
+/** Connection flags as kubectl names them. */
+export interface ConnectionFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  server?: string;
+  token?: string;
+  certificateAuthority?: string;
+  insecureSkipTlsVerify?: boolean;
+}
+
+/**
+ * A target strategy answers "not applicable here" (null), "ready, here is the connection", or
+ * throws a WatchmarkError saying why it cannot be used.
+ */
+export interface TargetStrategy {
+  name: string;
+  resolve(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Promise<ReadyTarget | null>;
+}
