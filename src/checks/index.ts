@@ -1,0 +1,61 @@
+/**
+ * The registry of pure checks: each is `(record, params) -> CheckResult`, with no I/O and no
+ * clock reads, so it runs the same live, on a saved recording, and in unit tests.
+ */
+import type { RunRecord } from '../record/timeline.js';
+import { bookmarkBeforeDeadline } from './bookmark-before-deadline.js';
+import { bookmarkObject } from './bookmark-object.js';
+import { bookmarkResourceVersion } from './bookmark-resource-version.js';
+import { bookmarkUnrequested } from './bookmark-unrequested.js';
+import { eventResourceVersionOrder } from './event-resource-version-order.js';
+import { initialEventsAdded } from './initial-events-added.js';
+import { initialEventsEndAnnotation } from './initial-events-end-annotation.js';
+import { initialEventsEndLatency } from './initial-events-end-latency.js';
+import { initialEventsEndPresent } from './initial-events-end-present.js';
+import { initialEventsEndResourceVersion } from './initial-events-end-resource-version.js';
+import { streamErrorStatus } from './stream-error-status.js';
+import { streamFraming } from './stream-framing.js';
+import { watchTimeout } from './watch-timeout.js';
+import { DEFAULT_CHECK_PARAMS, type Check, type CheckParams, type CheckResult } from './types.js';
+
+export {
+  bookmarkBeforeDeadline,
+  bookmarkObject,
+  bookmarkResourceVersion,
+  bookmarkUnrequested,
+  eventResourceVersionOrder,
+  initialEventsAdded,
+  initialEventsEndAnnotation,
+  initialEventsEndLatency,
+  initialEventsEndPresent,
+  initialEventsEndResourceVersion,
+  streamErrorStatus,
+  streamFraming,
+  watchTimeout,
+};
+
+/** Every check, in the stable order reports list them. */
+export const ALL_CHECKS: readonly Check[] = [
+  initialEventsEndPresent,
+  initialEventsEndAnnotation,
+  initialEventsEndResourceVersion,
+  initialEventsEndLatency,
+  initialEventsAdded,
+  bookmarkUnrequested,
+  bookmarkObject,
+  bookmarkResourceVersion,
+  bookmarkBeforeDeadline,
+  eventResourceVersionOrder,
+  streamFraming,
+  streamErrorStatus,
+  watchTimeout,
+];
+
+/** Runs every check (or the given ones) on a record, in ALL_CHECKS order. */
+export function runChecks(
+  record: RunRecord,
+  params: CheckParams = DEFAULT_CHECK_PARAMS,
+  checks: readonly Check[] = ALL_CHECKS,
+): CheckResult[] {
+  return checks.map((check) => check.run(record, params));
+}

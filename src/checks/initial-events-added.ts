@@ -1,0 +1,70 @@
+import { initialStateModeOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
+import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
+import type { Check, Finding } from './types.js';
+
+const ID = 'initial-events.added';
+
+/**
+ * Initial-state events are synthetic ADDED events.
+ *
+ * Upstream: apiserver v0.35.0 pkg/storage/cacher (watch cache initial events) and etcd3
+ * watcher.go sync emit ADDED for the current state (RunWatchSemantics); kinm sends MODIFIED for
+ * objects updated since creation (pkg/db list.sql, spec 4.1). client-go v0.35.0 reflector.go
+ * tolerates it (MODIFIED goes to store.Update of the temporary store), so this is a warn.
+ *
+ * Applies to watch-list streams and legacy RV ""/"0" watches. Initial events are those before the
+ * initial-events-end bookmark; without it (kinm, 1.33 servers) they are told apart by time: the
+ * events that arrived before the first workload write to the watched resource sent after the
+ * stream's response (derive.ts splitInitialEvents); with no such write every event counts.
+ */
+export const initialEventsAdded: Check = {
+  id: ID,
+  title: 'Initial-state events are ADDED',
+  maxSeverity: 'warn',
+  source: 'apiserver v0.35.0 pkg/storage/testing/watcher_tests.go RunWatchSemantics; client-go v0.35.0 tools/cache/reflector.go watchList',
+  run(record) {
+    const streams = record.streams.filter((stream) => {
+      const mode = initialStateModeOf(stream.request.options);
+      return (mode === 'watch-list' || mode === 'legacy-initial-state') && responseOf(stream)?.status === 200;
+    });
+    if (streams.length === 0) return skipped(ID, 'no 200 watch-list or legacy RV ""/"0" stream (nothing delivers an initial state)');
+    const findings: Finding[] = [];
+    let initialTotal = 0;
+    for (const stream of streams) {
+      const split = splitInitialEvents(stream, record.writes);
+      initialTotal += split.initial.length;
+      const notAdded = split.initial.filter((event) => event.type !== 'ADDED');
+      if (notAdded.length === 0) continue;
+      const counts: Record<string, number> = {};
+      for (const event of notAdded) counts[event.type] = (counts[event.type] ?? 0) + 1;
+      const howSplit =
+        split.boundary === 'end-bookmark'
+          ? 'before the initial-events-end bookmark'
+          : split.boundary === 'first-write'
+            ? `before the first workload write to ${stream.request.watched.resource} (no initial-events-end bookmark to tell them apart)`
+            : 'with no initial-events-end bookmark and no later workload write, so every event counts as initial';
+      findings.push({
+        severity: 'warn',
+        stream: stream.id,
+        message:
+          `${stream.id}: expected the initial state as ADDED events (kube-apiserver sends synthetic ADDED); observed ${notAdded.length} of ${split.initial.length} initial event(s) ${howSplit} ` +
+          `that are not ADDED: ${Object.entries(counts).map(([type, count]) => `${count} ${type}`).join(', ')} ` +
+          `(${listExamples(notAdded.map((event) => `#${event.seq} ${event.type} RV ${resourceVersionOf(event) ?? 'none'} ${sinceRequest(stream, event.atMs)}`))}). ` +
+          `client-go tolerates it (an update of an unknown object is stored like an add), but other clients may not.`,
+        evidence: {
+          stream: stream.id,
+          boundary: split.boundary,
+          initialEvents: split.initial.length,
+          counts,
+          examples: notAdded.slice(0, MAX_EXAMPLES).map((event) => ({
+            seq: event.seq,
+            type: event.type,
+            resourceVersion: resourceVersionOf(event) ?? null,
+            atMsSinceRequest: msSinceRequest(stream, event.atMs),
+          })),
+        },
+      });
+    }
+    return resultOf(ID, findings, `${initialTotal} initial event(s) on ${streams.length} stream(s), all ADDED`, 'initial events that are not ADDED (client-go tolerates them)');
+  },
+};

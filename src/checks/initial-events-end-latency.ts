@@ -1,0 +1,97 @@
+import {
+  eventsOf,
+  formatGoDuration,
+  initialEventsEndBookmark,
+  isChangeEvent,
+  isWatchListRequest,
+  msSinceRequest,
+  observedUntilMs,
+  responseOf,
+} from '../record/derive.js';
+import { reflectorWarnings } from '../verdict/client-go.js';
+import { resultOf, skipped } from './check-result.js';
+import type { Check, Finding } from './types.js';
+
+const ID = 'initial-events-end.latency';
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+const fmt = (ms: number) => formatGoDuration(Math.round(ms));
+
+/**
+ * How long the initial-events-end bookmark took, and what client-go's reflector logs meanwhile.
+ *
+ * Upstream: client-go v0.35.0 tools/cache/reflector.go initialEventsEndBookmarkTicker (same
+ * v0.33-HEAD): in watch-list mode only, every 10 s after the watch started, it logs
+ * "Warning: event bookmark expired" when no event was processed for ≥ 10 s (spec 1.4). It only
+ * logs: no retry, no relist, no fallback. So this is at most a warn, and never a requirement
+ * for periodic bookmarks (apimachinery types.go AllowWatchBookmarks: "Clients should not assume
+ * bookmarks are returned at any specific interval"). Timings are info findings.
+ */
+export const initialEventsEndLatency: Check = {
+  id: ID,
+  title: 'Time to the initial-events-end bookmark, and the bookmark-expired warnings client-go would log',
+  maxSeverity: 'warn',
+  source: 'client-go v0.35.0 tools/cache/reflector.go initialEventsEndBookmarkTicker (10 s, log only)',
+  run(record) {
+    const streams = record.streams.filter((stream) => isWatchListRequest(stream.request.options) && responseOf(stream)?.status === 200);
+    if (streams.length === 0) return skipped(ID, 'no watch-list stream got a 200 response');
+    const findings: Finding[] = [];
+    for (const stream of streams) {
+      const response = responseOf(stream)!;
+      const endBookmark = initialEventsEndBookmark(stream);
+      const untilMs = endBookmark?.atMs ?? observedUntilMs(stream, record.endedAtMs);
+      const before = eventsOf(stream).filter((event) => event.atMs <= untilMs && (endBookmark === undefined || event.seq < endBookmark.seq));
+      // Longest silence: between the response, each event and the end bookmark (or the end of observation).
+      let longestSilenceMs = 0;
+      let silenceEndsAtMs = response.atMs;
+      let previousMs = response.atMs;
+      for (const atMs of [...before.map((event) => event.atMs), untilMs]) {
+        if (atMs - previousMs > longestSilenceMs) {
+          longestSilenceMs = atMs - previousMs;
+          silenceEndsAtMs = atMs;
+        }
+        previousMs = Math.max(previousMs, atMs);
+      }
+      const lastInitial = [...before].reverse().find(isChangeEvent);
+      const warnings = reflectorWarnings(stream, observedUntilMs(stream, record.endedAtMs));
+      const evidence = {
+        stream: stream.id,
+        endBookmarkSeq: endBookmark?.seq ?? null,
+        requestToEndBookmarkMs: endBookmark ? round(endBookmark.atMs - stream.request.sentAtMs) : null,
+        responseToEndBookmarkMs: endBookmark ? round(endBookmark.atMs - response.atMs) : null,
+        lastInitialEventToEndBookmarkMs: endBookmark && lastInitial ? round(endBookmark.atMs - lastInitial.atMs) : null,
+        initialEvents: before.filter(isChangeEvent).length,
+        longestSilenceMs: round(longestSilenceMs),
+        longestSilenceEndsAtMsSinceRequest: msSinceRequest(stream, silenceEndsAtMs),
+        observedUntilMsSinceRequest: endBookmark ? null : msSinceRequest(stream, untilMs),
+        warningLines: warnings.map(({ atMs, line }) => ({ atMsSinceRequest: msSinceRequest(stream, atMs), line })),
+      };
+      findings.push({
+        severity: 'info',
+        stream: stream.id,
+        message: endBookmark
+          ? `${stream.id}: initial-events-end bookmark ${fmt(endBookmark.atMs - stream.request.sentAtMs)} after the request (${fmt(endBookmark.atMs - response.atMs)} after the response` +
+            `${lastInitial ? `, ${fmt(endBookmark.atMs - lastInitial.atMs)} after the last initial event` : ', no initial events'}); longest silence before it ${fmt(longestSilenceMs)}.`
+          : `${stream.id}: no initial-events-end bookmark within the observed ${fmt(untilMs - stream.request.sentAtMs)} after the request; longest silence ${fmt(longestSilenceMs)}.`,
+        evidence,
+      });
+      if (warnings.length > 0) {
+        findings.push({
+          severity: 'warn',
+          stream: stream.id,
+          message:
+            `${stream.id}: expected the initial-events-end bookmark within 10 s of the last event while a client-go v0.35+ reflector waits for it; ` +
+            `observed ${endBookmark ? `it only ${fmt(endBookmark.atMs - stream.request.sentAtMs)} after the request` : 'none'}, so the reflector would log ${warnings.length} line(s) like ${warnings[0]!.line}. ` +
+            `client-go only logs this; it does not fail, relist or fall back; it is not a requirement for periodic bookmarks.`,
+          evidence,
+        });
+      }
+    }
+    return resultOf(
+      ID,
+      findings,
+      `${streams.length} watch-list stream(s) timed; no "Warning: event bookmark expired" line would be logged`,
+      'client-go would log "Warning: event bookmark expired" (log only, no retry or fallback)',
+    );
+  },
+};

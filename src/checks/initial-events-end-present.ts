@@ -1,0 +1,118 @@
+import {
+  INITIAL_EVENTS_END_ANNOTATION,
+  annotationsOf,
+  bookmarksOf,
+  closeOf,
+  eventsOf,
+  initialEventsEndBookmark,
+  isWatchListRequest,
+  isVeryShortWatch,
+  msSinceRequest,
+  observedUntilMs,
+  responseOf,
+  sinceRequest,
+} from '../record/derive.js';
+import { WATCH_LIST_WORKAROUNDS, walkWatch } from '../verdict/client-go.js';
+import { resultOf, skipped } from './check-result.js';
+import type { Check, Finding } from './types.js';
+
+const ID = 'initial-events-end.present';
+
+/**
+ * Every 200 watch-list stream must end its initial events with a BOOKMARK annotated
+ * `k8s.io/initial-events-end: "true"`.
+ *
+ * Upstream: client-go v0.35.0 tools/cache/reflector.go watchList/handleAnyWatch only calls
+ * store.Replace (and so HasSynced) after that bookmark; a stream that ends without it and without
+ * error makes watchList loop with a new watch-list request, with no fallback
+ * (kubernetes/kubernetes#140890). kube-apiserver sends it (apiserver v0.35.0 cacher.go
+ * setInitialEventsEndBookmarkIfRequested, etcd3 watcher.go sync) whenever sendInitialEvents and
+ * allowWatchBookmarks are set.
+ *
+ * Not applicable, because client-go falls back to LIST+WATCH (or retries) instead (spec 1.7):
+ * non-200 responses, streams with an ERROR event, very short watches (server close < 1 s after
+ * the request, no frames), and streams client-go cannot decode before the marker (a malformed
+ * frame, unknown type or kind-less object becomes a synthetic ERROR; those fail in
+ * stream.framing / bookmark.object). Applicable whether the server ended the stream or watchmark's observation
+ * window ended first (client-abort / never closed).
+ */
+export const initialEventsEndPresent: Check = {
+  id: ID,
+  title: 'Watch-list streams end their initial events with the k8s.io/initial-events-end bookmark',
+  maxSeverity: 'fail',
+  source: 'client-go v0.35.0 tools/cache/reflector.go watchList/handleAnyWatch; apiserver v0.35.0 pkg/storage/cacher/cacher.go',
+  run(record) {
+    const watchLists = record.streams.filter((stream) => isWatchListRequest(stream.request.options));
+    if (watchLists.length === 0) {
+      return skipped(ID, 'no watch-list stream (sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan) was recorded');
+    }
+    const findings: Finding[] = [];
+    const notes: string[] = [];
+    let checked = 0;
+    for (const stream of watchLists) {
+      const response = responseOf(stream);
+      if (response?.status !== 200) {
+        notes.push(`${stream.id}: ${response === undefined ? 'no response' : `HTTP ${response.status}`} (client-go falls back or retries)`);
+        continue;
+      }
+      if (eventsOf(stream).some((event) => event.type === 'ERROR')) {
+        notes.push(`${stream.id}: ERROR event (client-go falls back or retries)`);
+        continue;
+      }
+      if (isVeryShortWatch(stream)) {
+        notes.push(`${stream.id}: very short watch (client-go falls back to LIST)`);
+        continue;
+      }
+      const endBookmark = initialEventsEndBookmark(stream);
+      if (endBookmark === undefined) {
+        const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1 });
+        if (walk.end.kind === 'decode-error') {
+          notes.push(`${stream.id}: undecodable frame ${sinceRequest(stream, walk.end.atMs)} (client-go falls back to LIST; see stream.framing / bookmark.object)`);
+          continue;
+        }
+      }
+      checked++;
+      if (endBookmark !== undefined) continue;
+
+      const close = closeOf(stream);
+      const untilMs = observedUntilMs(stream, record.endedAtMs);
+      const events = eventsOf(stream);
+      const typeCounts: Record<string, number> = {};
+      for (const event of events) typeCounts[event.type] = (typeCounts[event.type] ?? 0) + 1;
+      const nearMisses = bookmarksOf(stream)
+        .map((bookmark) => ({ seq: bookmark.seq, annotations: annotationsOf(bookmark) }))
+        .filter((bookmark) => bookmark.annotations !== undefined && Object.keys(bookmark.annotations).length > 0);
+      const ending =
+        close === undefined || close.reason === 'client-abort'
+          ? `was still open when observation ended ${sinceRequest(stream, untilMs)}`
+          : `was closed (${close.reason}) ${sinceRequest(stream, close.atMs)}`;
+      findings.push({
+        severity: 'fail',
+        stream: stream.id,
+        message:
+          `${stream.id}: expected a BOOKMARK with metadata.annotations["${INITIAL_EVENTS_END_ANNOTATION}"] == "true" after the initial events; ` +
+          `observed ${events.length} event(s) (${Object.entries(typeCounts).map(([type, count]) => `${count} ${type}`).join(', ') || 'none'}) and no such bookmark; the stream ${ending}. ` +
+          (nearMisses.length > 0 ? `Bookmarks carried other annotations (see initial-events-end.annotation). ` : '') +
+          `Verdict: a client-go v0.35+ informer would never sync here: the reflector keeps the initial events in a temporary store until that bookmark, ` +
+          `and re-issues the watch-list at every timeout without falling back to LIST (kubernetes/kubernetes#140890). ${WATCH_LIST_WORKAROUNDS}`,
+        evidence: {
+          stream: stream.id,
+          eventCounts: typeCounts,
+          observedUntilMsSinceRequest: msSinceRequest(stream, untilMs),
+          closeReason: close?.reason ?? null,
+          bookmarkAnnotations: nearMisses,
+        },
+      });
+    }
+    const noteText = notes.length > 0 ? ` (not applicable: ${notes.join('; ')})` : '';
+    if (checked === 0 && findings.length === 0) {
+      return resultOf(ID, findings, `no 200 watch-list stream without error to check${noteText}`);
+    }
+    return resultOf(
+      ID,
+      findings,
+      `${checked} watch-list stream(s) ended their initial events with the annotated bookmark${noteText}`,
+      `watch-list stream(s) without the initial-events-end bookmark: client-go v0.35+ never syncs`,
+    );
+  },
+};

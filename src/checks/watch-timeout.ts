@@ -1,0 +1,81 @@
+import { VERY_SHORT_WATCH_MS, closeOf, formatGoDuration, isVeryShortWatch, isWatchListRequest, msSinceRequest, responseOf, sinceRequest } from '../record/derive.js';
+import { resultOf, skipped } from './check-result.js';
+import type { Check, CheckParams, Finding } from './types.js';
+
+const ID = 'watch.timeout';
+
+/**
+ * The server ends a watch at timeoutSeconds, and does not end it within a second with nothing sent.
+ *
+ * Upstream: apiserver v0.35.0 pkg/endpoints/handlers/get.go (timeoutSeconds bounds the watch)
+ * and handlers/watch.go HandleHTTP (`case <-timeoutCh: return`, a clean end of body); client-go
+ * v0.35.0 tools/cache/reflector.go sends timeoutSeconds "to avoid situations of hanging watchers".
+ * A stream still open past response + timeoutSeconds + params.timeoutSlackMs is a fail.
+ * A 200 stream the server closes (EOF or reset) less than 1 s after the request with no frame
+ * at all is client-go's VeryShortWatchError ("very short watch: ...: Unexpected watch close -
+ * watch lasted less than a second and no items received"): on an ordinary watch "Warning: watch
+ * ended with error" and a relist, on a watch-list a fallback to LIST (spec 1.5): a warn.
+ */
+export const watchTimeout: Check = {
+  id: ID,
+  title: 'Watches end at timeoutSeconds, and not within a second with nothing sent',
+  maxSeverity: 'fail',
+  source: 'apiserver v0.35.0 pkg/endpoints/handlers/watch.go HandleHTTP; client-go v0.35.0 tools/cache/reflector.go VeryShortWatchError',
+  run(record, params: CheckParams) {
+    const findings: Finding[] = [];
+    let withTimeout = 0;
+    for (const stream of record.streams) {
+      const response = responseOf(stream);
+      if (response?.status !== 200) continue;
+      const close = closeOf(stream);
+      const timeoutSeconds = stream.request.options.timeoutSeconds;
+      if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+        withTimeout++;
+        const deadlineMs = response.atMs + timeoutSeconds * 1000;
+        const stillOpen = close === undefined || close.reason === 'client-abort';
+        const openUntilMs = close?.atMs ?? record.endedAtMs;
+        if (stillOpen && openUntilMs > deadlineMs + params.timeoutSlackMs) {
+          findings.push({
+            severity: 'fail',
+            stream: stream.id,
+            message:
+              `${stream.id}: expected the server to end the watch at timeoutSeconds=${timeoutSeconds} (${sinceRequest(stream, deadlineMs)}, ${formatGoDuration(params.timeoutSlackMs)} slack allowed); ` +
+              `observed it still open ${formatGoDuration(Math.round(openUntilMs - deadlineMs))} past the deadline, when watchmark ${close ? 'closed it' : 'stopped observing'} ${sinceRequest(stream, openUntilMs)}. ` +
+              `client-go relies on timeoutSeconds to recycle watches; a watch that never ends can hang silently on a dead connection.`,
+            evidence: {
+              stream: stream.id,
+              timeoutSeconds,
+              deadlineMsSinceRequest: msSinceRequest(stream, deadlineMs),
+              openUntilMsSinceRequest: msSinceRequest(stream, openUntilMs),
+              slackMs: params.timeoutSlackMs,
+              closeReason: close?.reason ?? null,
+            },
+          });
+        }
+      }
+      if (isVeryShortWatch(stream)) {
+        const watchList = isWatchListRequest(stream.request.options);
+        findings.push({
+          severity: 'warn',
+          stream: stream.id,
+          message:
+            `${stream.id}: expected a 200 watch to stay open (until timeoutSeconds) or to send something; observed it closed by the server (${close!.reason}) ${sinceRequest(stream, close!.atMs)} with no events at all ` +
+            `(less than ${formatGoDuration(VERY_SHORT_WATCH_MS)}). client-go reports VeryShortWatchError "very short watch: <reflector>: Unexpected watch close - watch lasted less than a second and no items received": ` +
+            (watchList
+              ? 'on this watch-list request the reflector falls back to LIST+WATCH.'
+              : 'on an ordinary watch it logs "Warning: watch ended with error" and relists after backoff.'),
+          evidence: {
+            stream: stream.id,
+            closeReason: close!.reason,
+            closedAtMsSinceRequest: msSinceRequest(stream, close!.atMs),
+            watchList,
+          },
+        });
+      }
+    }
+    if (withTimeout === 0 && findings.length === 0) {
+      return skipped(ID, 'no 200 stream requested timeoutSeconds, and none was closed by the server within 1 s without events');
+    }
+    return resultOf(ID, findings, `${withTimeout} stream(s) with timeoutSeconds ended in time; no very short watch`, 'watches outliving timeoutSeconds or closing too early');
+  },
+};

@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { plainWatchStream, stream, watchListStream } from '../../test/support/timeline-builder.js';
+import {
+  compareResourceVersions,
+  formatGoDuration,
+  initialEventsEndBookmark,
+  initialStateModeOf,
+  isLegacyInitialStateWatch,
+  isVeryShortWatch,
+  isWatchListRequest,
+  mediaTypeOf,
+  parseResourceVersion,
+  resourceVersionOf,
+  splitInitialEvents,
+} from './derive.js';
+
+describe('formatGoDuration (Go time.Duration.String)', () => {
+  it.each([
+    [0, '0s'],
+    [10_000, '10s'],
+    [60_500, '1m0.5s'],
+    [59_998.946102, '59.998946102s'],
+    [1.5, '1.5ms'],
+    [0.0015, '1.5µs'],
+    [0.000001, '1ns'],
+    [999.999, '999.999ms'],
+    [1_000, '1s'],
+    [3_723_000, '1h2m3s'],
+    [10_000.369431, '10.000369431s'],
+    [240_000, '4m0s'],
+    [-1_500, '-1.5s'],
+  ])('%s ms -> %s', (ms, expected) => {
+    expect(formatGoDuration(ms)).toBe(expected);
+  });
+
+  it('never prints trailing zeros in the fraction (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 ** 12 }), (ns) => {
+        const text = formatGoDuration(ns / 1e6);
+        expect(text).not.toMatch(/\.\d*0(s|ms|µs|ns)$/);
+        expect(text).toMatch(/^(\d+h)?(\d+m)?\d+(\.\d+)?(s|ms|µs|ns)$/);
+      }),
+    );
+  });
+});
+
+describe('resource versions', () => {
+  it('compares decimal RVs numerically, beyond 2^53', () => {
+    expect(compareResourceVersions('9', '10')).toBeLessThan(0);
+    expect(compareResourceVersions('100', '100')).toBe(0);
+    expect(compareResourceVersions('90071992547409930', '90071992547409929')).toBeGreaterThan(0);
+  });
+
+  it('returns null when either RV is opaque', () => {
+    expect(compareResourceVersions('abc', '10')).toBeNull();
+    expect(compareResourceVersions('10', '')).toBeNull();
+    expect(compareResourceVersions(undefined, '1')).toBeNull();
+    expect(parseResourceVersion('-1')).toBeNull();
+    expect(parseResourceVersion('1e3')).toBeNull();
+  });
+});
+
+describe('request classification', () => {
+  it('recognises the exact client-go watch-list request', () => {
+    expect(isWatchListRequest({ sendInitialEvents: true, allowWatchBookmarks: true, resourceVersionMatch: 'NotOlderThan' })).toBe(true);
+    expect(isWatchListRequest({ sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' })).toBe(false);
+    expect(isWatchListRequest({ sendInitialEvents: true, allowWatchBookmarks: true })).toBe(false);
+  });
+
+  it('recognises legacy RV ""/"0"/unset watches', () => {
+    expect(isLegacyInitialStateWatch({})).toBe(true);
+    expect(isLegacyInitialStateWatch({ resourceVersion: '0', allowWatchBookmarks: true })).toBe(true);
+    expect(isLegacyInitialStateWatch({ resourceVersion: '' })).toBe(true);
+    expect(isLegacyInitialStateWatch({ resourceVersion: '5' })).toBe(false);
+    expect(isLegacyInitialStateWatch({ sendInitialEvents: false })).toBe(false);
+    expect(initialStateModeOf({ resourceVersion: '5' })).toBe('none');
+    expect(initialStateModeOf({ sendInitialEvents: true })).toBe('initial-events-without-marker');
+  });
+
+  it('takes the media type like mime.ParseMediaType', () => {
+    expect(mediaTypeOf('application/json;stream=watch')).toBe('application/json');
+    expect(mediaTypeOf(' Application/JSON ; charset=utf-8')).toBe('application/json');
+    expect(mediaTypeOf('')).toBeNull();
+    expect(mediaTypeOf(null)).toBeNull();
+  });
+});
+
+describe('initial events', () => {
+  it('finds the end bookmark only with the value exactly "true"', () => {
+    const s = watchListStream().response(1).added(2, 'a', '5').endBookmark(3, '9', 'True').endBookmark(4, '9').build();
+    expect(initialEventsEndBookmark(s)?.seq).toBe(2);
+  });
+
+  it('splits at the end bookmark', () => {
+    const s = watchListStream().response(1).added(2, 'a', '7').added(2, 'b', '5').endBookmark(3, '9').modified(50, 'a', '10').build();
+    const split = splitInitialEvents(s, []);
+    expect(split.boundary).toBe('end-bookmark');
+    expect(split.initial.map(resourceVersionOf)).toEqual(['7', '5']);
+    expect(split.live.map(resourceVersionOf)).toEqual(['10']);
+  });
+
+  it('splits at the first later write to the watched resource without a marker', () => {
+    const s = stream('legacy', { resourceVersion: '0' }).response(10).modified(11, 'a', '7').added(12, 'b', '5').added(2_100, 'c', '8').build();
+    const writes = [
+      { atMs: 1_000, sentAtMs: 995, verb: 'create' as const, resource: 'secrets', name: 'x' },
+      { atMs: 2_050, sentAtMs: 2_000, verb: 'create' as const, resource: 'configmaps', namespace: 'watchmark', name: 'c' },
+    ];
+    const split = splitInitialEvents(s, writes);
+    expect(split.boundary).toBe('first-write');
+    expect(split.initial).toHaveLength(2);
+    expect(split.live.map(resourceVersionOf)).toEqual(['8']);
+    expect(splitInitialEvents(s, []).boundary).toBe('stream-end');
+  });
+
+  it('treats every event of a watch from an explicit RV as live', () => {
+    const s = plainWatchStream('w', '100').response(1).added(2, 'a', '101').build();
+    expect(splitInitialEvents(s, []).live).toHaveLength(1);
+  });
+});
+
+describe('isVeryShortWatch', () => {
+  it('is a server close under 1 s after the request with no frames', () => {
+    expect(isVeryShortWatch(plainWatchStream().response(5).close(300, 'server-eof').build())).toBe(true);
+    expect(isVeryShortWatch(plainWatchStream().response(5).bookmark(100, '5').close(300).build())).toBe(false);
+    expect(isVeryShortWatch(plainWatchStream().response(5).close(1_000).build())).toBe(false);
+    expect(isVeryShortWatch(plainWatchStream().response(5).close(300, 'client-abort').build())).toBe(false);
+  });
+});

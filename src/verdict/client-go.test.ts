@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { WIDGETS, plainWatchStream, run, runOf, stream, watchListStream } from '../../test/support/timeline-builder.js';
+import { classifyStatus, deriveClientVerdicts, reflectorWarnings } from './client-go.js';
+import type { ClientVerdict } from './types.js';
+
+const awaiting = (d: string) =>
+  `"Warning: event bookmark expired" err="<reflector>: awaiting required bookmark event for initial events stream, no events received for ${d}"`;
+const lastEvent = (d: string) =>
+  `"Warning: event bookmark expired" err="<reflector>: hasn't received required bookmark event marking the end of initial events stream, received last event ${d} ago"`;
+
+function verdict(verdicts: ClientVerdict[], profile: ClientVerdict['profile']): ClientVerdict {
+  const found = verdicts.find((v) => v.profile === profile);
+  if (!found) throw new Error(`no ${profile} verdict`);
+  return found;
+}
+
+describe('reflectorWarnings (client-go v0.35 initialEventsEndBookmarkTicker)', () => {
+  it('logs "awaiting" at 10 s and 20 s when nothing arrives before a bookmark at 25 s', () => {
+    const s = watchListStream().response(0).endBookmark(25_000, '10').build();
+    expect(reflectorWarnings(s, 60_000)).toEqual([
+      { atMs: 10_000, line: awaiting('10s') },
+      { atMs: 20_000, line: awaiting('20s') },
+    ]);
+  });
+
+  it('logs "received last event" after three initial events at the response, then the bookmark at 25 s', () => {
+    const s = watchListStream().response(0).added(0, 'a', '1').added(0, 'b', '2').added(0, 'c', '3').endBookmark(25_000, '10').build();
+    expect(reflectorWarnings(s, 60_000)).toEqual([
+      { atMs: 10_000, line: lastEvent('10s') },
+      { atMs: 20_000, line: lastEvent('20s') },
+    ]);
+  });
+
+  it('measures "no events received for" from the request and the ticker from the response', () => {
+    const s = watchListStream().sentAt(1_000).response(1_003.2).endBookmark(15_000, '10').build();
+    expect(reflectorWarnings(s, 60_000)).toEqual([{ atMs: 11_003.2, line: awaiting('10.0032s') }]);
+  });
+
+  it('does not warn while the last event is less than 10 s old at the tick', () => {
+    const s = watchListStream().response(0).added(100, 'a', '1').endBookmark(25_000, '10').build();
+    // tick 10 s: last event 9.9 s ago (no line); tick 20 s: 19.9 s ago.
+    expect(reflectorWarnings(s, 60_000)).toEqual([{ atMs: 20_000, line: lastEvent('19.9s') }]);
+  });
+
+  it('counts an event arriving exactly at a tick as processed before it, and plain bookmarks as events', () => {
+    const s = watchListStream().response(0).bookmark(10_000, '5').endBookmark(25_000, '10').build();
+    expect(reflectorWarnings(s, 60_000)).toEqual([{ atMs: 20_000, line: lastEvent('10s') }]);
+  });
+
+  it('ignores events client-go skips (wrong kind) when timing the last event', () => {
+    const s = watchListStream().response(0).added(5_000, 'a', '1', { kind: 'Secret' }).endBookmark(15_000, '10').build();
+    expect(reflectorWarnings(s, 60_000)).toEqual([{ atMs: 10_000, line: awaiting('10s') }]);
+  });
+
+  it('stops at the stream close, at untilMs, and never ticks on ordinary watches', () => {
+    const s = watchListStream().response(0).added(0, 'a', '1').close(25_000, 'server-eof').build();
+    expect(reflectorWarnings(s, 60_000)).toHaveLength(2);
+    expect(reflectorWarnings(s, 20_000)).toHaveLength(1);
+    const plain = plainWatchStream().response(0).close(60_000).build();
+    expect(reflectorWarnings(plain, 60_000)).toEqual([]);
+    const rejected = watchListStream().response(0, { status: 422 }).build();
+    expect(reflectorWarnings(rejected, 60_000)).toEqual([]);
+  });
+
+  it('logs "received last event 59.998946102s ago" like the cozystack report', () => {
+    const s = watchListStream().response(0).added(1.053898, 'a', '1').build();
+    const lines = reflectorWarnings(s, 60_001);
+    expect(lines.at(-1)).toEqual({ atMs: 60_000, line: lastEvent('59.998946102s') });
+  });
+});
+
+describe('deriveClientVerdicts: client-go>=0.35 (watch-list)', () => {
+  it('syncs at the end bookmark, with the expired warnings logged meanwhile', () => {
+    const s = watchListStream().response(0).added(0, 'a', '1').added(0, 'b', '2').added(0, 'c', '3').endBookmark(25_000, '10');
+    const v = verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35');
+    expect(v.outcome).toBe('syncs');
+    expect(v.syncedAfterMs).toBe(25_000);
+    expect(v.warnings).toBe(2);
+    expect(v.logLines.filter((l) => !l.line.startsWith('[V('))).toEqual([
+      { atMs: 10_000, line: lastEvent('10s') },
+      { atMs: 20_000, line: lastEvent('20s') },
+    ]);
+    expect(v.logLines.find((l) => l.line.startsWith('[V(4)]'))?.line).toContain('Exiting watch because received the bookmark');
+    expect(v.basedOn).toEqual(['watch-list#1']);
+  });
+
+  it('never syncs on "True" instead of "true", and says why', () => {
+    const s = watchListStream().response(0).added(5, 'a', '1').endBookmark(10, '10', 'True').close(300_000, 'server-eof');
+    const v = verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35');
+    expect(v.outcome).toBe('never-syncs');
+    expect(v.syncedAfterMs).toBeNull();
+    // ticks at 10 s ... 290 s; the "True" bookmark (10 ms) is processed as an ordinary event, so the 10 s tick is 9.99 s after it: 28 lines.
+    expect(v.warnings).toBe(28);
+    expect(v.explanation).toContain('#140890');
+    expect(v.explanation).toContain('KUBE_FEATURE_WatchListClient=false');
+    expect(v.explanation).toContain('IsWatchListSemanticsUnSupported()');
+  });
+
+  it('kinm-like: MODIFIED initial events, no bookmarks: v0.35 never syncs, v0.34 syncs', () => {
+    const record = run()
+      .list({ sentAtMs: 0, atMs: 40, itemCount: 3, resourceVersion: '12' })
+      .stream(
+        watchListStream('watch-list#1', { timeoutSeconds: 60 })
+          .watched(WIDGETS)
+          .sentAt(50)
+          .response(60)
+          .modified(60, 'a', '10')
+          .added(60, 'b', '11')
+          .modified(60, 'c', '12')
+          .close(16_050, 'client-abort'),
+      )
+      .stream(plainWatchStream('watch#1', '12', { timeoutSeconds: 10 }).watched(WIDGETS).sentAt(50).response(60).modified(1_600, 'a', '13').close(10_070, 'server-eof'))
+      .endedAt(16_050)
+      .build();
+    const verdicts = deriveClientVerdicts(record);
+    const v35 = verdict(verdicts, 'client-go>=0.35');
+    expect(v35.outcome).toBe('never-syncs');
+    expect(v35.warnings).toBe(1);
+    expect(v35.logLines).toEqual([{ atMs: 10_010, line: lastEvent('10s') }]);
+    const v34 = verdict(verdicts, 'client-go<=0.34');
+    expect(v34).toMatchObject({ outcome: 'syncs', syncedAfterMs: 40, warnings: 0, basedOn: ['list#1', 'watch#1'] });
+    expect(v34.explanation).toContain('re-watches from its last RV');
+  });
+
+  it('falls back on 422 and times the sync with the recorded LIST', () => {
+    const record = run()
+      .stream(
+        watchListStream()
+          .sentAt(100)
+          .response(130, { status: 422, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', code: 422, reason: 'Invalid', message: 'sendInitialEvents is forbidden' }) })
+          .close(131),
+      )
+      .list({ sentAtMs: 200, atMs: 250, itemCount: 2 })
+      .build();
+    const v = verdict(deriveClientVerdicts(record), 'client-go>=0.35');
+    expect(v).toMatchObject({ outcome: 'falls-back', syncedAfterMs: 80, basedOn: ['watch-list#1', 'list#1'] });
+    expect(v.logLines).toEqual([
+      {
+        atMs: 30,
+        line: `[V(4)] "Data couldn't be fetched in watchlist mode. Falling back to regular list. This is expected if watchlist is not supported or disabled in kube-apiserver." err="sendInitialEvents is forbidden"`,
+      },
+    ]);
+  });
+
+  it('falls back with syncedAfterMs null when no LIST succeeded', () => {
+    const record = run().stream(watchListStream().response(10, { status: 403 })).list({ sentAtMs: 0, atMs: 5, status: 403 }).build();
+    const v = verdict(deriveClientVerdicts(record), 'client-go>=0.35');
+    expect(v.outcome).toBe('falls-back');
+    expect(v.syncedAfterMs).toBeNull();
+    expect(v.explanation).toContain('No successful LIST');
+  });
+
+  it('retries on 429 and on 410 / too-large RV (never-syncs on this record), falls back on other ERROR events', () => {
+    const v429 = verdict(deriveClientVerdicts(runOf(watchListStream().response(10, { status: 429 }))), 'client-go>=0.35');
+    expect(v429.outcome).toBe('never-syncs');
+    expect(v429.explanation).toContain('429');
+
+    const expired = watchListStream().response(10).error(20, { code: 410, reason: 'Expired', message: 'too old resource version: 1 (2)' }).close(21);
+    expect(verdict(deriveClientVerdicts(runOf(expired)), 'client-go>=0.35').outcome).toBe('never-syncs');
+
+    const tooLarge = watchListStream('watch-list#1', { resourceVersion: '999' })
+      .response(10)
+      .error(3_010, { code: 504, reason: 'Timeout', message: 'Timeout: Too large resource version: 999, current: 5', causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] })
+      .close(3_011);
+    const vLarge = verdict(deriveClientVerdicts(runOf(tooLarge)), 'client-go>=0.35');
+    expect(vLarge.outcome).toBe('never-syncs');
+    expect(vLarge.explanation).toContain('resourceVersion=""');
+
+    const internal = watchListStream()
+      .response(10)
+      .error(20, { code: 500, reason: 'InternalError', message: 'a watch stream was requested by the client but the required storage feature RequestWatchProgress is disabled' })
+      .close(21);
+    expect(verdict(deriveClientVerdicts(runOf(internal)), 'client-go>=0.35').outcome).toBe('falls-back');
+  });
+
+  it('falls back on a very short watch', () => {
+    const v = verdict(deriveClientVerdicts(runOf(watchListStream().response(10).close(200, 'server-eof'))), 'client-go>=0.35');
+    expect(v.outcome).toBe('falls-back');
+    expect(v.logLines[0]?.line).toContain('very short watch: <reflector>: Unexpected watch close - watch lasted less than a second and no items received');
+  });
+
+  it('falls back on a decode error before the end bookmark (malformed frame, unknown type, missing kind)', () => {
+    const malformed = watchListStream().response(0).added(5, 'a', '1').malformed(6, '{"type":"ADDED",', 'Unexpected token').endBookmark(7, '2');
+    const unknown = watchListStream().response(0).event(5, 'SYNC', { kind: 'ConfigMap', apiVersion: 'v1', metadata: {} }).endBookmark(7, '2');
+    const noKind = watchListStream().response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { kind: null });
+    for (const s of [malformed, unknown, noKind]) {
+      expect(verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35').outcome).toBe('falls-back');
+    }
+  });
+
+  it('treats an end bookmark of another kind as absent (client-go skips it)', () => {
+    const s = watchListStream().response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { kind: 'Pod' }).close(20_000, 'client-abort');
+    const v = verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35');
+    expect(v.outcome).toBe('never-syncs');
+    expect(v.explanation).toContain('Unexpected watch event object type');
+  });
+
+  it('after sync, a server close within 1 s with nothing more is a very short watch of the regular watch loop', () => {
+    const s = watchListStream().response(0).added(5, 'a', '1').endBookmark(10, '2').close(500, 'server-eof');
+    const v = verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35');
+    expect(v.outcome).toBe('syncs');
+    expect(v.logLines.at(-1)).toEqual({
+      atMs: 500,
+      line: '"Warning: watch ended with error" reflector="<reflector>" type="<type>" err="very short watch: <reflector>: Unexpected watch close - watch lasted less than a second and no items received"',
+    });
+  });
+
+  it('prefers the watch-list scenario stream and omits profiles the record cannot support', () => {
+    const record = run()
+      .stream(watchListStream('other#1').scenario('other').response(0).close(20_000, 'client-abort'))
+      .stream(watchListStream('watch-list#1').response(0).endBookmark(5, '1'))
+      .build();
+    const verdicts = deriveClientVerdicts(record);
+    expect(verdicts.map((v) => v.profile)).toEqual(['client-go>=0.35']);
+    expect(verdicts[0]!.basedOn).toEqual(['watch-list#1']);
+    expect(deriveClientVerdicts(runOf(plainWatchStream().response(0)))).toEqual([]);
+  });
+});
+
+describe('deriveClientVerdicts: client-go<=0.34 (LIST then WATCH)', () => {
+  it('never syncs while the LIST fails', () => {
+    const v = verdict(deriveClientVerdicts(run().list({ sentAtMs: 0, atMs: 10, status: 500, error: 'boom' }).build()), 'client-go<=0.34');
+    expect(v.outcome).toBe('never-syncs');
+    expect(v.explanation).toContain('800 ms');
+  });
+
+  it('syncs on the LIST and reports the relist loop a malformed plain watch causes', () => {
+    const record = run()
+      .list({ sentAtMs: 0, atMs: 30, itemCount: 1, resourceVersion: '5' })
+      .stream(plainWatchStream('watch#1', '5').sentAt(40).response(50).added(60, 'a', '6').event(70, 'WEIRD', {}).close(71))
+      .build();
+    const v = verdict(deriveClientVerdicts(record), 'client-go<=0.34');
+    expect(v.outcome).toBe('syncs');
+    expect(v.explanation).toContain('relist loop');
+    expect(v.logLines).toEqual([
+      {
+        atMs: 70,
+        line: '"Warning: watch ended with error" reflector="<reflector>" type="<type>" err="an error on the server (\\"unable to decode an event from the watch stream: got invalid watch event type: WEIRD\\") has prevented the request from succeeding"',
+      },
+    ]);
+  });
+
+  it('reports a very short plain watch', () => {
+    const record = run().list({ sentAtMs: 0, atMs: 30, itemCount: 1 }).stream(plainWatchStream('watch#1').sentAt(40).response(50).close(300)).build();
+    const v = verdict(deriveClientVerdicts(record), 'client-go<=0.34');
+    expect(v.explanation).toContain('VeryShortWatchError');
+    expect(v.logLines[0]?.line).toContain('Warning: watch ended with error');
+  });
+});
+
+describe('classifyStatus (apimachinery errors v0.35.0)', () => {
+  it('matches IsTooManyRequests, isExpiredError and isTooLargeResourceVersionError', () => {
+    expect(classifyStatus({ code: 429, causes: [] })).toBe('too-many-requests');
+    expect(classifyStatus({ code: 410, reason: 'Expired', causes: [] })).toBe('expired');
+    expect(classifyStatus({ code: 410, causes: [] })).toBe('expired');
+    expect(classifyStatus({ code: 410, reason: 'NotFound', causes: [] })).toBe('other');
+    expect(classifyStatus({ code: 504, reason: 'Timeout', message: 'Too large resource version: 5', causes: [] })).toBe('too-large');
+    expect(classifyStatus({ code: 504, reason: 'Timeout', causes: [] })).toBe('other');
+    expect(classifyStatus({ code: 500, reason: 'InternalError', causes: [] })).toBe('internal');
+  });
+});
+
+describe('stream() helper sanity', () => {
+  it('builds requests with the given options', () => {
+    expect(stream('x', { resourceVersion: '1' }).build().request.options).toEqual({ resourceVersion: '1' });
+  });
+});

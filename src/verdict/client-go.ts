@@ -1,0 +1,648 @@
+/**
+ * What a client-go informer would do on the recorded streams, derived from the timelines only.
+ *
+ * Emulated code: kubernetes/client-go tools/cache/reflector.go v0.35.0 (watchList, handleAnyWatch,
+ * watch, initialEventsEndBookmarkTicker), rest/watch/decoder.go v0.35.0, apimachinery
+ * pkg/watch/streamwatcher.go and pkg/api/errors/errors.go v0.35.0; spec sections 1.3-1.7.
+ *
+ * Log lines use the literal `<reflector>` for the reflector name (the real one is the caller's
+ * file:line) and `<type>` for its type description (e.g. "*v1.ConfigMap" for typed informers,
+ * "example.com/v1, Kind=Widget" for dynamic ones). Lines client-go prints only at V(4) carry a
+ * "[V(4)] " prefix; everything else is printed at default verbosity.
+ */
+import {
+  INITIAL_EVENTS_END_ANNOTATION,
+  VERY_SHORT_WATCH_MS,
+  closeOf,
+  formatGoDuration,
+  isInitialEventsEndBookmark,
+  isKnownEventType,
+  isPlainObject,
+  isWatchListRequest,
+  observedUntilMs,
+  responseOf,
+  typeMetaOf,
+} from '../record/derive.js';
+import type {
+  CloseEntry,
+  EventEntry,
+  ListRecord,
+  MalformedFrameEntry,
+  RunRecord,
+  StreamRecord,
+  TimelineEntry,
+} from '../record/timeline.js';
+import type { ClientVerdict } from './types.js';
+
+/** The reflector's initial-events-end ticker interval (newInitialEventsEndBookmarkTicker, 10*time.Second). */
+export const BOOKMARK_TICKER_INTERVAL_MS = 10_000;
+
+const REFLECTOR = '<reflector>';
+const TYPE = '<type>';
+const V4 = '[V(4)] ';
+
+export const WATCH_LIST_WORKAROUNDS =
+  'Client-side workarounds: KUBE_FEATURE_WatchListClient=false (or --feature-gates=WatchListClient=false), ' +
+  'or a ListerWatcher implementing IsWatchListSemanticsUnSupported() returning true. ' +
+  'The server-side fix is to end the initial events with a BOOKMARK annotated ' +
+  '"k8s.io/initial-events-end": "true" (RV = the list RV) whenever sendInitialEvents=true and allowWatchBookmarks=true.';
+
+/** klog's quoting of a string value (strconv.Quote; JSON quoting matches it for these texts). */
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+function klogLine(message: string, keysAndValues: Array<[string, string | number]> = []): string {
+  const pairs = keysAndValues.map(([key, value]) => ` ${key}=${typeof value === 'number' ? value : quote(value)}`);
+  return `${quote(message)}${pairs.join('')}`;
+}
+
+/** The `"Warning: event bookmark expired" err="..."` line (reflector.go v0.35.0 warnIfExpired). */
+export function bookmarkExpiredLine(err: string): string {
+  return klogLine('Warning: event bookmark expired', [['err', err]]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status errors (apimachinery pkg/api/errors v0.35.0)
+
+interface StatusInfo {
+  code?: number;
+  reason?: string;
+  message?: string;
+  causes: Array<{ reason?: string; message?: string }>;
+}
+
+/** apimachinery errors.go knownReasons (StatusReasonUnknown excluded). */
+const KNOWN_REASONS = new Set([
+  'Unauthorized', 'Forbidden', 'NotFound', 'AlreadyExists', 'Conflict', 'Gone', 'Invalid', 'ServerTimeout',
+  'StoreReadError', 'Timeout', 'TooManyRequests', 'BadRequest', 'MethodNotAllowed', 'NotAcceptable',
+  'RequestEntityTooLarge', 'UnsupportedMediaType', 'InternalError', 'Expired', 'ServiceUnavailable',
+]);
+
+/**
+ * An ERROR event object as client-go's apierrors.FromObject sees it: a Status (kind Status,
+ * apiVersion v1 or meta.k8s.io/v1) becomes a StatusError, anything else an UnexpectedObjectError (null).
+ */
+export function statusOfErrorObject(object: unknown): StatusInfo | null {
+  if (!isPlainObject(object)) return null;
+  const { kind, apiVersion } = typeMetaOf(object);
+  if (kind !== 'Status' || (apiVersion !== 'v1' && apiVersion !== 'meta.k8s.io/v1')) return null;
+  return statusFields(object);
+}
+
+function statusFields(object: Record<string, unknown>): StatusInfo {
+  const details = object['details'];
+  const rawCauses = isPlainObject(details) && Array.isArray(details['causes']) ? details['causes'] : [];
+  const causes = rawCauses.filter(isPlainObject).map((cause) => ({
+    ...(typeof cause['reason'] === 'string' ? { reason: cause['reason'] } : {}),
+    ...(typeof cause['message'] === 'string' ? { message: cause['message'] } : {}),
+  }));
+  return {
+    ...(typeof object['code'] === 'number' ? { code: object['code'] } : {}),
+    ...(typeof object['reason'] === 'string' ? { reason: object['reason'] } : {}),
+    ...(typeof object['message'] === 'string' ? { message: object['message'] } : {}),
+    causes,
+  };
+}
+
+/** A non-200 response as client-go's Request.Watch turns it into an error: the body's Status, else the code. */
+function statusOfResponse(status: number, body: string | undefined): StatusInfo {
+  if (body !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (isPlainObject(parsed) && parsed['kind'] === 'Status') return { code: status, ...statusFields(parsed) };
+    } catch {
+      // not a Status body: client-go falls back to a generic error with the HTTP code
+    }
+  }
+  return { code: status, causes: [] };
+}
+
+export type StatusErrorClass = 'too-many-requests' | 'expired' | 'too-large' | 'internal' | 'other';
+
+/**
+ * How the reflector treats a Status error: IsTooManyRequests (reason or code 429), isExpiredError
+ * (reason Expired/Gone, or 410 with an unknown reason), isTooLargeResourceVersionError (cause
+ * ResourceVersionTooLarge, or a Timeout mentioning "Too large resource version").
+ */
+export function classifyStatus(status: StatusInfo): StatusErrorClass {
+  const reason = status.reason ?? '';
+  if (reason === 'TooManyRequests' || status.code === 429) return 'too-many-requests';
+  if (reason === 'Expired' || reason === 'Gone' || (!KNOWN_REASONS.has(reason) && status.code === 410)) return 'expired';
+  if (status.causes.some((cause) => cause.reason === 'ResourceVersionTooLarge')) return 'too-large';
+  const isTimeout = reason === 'Timeout' || (!KNOWN_REASONS.has(reason) && status.code === 504);
+  if (
+    isTimeout &&
+    (status.causes.some((cause) => cause.message === 'Too large resource version') ||
+      (status.message ?? '').includes('Too large resource version'))
+  ) {
+    return 'too-large';
+  }
+  if (reason === 'InternalError' || (!KNOWN_REASONS.has(reason) && status.code === 500)) return 'internal';
+  return 'other';
+}
+
+function describeStatus(status: StatusInfo | null): string {
+  if (status === null) return 'an object that is not a metav1.Status';
+  const parts = [status.code !== undefined ? `${status.code}` : undefined, status.reason, status.message ? `"${status.message}"` : undefined];
+  return parts.filter((part) => part !== undefined && part !== '').join(' ') || 'an empty Status';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking a stream the way handleAnyWatch consumes it
+
+/** A malformed frame that is the stream's last frame and looks cut off: Go's json.Decoder reports io.ErrUnexpectedEOF, which StreamWatcher treats as a normal close (V(1) log only). */
+export function isTruncatedFinalFrame(stream: StreamRecord, frame: MalformedFrameEntry): boolean {
+  const index = stream.entries.indexOf(frame);
+  const later = stream.entries.slice(index + 1);
+  if (later.some((entry) => entry.kind === 'event' || entry.kind === 'malformed')) return false;
+  return /unexpected end|truncat|incomplete|unterminated|end of (json|input|data)/i.test(frame.error);
+}
+
+/** The client-side decode error (rest/watch/decoder.go) for an event frame, or undefined when it decodes. */
+export function decodeErrorOf(event: EventEntry): string | undefined {
+  if (!isKnownEventType(event.type)) return `got invalid watch event type: ${event.type}`;
+  if (event.object === undefined) return 'unable to decode watch event: <empty object>';
+  const raw = JSON.stringify(event.object);
+  if (!isPlainObject(event.object)) return `unable to decode watch event: Object 'Kind' is missing in '${raw}'`;
+  const { kind, apiVersion } = typeMetaOf(event.object);
+  // JSON serializer (apimachinery runtime/serializer/json): missing kind / version -> decode error.
+  if (kind === undefined || kind === '') return `unable to decode watch event: Object 'Kind' is missing in '${raw}'`;
+  if (apiVersion === undefined || apiVersion === '') return `unable to decode watch event: Object 'apiVersion' is missing in '${raw}'`;
+  return undefined;
+}
+
+/** The message of the synthetic ERROR StreamWatcher sends on a decode error (ClientWatchDecoding, code 500). */
+export function syntheticDecodeErrorMessage(decodeError: string): string {
+  return `an error on the server (${quote(`unable to decode an event from the watch stream: ${decodeError}`)}) has prevented the request from succeeding`;
+}
+
+export type WatchEnd =
+  /** The initial-events-end bookmark was processed (watch-list mode only). */
+  | { kind: 'synced'; atMs: number; event: EventEntry }
+  /** An ERROR event: handleAnyWatch returns apierrors.FromObject(object). */
+  | { kind: 'error-event'; atMs: number; event: EventEntry; status: StatusInfo | null }
+  /** A frame client-go cannot decode: StreamWatcher sends a synthetic InternalError and closes. */
+  | { kind: 'decode-error'; atMs: number; error: string; entry: TimelineEntry }
+  /** The result channel closed: server EOF/reset/transport error, or a truncated final frame. */
+  | { kind: 'closed'; atMs: number; close: CloseEntry | undefined; veryShort: boolean }
+  /** Still open when watchmark stopped reading (client-abort or no close recorded). */
+  | { kind: 'open'; atMs: number | undefined };
+
+export interface WatchWalk {
+  /** Arrival times of the events that reached handleAnyWatch's switch (they reset the ticker's last-event time). */
+  processedAtMs: number[];
+  /** Events skipped before the switch: wrong kind/apiVersion ("Unexpected watch event object type/gvk"). */
+  skipped: Array<{ event: EventEntry; kind?: string; apiVersion?: string }>;
+  end: WatchEnd;
+}
+
+/**
+ * Consumes the stream's entries from `fromIndex` like handleAnyWatch does (v0.35.0 l.895-985):
+ * decode errors and ERROR events end it, wrong-GVK events are skipped, every other event counts;
+ * in watch-list mode the initial-events-end bookmark ends it. `startMs` is the `start` the
+ * reflector took before the request (VeryShortWatchError measures from it).
+ */
+export function walkWatch(stream: StreamRecord, options: { watchList: boolean; fromIndex?: number; startMs?: number }): WatchWalk {
+  const { watched } = stream.request;
+  const startMs = options.startMs ?? stream.request.sentAtMs;
+  const processedAtMs: number[] = [];
+  const skipped: WatchWalk['skipped'] = [];
+  const entries = stream.entries;
+  for (let index = options.fromIndex ?? 0; index < entries.length; index++) {
+    const entry = entries[index]!;
+    if (entry.kind === 'malformed') {
+      if (isTruncatedFinalFrame(stream, entry)) {
+        return { processedAtMs, skipped, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+      }
+      return { processedAtMs, skipped, end: { kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry } };
+    }
+    if (entry.kind === 'close') {
+      return { processedAtMs, skipped, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+    }
+    if (entry.kind !== 'event') continue;
+    const decodeError = decodeErrorOf(entry);
+    if (decodeError !== undefined) return { processedAtMs, skipped, end: { kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry } };
+    if (entry.type === 'ERROR') {
+      return { processedAtMs, skipped, end: { kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) } };
+    }
+    const { kind, apiVersion } = typeMetaOf(entry.object);
+    if (kind !== watched.kind || apiVersion !== watched.apiVersion) {
+      skipped.push({ event: entry, ...(kind !== undefined ? { kind } : {}), ...(apiVersion !== undefined ? { apiVersion } : {}) });
+      continue;
+    }
+    processedAtMs.push(entry.atMs);
+    if (options.watchList && isInitialEventsEndBookmark(entry)) {
+      return { processedAtMs, skipped, end: { kind: 'synced', atMs: entry.atMs, event: entry } };
+    }
+  }
+  return { processedAtMs, skipped, end: { kind: 'open', atMs: undefined } };
+}
+
+function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCount: number): WatchEnd {
+  const close = closeOf(stream);
+  if (close !== undefined && close.reason === 'client-abort') return { kind: 'open', atMs: close.atMs };
+  const serverClosed = close === undefined || close.reason === 'server-eof' || close.reason === 'reset';
+  return { kind: 'closed', atMs, close, veryShort: serverClosed && eventCount === 0 && atMs - startMs < VERY_SHORT_WATCH_MS };
+}
+
+/**
+ * The "Warning: event bookmark expired" lines a client-go v0.35+ reflector would log on this
+ * stream (reflector.go v0.35.0 initialEventsEndBookmarkTicker; identical v0.33-HEAD, spec 1.4):
+ * the ticker exists only in watch-list mode, is created when the response arrives and ticks every
+ * 10 s; at each tick before the initial-events-end bookmark (and before the stream ended or
+ * `untilMs`) it logs "awaiting ..., no events received for <since watchStart>" while no event has
+ * been processed, else "hasn't received ..., received last event <elapsed> ago" once the last
+ * event is at least 10 s old. watchStart is the request's sentAtMs. An event arriving exactly at
+ * a tick counts as processed before it. Returns [] for anything but a 200 watch-list stream.
+ * `atMs` is on the run clock (like the stream's entries).
+ */
+export function reflectorWarnings(stream: StreamRecord, untilMs: number): Array<{ atMs: number; line: string }> {
+  const response = responseOf(stream);
+  if (!isWatchListRequest(stream.request.options) || response?.status !== 200) return [];
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1 });
+  const stopMs = walk.end.atMs === undefined ? untilMs : Math.min(untilMs, walk.end.atMs);
+  const watchStartMs = stream.request.sentAtMs;
+  const lines: Array<{ atMs: number; line: string }> = [];
+  let processed = 0;
+  let lastEventMs: number | undefined;
+  for (let tick = 1; ; tick++) {
+    const tickMs = response.atMs + tick * BOOKMARK_TICKER_INTERVAL_MS;
+    if (!(tickMs < stopMs)) break;
+    while (processed < walk.processedAtMs.length && walk.processedAtMs[processed]! <= tickMs) {
+      lastEventMs = walk.processedAtMs[processed]!;
+      processed++;
+    }
+    if (lastEventMs === undefined) {
+      lines.push({
+        atMs: tickMs,
+        line: bookmarkExpiredLine(
+          `${REFLECTOR}: awaiting required bookmark event for initial events stream, no events received for ${formatGoDuration(tickMs - watchStartMs)}`,
+        ),
+      });
+    } else if (tickMs - lastEventMs >= BOOKMARK_TICKER_INTERVAL_MS) {
+      lines.push({
+        atMs: tickMs,
+        line: bookmarkExpiredLine(
+          `${REFLECTOR}: hasn't received required bookmark event marking the end of initial events stream, received last event ${formatGoDuration(tickMs - lastEventMs)} ago`,
+        ),
+      });
+    }
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ordinary watch loop (reflector.go v0.35.0 watch + handleWatch)
+
+interface PlainWatchAccount {
+  explanation: string;
+  logLines: Array<{ atMs: number; line: string }>;
+}
+
+function veryShortWatchMessage(): string {
+  return `very short watch: ${REFLECTOR}: Unexpected watch close - watch lasted less than a second and no items received`;
+}
+
+function watchEndedWithErrorLine(err: string): string {
+  return klogLine('Warning: watch ended with error', [['reflector', REFLECTOR], ['type', TYPE], ['err', err]]);
+}
+
+/** Go's %v of an UnexpectedObjectError object cannot be reproduced; the placeholder says so. */
+const UNEXPECTED_OBJECT_ERROR = 'unexpected object: <the ERROR event object, Go %v formatted>';
+
+/**
+ * What the reflector's ordinary watch loop does with the rest of a stream (after a LIST, or the
+ * same watch-list stream after sync): decode errors and non-410/429 ERROR events end with
+ * "Warning: watch ended with error" and a relist after backoff; 410 ends quietly ("Watch closed",
+ * V(4)) with a relist; a very short watch is an error too; a normal close re-watches from the last RV.
+ */
+function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: number, relist: string): PlainWatchAccount {
+  const walk = walkWatch(stream, { watchList: false, fromIndex, startMs });
+  const end = walk.end;
+  const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - stream.request.sentAtMs))}`;
+  const skippedNote =
+    walk.skipped.length > 0
+      ? ` It skipped ${walk.skipped.length} event(s) whose kind/apiVersion differ from ${stream.request.watched.apiVersion} ${stream.request.watched.kind} ("Unexpected watch event object type"), so their RVs were never recorded.`
+      : '';
+  switch (end.kind) {
+    case 'decode-error': {
+      const err = syntheticDecodeErrorMessage(end.error);
+      return {
+        explanation: `On ${stream.id} the watch hit an undecodable frame at ${at(end.atMs)} (${end.error}); StreamWatcher turns it into a synthetic InternalError, the watch ends with "Warning: watch ended with error" and the reflector ${relist} after backoff (800 ms doubling to 30 s): a relist loop if every watch does this.${skippedNote}`,
+        logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(err) }],
+      };
+    }
+    case 'error-event': {
+      const cls = end.status === null ? 'other' : classifyStatus(end.status);
+      if (cls === 'expired') {
+        return {
+          explanation: `On ${stream.id} an ERROR event (${describeStatus(end.status)}) at ${at(end.atMs)} ends the watch quietly ("Watch closed", V(4)) and the reflector ${relist} from its last RV.${skippedNote}`,
+          logLines: [{ atMs: end.atMs, line: V4 + klogLine('Watch closed', [['reflector', REFLECTOR], ['type', TYPE], ['err', end.status?.message ?? '']]) }],
+        };
+      }
+      if (cls === 'too-many-requests') {
+        return {
+          explanation: `On ${stream.id} an ERROR event 429 at ${at(end.atMs)} makes the reflector back off and re-watch (no relist).${skippedNote}`,
+          logLines: [{ atMs: end.atMs, line: '[V(2)] ' + klogLine('Watch returned 429 - backing off', [['reflector', REFLECTOR], ['type', TYPE]]) }],
+        };
+      }
+      const err = end.status === null ? UNEXPECTED_OBJECT_ERROR : (end.status.message ?? '');
+      return {
+        explanation: `On ${stream.id} an ERROR event (${describeStatus(end.status)}) at ${at(end.atMs)} ends the watch with "Warning: watch ended with error"; the reflector ${relist} after backoff.${skippedNote}`,
+        logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(err) }],
+      };
+    }
+    case 'closed':
+      if (end.veryShort) {
+        return {
+          explanation: `${stream.id} closed at ${at(end.atMs)}, less than 1 s after the watch started, with no events: VeryShortWatchError, "Warning: watch ended with error", and the reflector ${relist} after backoff.`,
+          logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(veryShortWatchMessage()) }],
+        };
+      }
+      return {
+        explanation: `${stream.id} ended normally at ${at(end.atMs)} (${end.close?.reason ?? 'truncated final frame, io.ErrUnexpectedEOF'}); the reflector re-watches from its last RV without relisting.${skippedNote}`,
+        logLines: [],
+      };
+    case 'open':
+    case 'synced':
+      return { explanation: `${stream.id} was still delivering events when observation ended; nothing went wrong on it.${skippedNote}`, logLines: [] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts
+
+function pickWatchListStream(record: RunRecord): StreamRecord | undefined {
+  const watchLists = record.streams.filter((stream) => isWatchListRequest(stream.request.options));
+  return watchLists.find((stream) => stream.scenario === 'watch-list') ?? watchLists[0];
+}
+
+function pickList(record: RunRecord, predicate: (list: ListRecord) => boolean = () => true): ListRecord | undefined {
+  const lists = record.lists.filter(predicate);
+  return lists.find((list) => list.scenario === 'list') ?? lists[0];
+}
+
+function relative(lines: Array<{ atMs: number; line: string }>, originMs: number): Array<{ atMs: number; line: string }> {
+  return lines.map(({ atMs, line }) => ({ atMs: Math.round((atMs - originMs) * 1000) / 1000, line }));
+}
+
+function fallbackLine(err: string): string {
+  return (
+    V4 +
+    klogLine(
+      "Data couldn't be fetched in watchlist mode. Falling back to regular list. This is expected if watchlist is not supported or disabled in kube-apiserver.",
+      [['err', err]],
+    )
+  );
+}
+
+/**
+ * client-go >= v0.35 (WatchListClient on by default, client-go/features/known_features.go):
+ * watchList() then, on error only, LIST+WATCH (spec 1.3, 1.6, 1.7).
+ */
+function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
+  const stream = pickWatchListStream(record);
+  if (stream === undefined) return undefined;
+  const sentAtMs = stream.request.sentAtMs;
+  const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - sentAtMs))}`;
+  const response = responseOf(stream);
+  const basedOn = [stream.id];
+
+  const fallsBack = (giveUpAtMs: number, why: string, err: string, extraLines: Array<{ atMs: number; line: string }> = []): ClientVerdict => {
+    const list = pickList(record, (candidate) => candidate.status === 200 && candidate.itemCount !== undefined);
+    let syncedAfterMs: number | null = null;
+    let listPart: string;
+    if (list !== undefined) {
+      basedOn.push(list.id);
+      syncedAfterMs = Math.round((giveUpAtMs - sentAtMs + (list.atMs - list.sentAtMs)) * 1000) / 1000;
+      listPart = `The fallback LIST (resourceVersion=0, limit=500) is taken from ${list.id}, which answered 200 with ${list.itemCount} item(s) in ${formatGoDuration(Math.round(list.atMs - list.sentAtMs))}, so the informer syncs about ${formatGoDuration(Math.round(syncedAfterMs))} after the watch-list request; then it watches from the list RV.`;
+    } else {
+      listPart = 'No successful LIST is in the record, so when the fallback LIST would complete is unknown (syncedAfterMs null).';
+    }
+    return {
+      profile: 'client-go>=0.35',
+      outcome: 'falls-back',
+      syncedAfterMs,
+      warnings: extraLines.filter((line) => line.line.includes('Warning: event bookmark expired')).length,
+      explanation: `${why} watchList() returns the error and ListAndWatch falls back to LIST+WATCH (tools/cache/reflector.go v0.35.0; any error other than 429/connection refused/410/too-large RV forces the fallback). ${listPart}`,
+      logLines: relative([...extraLines, { atMs: giveUpAtMs, line: fallbackLine(err) }], sentAtMs),
+      basedOn,
+    };
+  };
+
+  const neverSyncs = (explanation: string, warningLines: Array<{ atMs: number; line: string }>, extra: Array<{ atMs: number; line: string }> = []): ClientVerdict => ({
+    profile: 'client-go>=0.35',
+    outcome: 'never-syncs',
+    syncedAfterMs: null,
+    warnings: warningLines.length,
+    explanation,
+    logLines: relative([...warningLines, ...extra].sort((a, b) => a.atMs - b.atMs), sentAtMs),
+    basedOn,
+  });
+
+  if (response === undefined) {
+    const close = closeOf(stream);
+    const code = close?.error?.code ?? 'no response';
+    const refused = /ECONNREFUSED/i.test(`${close?.error?.code ?? ''} ${close?.error?.message ?? ''}`);
+    if (refused) {
+      return neverSyncs(
+        `${stream.id} got no HTTP response (connection refused): the reflector backs off and retries the watch-list (isWatchErrorRetriable), and never syncs while the server refuses connections.`,
+        [],
+      );
+    }
+    return fallsBack(
+      close?.atMs ?? sentAtMs,
+      `${stream.id} got no HTTP response (${code}${close?.error?.message ? `: ${close.error.message}` : ''}).`,
+      close?.error?.message ?? code,
+    );
+  }
+
+  if (response.status !== 200) {
+    const status = statusOfResponse(response.status, response.body);
+    const cls = classifyStatus(status);
+    if (cls === 'too-many-requests') {
+      return neverSyncs(
+        `${stream.id} was answered 429 at ${at(response.atMs)}: the reflector backs off and retries the watch-list (isWatchErrorRetriable; no fallback), so it does not sync while the 429s persist; the record shows no later successful attempt.`,
+        [],
+      );
+    }
+    if (cls === 'expired' || cls === 'too-large') {
+      return neverSyncs(
+        `${stream.id} was answered ${describeStatus(status)} at ${at(response.atMs)}: client-go treats ${cls === 'expired' ? '410 Expired/Gone' : 'a too-large RV'} as "last sync RV unavailable" and retries the watch-list with resourceVersion="" (no fallback); the record shows no such retry succeeding, so this record alone never syncs.`,
+        [],
+      );
+    }
+    return fallsBack(response.atMs, `${stream.id} was answered ${describeStatus(status)} at ${at(response.atMs)}.`, status.message ?? `HTTP ${response.status}`);
+  }
+
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs });
+  const end = walk.end;
+  const untilMs = end.kind === 'synced' ? end.atMs : observedUntilMs(stream, record.endedAtMs);
+  const warningLines = reflectorWarnings(stream, untilMs);
+  const skippedEndBookmarks = walk.skipped.filter(({ event }) => isInitialEventsEndBookmark(event));
+  const skippedNote =
+    skippedEndBookmarks.length > 0
+      ? ` The annotated bookmark at ${at(skippedEndBookmarks[0]!.event.atMs)} carried kind ${JSON.stringify(skippedEndBookmarks[0]!.kind ?? null)} / apiVersion ${JSON.stringify(skippedEndBookmarks[0]!.apiVersion ?? null)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}: client-go skips it ("Unexpected watch event object type"), as if it were absent.`
+      : '';
+
+  switch (end.kind) {
+    case 'synced': {
+      const syncedAfterMs = Math.round((end.atMs - sentAtMs) * 1000) / 1000;
+      const after = followPlainWatch(stream, stream.entries.indexOf(end.event) + 1, end.atMs, 'starts over with a new watch-list request');
+      const exitLine = {
+        atMs: end.atMs,
+        line:
+          V4 +
+          klogLine('Exiting watch because received the bookmark that marks the end of initial events stream', [
+            ['reflector', REFLECTOR],
+            ['totalItems', walk.processedAtMs.length],
+            ['duration', formatGoDuration(end.atMs - sentAtMs)],
+          ]),
+      };
+      return {
+        profile: 'client-go>=0.35',
+        outcome: 'syncs',
+        syncedAfterMs,
+        warnings: warningLines.length,
+        explanation:
+          `${stream.id} delivered ${walk.processedAtMs.length - 1} initial event(s) and the BOOKMARK annotated "${INITIAL_EVENTS_END_ANNOTATION}": "true" at ${at(end.atMs)}; the reflector replaces its store with them and HasSynced() becomes true ${formatGoDuration(Math.round(syncedAfterMs))} after the request` +
+          (warningLines.length > 0
+            ? `, after logging "Warning: event bookmark expired" ${warningLines.length} time(s) while waiting (it only logs; no retry, relist or fallback).`
+            : '.') +
+          ` The same stream then continues as the regular watch. ${after.explanation}`,
+        logLines: relative([...warningLines, exitLine, ...after.logLines], sentAtMs),
+        basedOn,
+      };
+    }
+    case 'error-event': {
+      const status = end.status;
+      const cls = status === null ? 'other' : classifyStatus(status);
+      if (status !== null && (cls === 'expired' || cls === 'too-large')) {
+        return neverSyncs(
+          `${stream.id} delivered an ERROR event (${describeStatus(status)}) at ${at(end.atMs)}, before the initial-events-end bookmark: client-go retries the watch-list with resourceVersion="" (no fallback); the record shows nothing after that, so it never syncs here.${skippedNote}`,
+          warningLines,
+        );
+      }
+      if (cls === 'too-many-requests') {
+        return neverSyncs(
+          `${stream.id} delivered an ERROR event 429 at ${at(end.atMs)}: the reflector backs off and retries the watch-list while 429s persist (no fallback).${skippedNote}`,
+          warningLines,
+        );
+      }
+      return fallsBack(
+        end.atMs,
+        `${stream.id} delivered an ERROR event (${describeStatus(status)}) at ${at(end.atMs)}, before the initial-events-end bookmark.${skippedNote}`,
+        status === null ? UNEXPECTED_OBJECT_ERROR : (status.message ?? ''),
+        warningLines,
+      );
+    }
+    case 'decode-error':
+      return fallsBack(
+        end.atMs,
+        `${stream.id} carried a frame client-go cannot decode at ${at(end.atMs)} (${end.error}), before the initial-events-end bookmark: StreamWatcher sends a synthetic InternalError (ClientWatchDecoding).${skippedNote}`,
+        syntheticDecodeErrorMessage(end.error),
+        warningLines,
+      );
+    case 'closed':
+      if (end.veryShort) {
+        return fallsBack(
+          end.atMs,
+          `${stream.id} closed at ${at(end.atMs)}, less than 1 s after the request, with no events: VeryShortWatchError.`,
+          veryShortWatchMessage(),
+          warningLines,
+        );
+      }
+      return neverSyncs(
+        `${stream.id} ended at ${at(end.atMs)} (${end.close?.reason ?? 'truncated final frame'}) without a BOOKMARK annotated "${INITIAL_EVENTS_END_ANNOTATION}": "true" after ${walk.processedAtMs.length} event(s).${skippedNote} ` +
+          `The reflector keeps the events in a temporary store, never calls Replace, so HasSynced() stays false; it re-issues the watch-list immediately at every such end and never falls back to LIST (kubernetes/kubernetes#140890)` +
+          (end.close?.reason === 'error' ? ' (unless client-go classifies this transport error as a decode error, which would make it fall back)' : '') +
+          `, logging "Warning: event bookmark expired" every 10 s while waiting (${warningLines.length} time(s) in the observed window). ${WATCH_LIST_WORKAROUNDS}`,
+        warningLines,
+      );
+    case 'open':
+      return neverSyncs(
+        `${stream.id} delivered ${walk.processedAtMs.length} event(s) and no BOOKMARK annotated "${INITIAL_EVENTS_END_ANNOTATION}": "true" by the end of observation at ${at(untilMs)}.${skippedNote} ` +
+          `The reflector keeps waiting (HasSynced() false), logging "Warning: event bookmark expired" every 10 s (${warningLines.length} time(s) in the observed window); at the server's timeout it re-issues the watch-list and never falls back to LIST (kubernetes/kubernetes#140890). ${WATCH_LIST_WORKAROUNDS}`,
+        warningLines,
+      );
+  }
+}
+
+/** client-go <= v0.34 (WatchListClient off by default): LIST resourceVersion=0&limit=500, then WATCH from the list RV. */
+function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
+  const list = pickList(record);
+  if (list === undefined) return undefined;
+  const basedOn = [list.id];
+  const watchStream = record.streams.find((stream) => stream.scenario === 'watch');
+  let watchPart = '';
+  let watchLines: Array<{ atMs: number; line: string }> = [];
+  if (watchStream !== undefined) {
+    basedOn.push(watchStream.id);
+    const response = responseOf(watchStream);
+    if (response === undefined) {
+      watchPart = ` The following watch ${watchStream.id} got no HTTP response (${closeOf(watchStream)?.error?.code ?? 'unknown'}): the reflector relists after backoff (connection refused: re-watches after backoff).`;
+    } else if (response.status !== 200) {
+      const status = statusOfResponse(response.status, response.body);
+      const cls = classifyStatus(status);
+      if (cls === 'too-many-requests') {
+        watchPart = ` The following watch ${watchStream.id} was answered 429: the reflector backs off and re-watches.`;
+      } else if (cls === 'expired') {
+        watchPart = ` The following watch ${watchStream.id} was answered 410: the reflector relists from its last RV ("Watch closed", V(4)).`;
+      } else {
+        watchPart = ` The following watch ${watchStream.id} was answered ${describeStatus(status)}: "Failed to watch" is logged and the reflector relists after backoff.`;
+        watchLines = [
+          {
+            atMs: response.atMs,
+            line: klogLine('Failed to watch', [['err', status.message ?? `HTTP ${response.status}`], ['reflector', REFLECTOR], ['type', TYPE]]),
+          },
+        ];
+      }
+    } else {
+      const account = followPlainWatch(watchStream, watchStream.entries.indexOf(response) + 1, watchStream.request.sentAtMs, 'relists');
+      watchPart = ` The following plain watch: ${account.explanation}`;
+      watchLines = account.logLines;
+    }
+  }
+  const logLines = relative(watchLines, list.sentAtMs);
+  if (list.status === 200 && list.itemCount !== undefined) {
+    const syncedAfterMs = Math.round((list.atMs - list.sentAtMs) * 1000) / 1000;
+    return {
+      profile: 'client-go<=0.34',
+      outcome: 'syncs',
+      syncedAfterMs,
+      warnings: 0,
+      explanation:
+        `${list.id} answered 200 with ${list.itemCount} item(s) after ${formatGoDuration(Math.round(syncedAfterMs))}; the reflector replaces its store with them and HasSynced() becomes true` +
+        (list.continueToken ? ' once the remaining pages are read (the list was paginated; only its first page is timed here)' : '') +
+        `. It then watches from the list RV${list.resourceVersion !== undefined ? ` ${list.resourceVersion}` : ''} with allowWatchBookmarks=true; bookmarks are optional on that path and the 10 s bookmark ticker is not armed.${watchPart}`,
+      logLines,
+      basedOn,
+    };
+  }
+  return {
+    profile: 'client-go<=0.34',
+    outcome: 'never-syncs',
+    syncedAfterMs: null,
+    warnings: 0,
+    explanation:
+      `${list.id} failed (${list.status === 200 ? '200 but the body was not a list' : list.status > 0 ? `HTTP ${list.status}` : 'no response'}${list.error ? `: ${list.error}` : ''}): ListAndWatch returns the error and Run retries it with backoff (800 ms doubling to 30 s, jitter 1.0); HasSynced() stays false while the LIST keeps failing.${watchPart}`,
+    logLines,
+    basedOn,
+  };
+}
+
+/**
+ * One verdict per client profile the record has the requests for: `client-go>=0.35` needs a
+ * watch-list stream (the first one of scenario `watch-list`, else the first), `client-go<=0.34`
+ * needs a LIST (scenario `list` preferred); a profile without them is omitted, never invented.
+ * `logLines[].atMs` are ms since the profile's first request.
+ */
+export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
+  const verdicts: ClientVerdict[] = [];
+  const watchList = watchListVerdict(record);
+  if (watchList !== undefined) verdicts.push(watchList);
+  const listWatch = listWatchVerdict(record);
+  if (listWatch !== undefined) verdicts.push(listWatch);
+  return verdicts;
+}
