@@ -42,6 +42,13 @@ export interface SuitePlan {
   writes: WriteStep[];
   /** How long the streams are observed after opening; streams still open then are closed by watchmark. */
   windowMs: number;
+  /**
+   * Watch-list streams that have not delivered the initial-events-end bookmark by windowMs are
+   * observed until it arrives, at most this long: long enough to see the client-go reflector's
+   * 10 s ticks fire (its first tick can only warn when no event came at all, so a warning about
+   * silence after initial events needs the 20 s tick).
+   */
+  watchListMaxWindowMs: number;
 }
 
 export const NO_MATCH_SELECTOR = 'watchmark.io/no-such-label=true';
@@ -119,5 +126,6 @@ export function planDefaultSuite(opts: { quick: boolean; watchTimeoutSeconds?: n
     streams,
     writes,
     windowMs: longest * 1000 + slackMs,
+    watchListMaxWindowMs: opts.quick ? 30_000 : 90_000,
   };
 }

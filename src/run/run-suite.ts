@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { isInitialEventsEndBookmark, isWatchListRequest } from '../record/derive.js';
 import { collectionPath, type ResolvedResource } from '../discovery/resolve-resource.js';
 import type { ListRecord, RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import type { Workload } from '../workload/workload.js';
@@ -64,15 +65,21 @@ export async function runSuite(args: {
   lists.push(listRecord);
   const listRv = listRecord.resourceVersion;
 
-  const observe = new AbortController();
-  const onOuterAbort = () => observe.abort();
-  signal.addEventListener('abort', onOuterAbort, { once: true });
+  // One controller per stream: the window closes ordinary streams at windowMs; a watch-list
+  // stream still waiting for its initial-events-end bookmark then stays open until the bookmark
+  // arrives or watchListMaxWindowMs passes.
+  const controllers = plan.streams.map(() => new AbortController());
+  const endBookmarkSeen = plan.streams.map(() => false);
+  let windowOver = false;
+  const abortAll = () => controllers.forEach((c) => c.abort());
+  signal.addEventListener('abort', abortAll, { once: true });
 
   listener?.onPhase?.('observe', `${plan.streams.length} streams for ${Math.round(plan.windowMs / 1000)} s`);
   const openedAtMs = clock.nowMs();
-  const streamPromises = plan.streams.map((s) => {
+  const streamPromises = plan.streams.map((s, i) => {
     const rv = s.rv.kind === 'from-list' ? listRv : s.rv.value;
     const options: WatchOptions = { ...s.options, ...(rv !== undefined ? { resourceVersion: rv } : {}) };
+    const watchList = isWatchListRequest(options);
     return client.watch(
       {
         id: s.id,
@@ -83,23 +90,41 @@ export async function runSuite(args: {
         options,
       },
       {
-        signal: observe.signal,
-        ...(listener?.onEntry ? { onEntry: (e: TimelineEntry) => listener.onEntry!(s.id, e) } : {}),
+        signal: controllers[i]!.signal,
+        onEntry: (e: TimelineEntry) => {
+          listener?.onEntry?.(s.id, e);
+          if (watchList && e.kind === 'event' && isInitialEventsEndBookmark(e)) {
+            endBookmarkSeen[i] = true;
+            if (windowOver) controllers[i]!.abort();
+          }
+        },
       },
     );
   });
 
-  const writesDone = workload ? runWrites(plan, workload, created, clock, openedAtMs, observe.signal, listener) : Promise.resolve();
-  const windowTimer = setTimeout(() => observe.abort(), plan.windowMs);
+  const writesAbort = new AbortController();
+  signal.addEventListener('abort', () => writesAbort.abort(), { once: true });
+  const writesDone = workload ? runWrites(plan, workload, created, clock, openedAtMs, writesAbort.signal, listener) : Promise.resolve();
+  const windowTimer = setTimeout(() => {
+    windowOver = true;
+    writesAbort.abort();
+    plan.streams.forEach((s, i) => {
+      const waitsForEndBookmark = s.scenario === 'watch-list' && !endBookmarkSeen[i];
+      if (!waitsForEndBookmark) controllers[i]!.abort();
+    });
+  }, plan.windowMs);
+  const capTimer = setTimeout(abortAll, Math.max(plan.windowMs, plan.watchListMaxWindowMs));
   let streams: StreamRecord[];
   try {
-    // Every stream resolves by itself (server close) or when the window ends.
+    // Every stream resolves by itself (server close) or when its window ends.
     streams = await Promise.all(streamPromises);
     await writesDone;
   } finally {
     clearTimeout(windowTimer);
-    observe.abort();
-    signal.removeEventListener('abort', onOuterAbort);
+    clearTimeout(capTimer);
+    abortAll();
+    writesAbort.abort();
+    signal.removeEventListener('abort', abortAll);
   }
   return {
     anchorWallMs: clock.anchorWallMs,

@@ -18,12 +18,24 @@ export const explicitServerStrategy: TargetStrategy = {
   name: '--server flags',
   async resolve(flags) {
     if (!flags.server || flags.kubeconfig) return null;
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser(
-      { name: 'flags', server: flags.server, skipTLSVerify: false },
-      { name: 'flags' },
-    );
-    return kubeconfigTarget(kc, flags, 'flags', `server ${flags.server}`);
+    const server = flags.server;
+    validateServerUrl(server, '--server');
+    const tls: TlsMaterial = { insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? false };
+    if (flags.certificateAuthority) tls.caPem = readPem(flags.certificateAuthority, '--certificate-authority');
+    const token = flags.token;
+    return {
+      source: 'flags',
+      description: `server ${server}`,
+      connection: {
+        server,
+        tls,
+        allowH2: true,
+        authHeaders: async (): Promise<Record<string, string>> => (token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      async stop() {},
+      async [Symbol.asyncDispose]() {},
+    };
   },
 };
 
@@ -119,7 +131,7 @@ async function kubeconfigTarget(
   // exec and OIDC credentials are re-derived (and refreshed by the plugin) for each new watch.
   const base = await applyKubeconfig(kc, origin);
   const tls: TlsMaterial = {
-    insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? base.rejectUnauthorized === false,
+    insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? (server.startsWith('https:') && cluster?.skipTLSVerify === true),
   };
   if (flags.certificateAuthority) {
     tls.caPem = readPem(flags.certificateAuthority, '--certificate-authority');
@@ -161,11 +173,34 @@ async function kubeconfigTarget(
 async function applyKubeconfig(kc: KubeConfig, origin: string): Promise<https.RequestOptions> {
   const opts: https.RequestOptions = {};
   try {
-    await kc.applyToHTTPSOptions(opts);
+    await forCredentials(kc).applyToHTTPSOptions(opts);
   } catch (err) {
     throw new WatchmarkError('WM_AUTH', `cannot get credentials from ${origin}: ${oneLine(err)}`, {}, { cause: err });
   }
   return opts;
+}
+
+/**
+ * @kubernetes/client-node refuses to derive options for an http:// cluster unless skipTLSVerify
+ * is set (it builds an agent we do not use). TLS settings mean nothing for plain HTTP, so such a
+ * cluster is marked skipTLSVerify in a copy used only to derive credentials; https clusters are
+ * left untouched.
+ */
+const credentialCopies = new WeakMap<KubeConfig, KubeConfig>();
+function forCredentials(kc: KubeConfig): KubeConfig {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server.startsWith('http:')) return kc;
+  const cached = credentialCopies.get(kc);
+  if (cached) return cached; // keep one copy so exec/OIDC token caches survive between watches
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.getClusters().map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.getUsers(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
+  credentialCopies.set(kc, copy);
+  return copy;
 }
 
 function validateServerUrl(server: string, origin: string): void {

@@ -1,0 +1,95 @@
+/**
+ * Server profiles: the reference behaviour (kube-apiserver >= 1.34, WatchList on, watch cache)
+ * and deliberate misbehaviours, so that a client or a watchmark check can be shown to react to
+ * each one. Every profile shares request validation and defaulting (stock k8s.io/apiserver);
+ * they differ only in what the watch storage does.
+ */
+
+export type ServerProfile = 'reference' | 'kinm' | 'slow-initial-events-end' | 'unrequested-bookmarks' | 'broken-bookmark-object';
+
+export interface ProfileInfo {
+  name: ServerProfile;
+  /** One line for the README and `watchmark serve --help`. */
+  description: string;
+}
+
+/**
+ * - `reference`: kube-apiserver >= 1.34 (cacher, WatchList on): watch-list initial ADDED events end
+ *   with one bookmark annotated `k8s.io/initial-events-end` when bookmarks are allowed; periodic
+ *   bookmarks every interval and 2 s before the deadline, only once the RV moved past the start.
+ * - `kinm`: obot-platform/kinm HEAD 5d68bef as predicted from its code (spec 4.1): sendInitialEvents
+ *   and resourceVersionMatch are dropped after validation; RV ""/"0" streams the current state in
+ *   RV order then tails; never any BOOKMARK; objects updated since creation arrive as MODIFIED in
+ *   the initial state; selectors are a plain predicate on each event (no ADDED/DELETED when an
+ *   update moves an object into or out of the selection); a watch from an RV older than the
+ *   history silently skips what is gone instead of 410.
+ * - `slow-initial-events-end`: reference, but the initial-events-end bookmark comes
+ *   `initialEventsEndDelayMs` after the initial events; live events meanwhile are held back and
+ *   sent after it, in RV order.
+ * - `unrequested-bookmarks`: reference, but bookmarks (periodic, pre-deadline, and the end
+ *   bookmark of watch-list requests) are sent even when allowWatchBookmarks is not true.
+ * - `broken-bookmark-object`: reference, but bookmark objects lack `kind` and `apiVersion`
+ *   (the end bookmark keeps its annotation and RV).
+ */
+export const PROFILES: readonly ProfileInfo[] = [
+  {
+    name: 'reference',
+    description: 'kube-apiserver >= 1.34 with WatchList on (watch cache): the behaviour client-go is written against',
+  },
+  {
+    name: 'kinm',
+    description:
+      'kinm HEAD as predicted from its code: ignores sendInitialEvents, never sends BOOKMARK (client-go >= 0.35 informers never sync), MODIFIED initial events, no 410',
+  },
+  {
+    name: 'slow-initial-events-end',
+    description: 'reference, but the initial-events-end bookmark is delayed (initialEventsEndDelayMs, default 15 s); live events wait behind it',
+  },
+  {
+    name: 'unrequested-bookmarks',
+    description: 'reference, but sends BOOKMARK events even to watches without allowWatchBookmarks=true',
+  },
+  {
+    name: 'broken-bookmark-object',
+    description: 'reference, but bookmark objects lack kind and apiVersion',
+  },
+];
+
+export const SERVER_PROFILES: readonly ServerProfile[] = PROFILES.map((p) => p.name);
+
+export function isServerProfile(value: string): value is ServerProfile {
+  return (SERVER_PROFILES as readonly string[]).includes(value);
+}
+
+/** What a profile changes, as flags the pure watch logic reads. */
+export interface ProfileBehaviour {
+  /** 'cacher': kube-apiserver's watch cache. 'kinm': kinm's SQL storage (see PROFILES). */
+  storage: 'cacher' | 'kinm';
+  /** Who gets bookmarks: those that asked (allowWatchBookmarks), everyone, or nobody. */
+  bookmarks: 'requested' | 'always' | 'never';
+  /** Bookmark objects without kind/apiVersion. */
+  bookmarkWithoutTypeMeta: boolean;
+  /** Delay before the initial-events-end bookmark, holding live events behind it. */
+  delayInitialEventsEnd: boolean;
+}
+
+export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
+  const reference: ProfileBehaviour = {
+    storage: 'cacher',
+    bookmarks: 'requested',
+    bookmarkWithoutTypeMeta: false,
+    delayInitialEventsEnd: false,
+  };
+  switch (profile) {
+    case 'reference':
+      return reference;
+    case 'kinm':
+      return { ...reference, storage: 'kinm', bookmarks: 'never' };
+    case 'slow-initial-events-end':
+      return { ...reference, delayInitialEventsEnd: true };
+    case 'unrequested-bookmarks':
+      return { ...reference, bookmarks: 'always' };
+    case 'broken-bookmark-object':
+      return { ...reference, bookmarkWithoutTypeMeta: true };
+  }
+}

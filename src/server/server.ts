@@ -1,0 +1,246 @@
+/**
+ * The embedded reference API server: an in-process, Kubernetes-compatible server for namespaces
+ * and configmaps that watchmark runs by default and that `watchmark serve` exposes, so controllers
+ * can be pointed at a (mis)behaving server. Loopback only.
+ *
+ * Deliberate differences from kube-apiserver >= 1.34 (profile `reference`):
+ * - One RV counter and one event history for all resources; a bookmark carries the global RV, so
+ *   a namespace write also lets configmap watchers' bookmarks through. (kube's per-resource cacher
+ *   learns of other revisions only from etcd progress notifications, by default every 10 min.)
+ * - History is kept by age only (historyWindowMs); see store.ts.
+ * - Bookmark timers are exact per watcher (kube: 1 s buckets, ~1 s jittered ticker).
+ * - Bookmark objects carry only kind, apiVersion and metadata.resourceVersion (real built-in types
+ *   also carry zero-valued spec/status).
+ * - LIST ignores resourceVersion/resourceVersionMatch/limit/continue and answers the current state.
+ * - DELETE of a configmap answers the deleted object (with the deletion RV), not a Success Status.
+ * - Namespace deletion is immediate (configmaps first, each with its DELETED event); finalizers
+ *   never block deletion.
+ * - Only JSON: no protobuf, YAML, CBOR, Table or PartialObjectMetadata; no server-side apply, dry
+ *   run, managedFields, generation, RBAC, admission, OpenAPI, aggregated discovery or WebSocket.
+ * - A malformed resourceVersion is a 400 (kube's exact answer is unconfirmed).
+ * - No Retry-After/429 cache-not-ready path and no etcd RequestWatchProgress error.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { systemClock, type Clock } from '../clock.js';
+import { WatchmarkError } from '../errors.js';
+import { generateSelfSignedTls } from '../tls/self-signed.js';
+import { createRequestHandler, type HttpRequest, type HttpResponse } from './handlers.js';
+import { renderKubeconfig } from './kubeconfig.js';
+import { isServerProfile, profileBehaviour, SERVER_PROFILES, type ServerProfile } from './profiles.js';
+import { NAMESPACES } from './resources.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
+import { ObjectStore } from './store.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface EmbeddedServerOptions {
+  /** Default 'reference'. */
+  profile?: ServerProfile;
+  /** Periodic bookmark interval per watcher; default 60_000 (kube-apiserver defaultBookmarkFrequency). */
+  bookmarkIntervalMs?: number;
+  /** slow-initial-events-end only; default 15_000. */
+  initialEventsEndDelayMs?: number;
+  /** How long events stay replayable for watches from an RV; default 75_000 (DefaultEventFreshDuration). */
+  historyWindowMs?: number;
+  /** Default true: HTTPS with a CA generated at start. false: plain HTTP. */
+  tls?: boolean;
+  /** Default true when tls: h2 and http/1.1 via ALPN. Ignored without TLS (no h2c). */
+  http2?: boolean;
+  /** Bearer token; default 32 random bytes in hex. */
+  token?: string;
+  /** Default 0 (a free port). Always bound to 127.0.0.1. */
+  port?: number;
+}
+
+export interface StartedEmbeddedServer extends AsyncDisposable {
+  /** `https://127.0.0.1:PORT` (or http://). */
+  url: string;
+  token: string;
+  /** PEM of the CA that signed the serving certificate (TLS only). */
+  caCertPem?: string;
+  profile: ServerProfile;
+  /** A kubeconfig with server, CA data and token. */
+  kubeconfigYaml(opts?: { contextName?: string; namespace?: string }): string;
+  currentResourceVersion(): string;
+  stats(): { watchers: number };
+  /** Ends every open watch and closes the listener; bounded in time. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Internal knobs for tests (not part of the CLI surface). */
+export interface EmbeddedServerInternals {
+  clock?: Clock;
+  scheduler?: Scheduler;
+  random?: () => number;
+}
+
+/** How long stop() lets responses and HTTP/2 sessions finish before destroying sockets. */
+const STOP_GRACE_MS = 1_000;
+/** kube-apiserver sets --http2-max-streams-per-connection to 1000 (cmd/kube-apiserver options). */
+const HTTP2_MAX_CONCURRENT_STREAMS = 1_000;
+
+function checkOptions(opts: EmbeddedServerOptions): void {
+  if (opts.profile !== undefined && !isServerProfile(opts.profile)) {
+    throw new WatchmarkError('WM_USAGE', `unknown server profile "${opts.profile}" (expected one of ${SERVER_PROFILES.join(', ')})`);
+  }
+  const positive = (name: string, value: number | undefined, allowZero: boolean) => {
+    if (value === undefined) return;
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+      throw new WatchmarkError('WM_USAGE', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${value}`);
+    }
+  };
+  positive('bookmarkIntervalMs', opts.bookmarkIntervalMs, false);
+  positive('initialEventsEndDelayMs', opts.initialEventsEndDelayMs, true);
+  positive('historyWindowMs', opts.historyWindowMs, true);
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
+    throw new WatchmarkError('WM_USAGE', `port must be an integer in 0..65535, got ${opts.port}`);
+  }
+  if (opts.token !== undefined && !/^\S+$/.test(opts.token)) {
+    throw new WatchmarkError('WM_USAGE', 'token must be non-empty and contain no whitespace');
+  }
+}
+
+export async function startEmbeddedServer(
+  opts: EmbeddedServerOptions = {},
+  internals: EmbeddedServerInternals = {},
+): Promise<StartedEmbeddedServer> {
+  checkOptions(opts);
+  const profile = opts.profile ?? 'reference';
+  const clock = internals.clock ?? systemClock();
+  const store = new ObjectStore({ clock, historyWindowMs: opts.historyWindowMs ?? 75_000 });
+  for (const name of ['default', 'kube-system']) store.create(NAMESPACES, { metadata: { name } });
+  const hub = new WatchHub(store);
+  const token = opts.token ?? randomBytes(32).toString('hex');
+  const useTls = opts.tls ?? true;
+  const useHttp2 = useTls && (opts.http2 ?? true);
+  const tlsMaterial = useTls ? generateSelfSignedTls() : undefined;
+
+  let serverAddress = '127.0.0.1:0';
+  const inflight = new Set<HttpResponse>();
+  const handler = createRequestHandler({
+    store,
+    hub,
+    behaviour: profileBehaviour(profile),
+    clock,
+    scheduler: internals.scheduler ?? realScheduler,
+    random: internals.random ?? Math.random,
+    token,
+    serverAddress: () => serverAddress,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+    initialEventsEndDelayMs: opts.initialEventsEndDelayMs ?? 15_000,
+  });
+  const trackedHandler = (req: HttpRequest, res: HttpResponse) => {
+    inflight.add(res);
+    const done = () => inflight.delete(res);
+    res.once('finish', done);
+    res.once('close', done);
+    handler(req, res);
+  };
+
+  const sockets = new Set<Socket | TLSSocket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let server: http.Server | https.Server | http2.Http2SecureServer;
+  if (useHttp2) {
+    const h2 = http2.createSecureServer(
+      {
+        key: tlsMaterial!.keyPem,
+        cert: tlsMaterial!.certPem,
+        allowHTTP1: true,
+        settings: { maxConcurrentStreams: HTTP2_MAX_CONCURRENT_STREAMS },
+      },
+      trackedHandler,
+    );
+    h2.on('session', (session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+      session.on('error', () => session.destroy());
+    });
+    h2.on('sessionError', () => {});
+    server = h2;
+  } else if (useTls) {
+    server = https.createServer({ key: tlsMaterial!.keyPem, cert: tlsMaterial!.certPem }, trackedHandler);
+  } else {
+    server = http.createServer(trackedHandler);
+  }
+  if (!useHttp2) {
+    // Watches outlive every default server timeout.
+    (server as http.Server).requestTimeout = 0;
+    (server as http.Server).headersTimeout = 60_000;
+    (server as http.Server).on('clientError', (_err, socket) => socket.destroy());
+  }
+  server.setTimeout(0);
+  server.on(useTls ? 'secureConnection' : 'connection', (socket: Socket | TLSSocket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(new WatchmarkError('WM_TARGET', `embedded server cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`, { code: err.code }, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  serverAddress = `127.0.0.1:${port}`;
+  const url = `${useTls ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      hub.closeAll();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Let the ended watch responses (and any other request) finish, bounded.
+      await waitUntil(() => inflight.size === 0, STOP_GRACE_MS);
+      for (const session of sessions) session.close();
+      for (const socket of sockets) {
+        const alpn = (socket as TLSSocket).alpnProtocol;
+        if (alpn !== 'h2') socket.destroy();
+      }
+      const forced = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, STOP_GRACE_MS);
+      await closed;
+      clearTimeout(forced);
+      hub.dispose();
+    })();
+    return stopping;
+  };
+
+  const started: StartedEmbeddedServer = {
+    url,
+    token,
+    profile,
+    kubeconfigYaml: (kubeconfigOpts = {}) => {
+      const params: Parameters<typeof renderKubeconfig>[0] = { url, token, ...kubeconfigOpts };
+      if (tlsMaterial) params.caCertPem = tlsMaterial.caCertPem;
+      return renderKubeconfig(params);
+    },
+    currentResourceVersion: () => String(store.currentRv()),
+    stats: () => ({ watchers: hub.size }),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+  if (tlsMaterial) started.caCertPem = tlsMaterial.caCertPem;
+  return started;
+}
+
+function waitUntil(condition: () => boolean, limitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const poll = () => {
+      if (condition() || Date.now() - started >= limitMs) resolve();
+      else setTimeout(poll, 5);
+    };
+    poll();
+  });
+}

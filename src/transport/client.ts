@@ -1,0 +1,264 @@
+/**
+ * TargetClient: every HTTP request watchmark makes to one API server goes through here (one
+ * undici Agent per target). Request-response calls throw WatchmarkError for transport failures;
+ * watch() and list() record failures instead, so a broken server yields a record, not a crash.
+ */
+import type { Agent } from 'undici';
+import type { Clock } from '../clock.js';
+import { WatchmarkError } from '../errors.js';
+import type { ListRecord, StreamRecord, TimelineEntry, WatchedKind, WatchOptions } from '../record/timeline.js';
+import { describeServer, parseServer, type Connection, type ServerAddress, type TlsMaterial } from './connection.js';
+import { createProtocolTrackingAgent, ProtocolProbe, withProbe } from './negotiated-protocol.js';
+import { redactorFor } from './redact.js';
+import { classifyTransportError, toWatchmarkError, transportFailure } from './transport-errors.js';
+import { buildWatchQuery } from './watch-query.js';
+import { WatchStreamRecorder } from './watch-stream.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestJsonOptions {
+  /** Serialised as JSON. */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Accept header; default application/json. */
+  accept?: string;
+  /** Content-Type of the body; default application/json (PATCH callers pick a patch type). */
+  contentType?: string;
+}
+
+export interface JsonResponse {
+  status: number;
+  /** Lower-cased names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  body: unknown;
+  text: string;
+}
+
+export interface WatchSpec {
+  /** Stable id within the run, e.g. "watch-list#1". */
+  id: string;
+  scenario: string;
+  /** Collection path without query, e.g. /api/v1/namespaces/ns/configmaps. */
+  basePath: string;
+  namespace?: string;
+  watched: WatchedKind;
+  options: WatchOptions;
+}
+
+export interface WatchCallOptions {
+  /** Aborting it ends the stream with a `client-abort` close. */
+  signal?: AbortSignal;
+  /** Called synchronously for every entry appended to the record. */
+  onEntry?: (entry: TimelineEntry) => void;
+}
+
+export interface ListSpec {
+  id: string;
+  scenario: string;
+  /** Path and query, e.g. /api/v1/namespaces/ns/configmaps?limit=500&resourceVersion=0 (see buildListQuery). */
+  path: string;
+}
+
+const USER_AGENT = 'watchmark';
+
+export class TargetClient implements AsyncDisposable {
+  /** The server as shown in messages: origin and path prefix, never credentials. */
+  readonly server: string;
+  private readonly address: ServerAddress;
+  private readonly agent: Agent;
+  private readonly activeWatches = new Set<WatchStreamRecorder>();
+  private closed = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly clock: Clock,
+  ) {
+    this.address = parseServer(connection.server);
+    this.server = describeServer(this.address);
+    this.agent = createProtocolTrackingAgent({
+      // Watches are long-lived and quiet for minutes: undici's timers must not end them (and
+      // they are not measuring devices anyway; gaps are computed from recorded timestamps).
+      bodyTimeout: 0,
+      headersTimeout: 0,
+      allowH2: connection.allowH2,
+      connect: tlsConnectOptions(connection.tls),
+    });
+  }
+
+  /** One request-response exchange. Does not throw on non-2xx; throws WatchmarkError on transport failure. */
+  async requestJson(method: HttpMethod, path: string, options: RequestJsonOptions = {}): Promise<JsonResponse> {
+    return this.exchange(method, path, options);
+  }
+
+  /**
+   * Opens a watch and records it until it closes. Resolves with the record for every transport
+   * outcome (refused, reset, non-200, EOF, abort); rejects only for programming errors.
+   */
+  async watch(spec: WatchSpec, options: WatchCallOptions = {}): Promise<StreamRecord> {
+    if (this.closed) throw new Error('TargetClient.watch() after close()');
+    const path = `${this.address.pathPrefix}${spec.basePath}?${buildWatchQuery(spec.options)}`;
+    const record: StreamRecord = {
+      id: spec.id,
+      scenario: spec.scenario,
+      request: {
+        method: 'GET',
+        path,
+        ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
+        watched: { ...spec.watched },
+        options: { ...spec.options },
+        sentAtMs: this.clock.nowMs(),
+      },
+      entries: [],
+    };
+    const probe = new ProtocolProbe();
+    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry });
+    const { signal } = options;
+
+    const onAbort = () => recorder.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.activeWatches.add(recorder);
+    const forget = () => {
+      signal?.removeEventListener('abort', onAbort);
+      this.activeWatches.delete(recorder);
+    };
+    recorder.done.then(forget, forget);
+
+    let auth: Record<string, string>;
+    try {
+      auth = await this.connection.authHeaders();
+    } catch (err) {
+      record.request.sentAtMs = this.clock.nowMs();
+      recorder.failBeforeSend(transportFailure('WM_AUTH_HEADERS', err instanceof Error ? err.message : String(err)));
+      return recorder.done;
+    }
+    if (signal?.aborted) recorder.abort();
+    if (recorder.isClosed) return recorder.done; // aborted or client closed while deriving headers
+
+    recorder.setRedactor(redactorFor(auth));
+    // client-go takes watchStart just before sending, too (reflector.go).
+    record.request.sentAtMs = this.clock.nowMs();
+    this.agent.dispatch(
+      withProbe(
+        {
+          origin: this.address.origin,
+          path,
+          method: 'GET',
+          headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...auth },
+        },
+        probe,
+      ),
+      recorder,
+    );
+    return recorder.done;
+  }
+
+  /** One LIST request, recorded. Never throws for transport failures (status 0 and `error` instead). */
+  async list(spec: ListSpec, options: { signal?: AbortSignal } = {}): Promise<ListRecord> {
+    const path = `${this.address.pathPrefix}${spec.path}`;
+    let sentAtMs = this.clock.nowMs();
+    const base = { id: spec.id, scenario: spec.scenario, path };
+    let response: JsonResponse;
+    try {
+      response = await this.exchange('GET', spec.path, { ...(options.signal ? { signal: options.signal } : {}) }, () => {
+        sentAtMs = this.clock.nowMs();
+      });
+    } catch (err) {
+      return { ...base, sentAtMs, atMs: this.clock.nowMs(), status: 0, error: err instanceof Error ? err.message : String(err) };
+    }
+    const atMs = this.clock.nowMs();
+    const record: ListRecord = { ...base, sentAtMs, atMs, status: response.status };
+    const list = asRecord(response.body);
+    const metadata = asRecord(list?.['metadata']);
+    if (Array.isArray(list?.['items'])) record.itemCount = (list['items'] as unknown[]).length;
+    if (typeof metadata?.['resourceVersion'] === 'string') record.resourceVersion = metadata['resourceVersion'];
+    if (typeof metadata?.['continue'] === 'string' && metadata['continue'] !== '') record.continueToken = metadata['continue'];
+    if (response.status < 200 || response.status > 299) {
+      const message = list?.['message'];
+      record.error = typeof message === 'string' && message ? message : `HTTP ${response.status}: ${response.text.slice(0, 1024)}`;
+    }
+    return record;
+  }
+
+  /** Ends every open watch (`client-abort`) and destroys the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const recorder of [...this.activeWatches]) recorder.abort();
+    await this.agent.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async exchange(method: HttpMethod, path: string, options: RequestJsonOptions, onSend?: () => void): Promise<JsonResponse> {
+    if (this.closed) throw new Error(`TargetClient.${method} ${path} after close()`);
+    let auth: Record<string, string>;
+    try {
+      auth = await this.connection.authHeaders();
+    } catch (err) {
+      if (err instanceof WatchmarkError) throw err;
+      throw toWatchmarkError(transportFailure('WM_AUTH_HEADERS', err instanceof Error ? err.message : String(err)), this.server, err);
+    }
+    const redact = redactorFor(auth);
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': USER_AGENT, ...auth };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    try {
+      onSend?.();
+      const response = await this.agent.request({
+        origin: this.address.origin,
+        path: `${this.address.pathPrefix}${path}`,
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const text = await response.body.text();
+      const recorded: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) recorded[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status: response.statusCode, headers: recorded, body: parseJson(text), text };
+    } catch (err) {
+      const failure = options.signal?.aborted ? transportFailure('WM_ABORTED') : classifyTransportError(err);
+      const error = toWatchmarkError(failure, this.server, err);
+      error.message = redact(error.message);
+      throw error;
+    }
+  }
+}
+
+/** undici connect options from kubeconfig TLS material. Verification stays on unless told otherwise. */
+export function tlsConnectOptions(tls: TlsMaterial): {
+  rejectUnauthorized: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+} {
+  return {
+    rejectUnauthorized: !tls.insecureSkipTlsVerify,
+    ...(tls.caPem ? { ca: tls.caPem } : {}),
+    ...(tls.certPem ? { cert: tls.certPem } : {}),
+    ...(tls.keyPem ? { key: tls.keyPem } : {}),
+    ...(tls.serverName ? { servername: tls.serverName } : {}),
+  };
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

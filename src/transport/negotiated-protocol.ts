@@ -1,0 +1,84 @@
+/**
+ * Which HTTP version a request really went over.
+ *
+ * undici 7 does not report it: the response handler sees status and headers only. What decides
+ * it is the socket: undici's Client speaks HTTP/2 exactly when `socket.alpnProtocol === 'h2'`
+ * (lib/dispatcher/client.js, undici v7.30 `connect()`), else HTTP/1.1. So the Agent built here
+ * creates its Clients through a factory; each Client wraps its connector to remember the ALPN
+ * result of its current socket, and stamps itself into a probe carried in the dispatch options
+ * (undici passes the options object through Agent -> Pool -> Client unchanged). When the
+ * response arrives, the probe reads the protocol of the socket that carried it: a Client has one
+ * socket (HTTP/1.1) or one session (HTTP/2) at a time, and a request in flight dies with it.
+ */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, Client, Pool, type Dispatcher } from 'undici';
+
+const PROBE = Symbol('watchmark.protocolProbe');
+
+/** Carried in dispatch options; filled in by the Client that takes the request. */
+export class ProtocolProbe {
+  private socketState: { alpn: string | null } | undefined;
+
+  /** "2.0" when the request went over an h2 session, "1.1" otherwise (plain TCP or TLS without h2). */
+  httpVersion(): '1.1' | '2.0' {
+    return this.socketState?.alpn === 'h2' ? '2.0' : '1.1';
+  }
+
+  /** @internal */
+  attach(state: { alpn: string | null }): void {
+    this.socketState = state;
+  }
+}
+
+export type ProbedDispatchOptions = Dispatcher.DispatchOptions & { [PROBE]?: ProtocolProbe };
+
+/** Adds a probe to dispatch options (request() and dispatch() both pass them through). */
+export function withProbe<T extends object>(options: T, probe: ProtocolProbe): T {
+  return Object.assign(options, { [PROBE]: probe });
+}
+
+class ProtocolTrackingClient extends Client {
+  private readonly socketState: { alpn: string | null };
+
+  constructor(origin: URL | string, options: Client.Options) {
+    const socketState: { alpn: string | null } = { alpn: null };
+    const inner: buildConnector.connector =
+      typeof options.connect === 'function'
+        ? options.connect
+        : buildConnector({ ...(options.connect ?? {}), allowH2: options.allowH2 ?? false } as buildConnector.BuildOptions);
+    super(origin, {
+      ...options,
+      connect: (connectOptions, callback) => {
+        inner(connectOptions, (...args) => {
+          const [err, socket] = args;
+          socketState.alpn = err ? null : alpnOf(socket);
+          callback(...args);
+        });
+      },
+    });
+    this.socketState = socketState;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    (options as ProbedDispatchOptions)[PROBE]?.attach(this.socketState);
+    return super.dispatch(options, handler);
+  }
+}
+
+function alpnOf(socket: Socket | TLSSocket | null): string | null {
+  const alpn = (socket as TLSSocket | null)?.alpnProtocol;
+  return typeof alpn === 'string' ? alpn : null;
+}
+
+/** An undici Agent whose connections report their negotiated protocol to ProtocolProbes. */
+export function createProtocolTrackingAgent(options: Agent.Options): Agent {
+  return new Agent({
+    ...options,
+    factory: (origin, agentOptions) =>
+      new Pool(origin, {
+        ...(agentOptions as Pool.Options),
+        factory: (poolOrigin, clientOptions) => new ProtocolTrackingClient(poolOrigin, clientOptions as Client.Options),
+      }),
+  });
+}

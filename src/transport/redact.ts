@@ -1,0 +1,28 @@
+/**
+ * Keeps credentials out of records and messages. watchmark never records what it sent, but a
+ * misbehaving server or proxy could echo a token back in a header or an error body; whatever
+ * the transport records from a response passes through this.
+ */
+
+export type Redactor = (text: string) => string;
+
+export const REDACTED = '[redacted]';
+
+/** Secrets are the auth header values and, for "Bearer x" / "Basic x", the credential alone. */
+export function redactorFor(authHeaders: Record<string, string>): Redactor {
+  const secrets = new Set<string>();
+  for (const value of Object.values(authHeaders)) {
+    const trimmed = value.trim();
+    if (trimmed.length >= 6) secrets.add(trimmed);
+    const credential = /^\S+\s+(\S.*)$/.exec(trimmed)?.[1];
+    if (credential && credential.length >= 6) secrets.add(credential);
+  }
+  if (secrets.size === 0) return (text) => text;
+  // Longest first, so "Bearer x" is replaced as a whole before "x" alone.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return out;
+  };
+}

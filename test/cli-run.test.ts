@@ -1,0 +1,181 @@
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startEmbeddedServer } from '../src/server/index.js';
+import type { Report } from '../src/report/model.js';
+import { isolatedEnv, runCli, startCli } from './support/cli.js';
+
+const ALL_CHECK_IDS = [
+  'initial-events-end.present',
+  'initial-events-end.annotation',
+  'initial-events-end.resource-version',
+  'initial-events-end.latency',
+  'initial-events.added',
+  'bookmark.unrequested',
+  'bookmark.object',
+  'bookmark.resource-version',
+  'bookmark.before-deadline',
+  'event.resource-version-order',
+  'stream.framing',
+  'stream.error-status',
+  'watch.timeout',
+];
+
+function tmpFile(name: string): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'watchmark-test-')), name);
+}
+
+function readReport(file: string): Report {
+  return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+function status(report: Report, id: string): string | undefined {
+  return report.checks.find((c) => c.id === id)?.status;
+}
+
+function verdict(report: Report, profile: string): string | undefined {
+  return report.clientGo.find((v) => v.profile === profile)?.outcome;
+}
+
+/** Lists what is left on the server with the given prefix (namespaces and configmaps). */
+async function leftovers(url: string, token: string, ca: string | undefined): Promise<string[]> {
+  const { Agent, request } = await import('undici');
+  const dispatcher = new Agent({ connect: ca ? { ca } : {} });
+  try {
+    const out: string[] = [];
+    for (const p of ['/api/v1/namespaces', '/api/v1/configmaps']) {
+      const res = await request(url + p, { headers: { authorization: `Bearer ${token}` }, dispatcher });
+      const body = (await res.body.json()) as { items: Array<{ metadata: { name: string; namespace?: string } }> };
+      for (const item of body.items) {
+        const n = `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
+        if (n.includes('watchmark-')) out.push(n);
+      }
+    }
+    return out;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+describe('watchmark run (CLI subprocess, real loopback servers)', () => {
+  it('passes against the embedded reference profile with no warn or fail findings', async () => {
+    const json = tmpFile('report.json');
+    const res = await runCli(['run', '--embedded', '--quick', '--json', json]);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
+    expect(res.stderr).toMatch(/started the embedded API server \(profile reference\)/);
+    expect(res.stdout).toMatch(/Verdict: PASS/);
+    const report = readReport(json);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.verdict).toBe('pass');
+    expect(report.counts.fail).toBe(0);
+    expect(report.counts.warn).toBe(0);
+    expect(report.checks.map((c) => c.id).sort()).toEqual([...ALL_CHECK_IDS].sort());
+    for (const c of report.checks) expect(['pass', 'skip'], `${c.id}: ${c.summary}`).toContain(c.status);
+    // The deadline bookmark and the end bookmark were really observed, not skipped.
+    expect(status(report, 'bookmark.before-deadline')).toBe('pass');
+    expect(status(report, 'initial-events-end.present')).toBe('pass');
+    expect(verdict(report, 'client-go>=0.35')).toBe('syncs');
+    expect(verdict(report, 'client-go<=0.34')).toBe('syncs');
+    const httpVersions = new Set(report.streams.map((s) => s.httpVersion));
+    expect(httpVersions).toEqual(new Set(['2.0']));
+  });
+
+  it('falls back to the embedded server and says so when no kubeconfig exists', async () => {
+    const res = await runCli(['run', '--quick', '--json', '-']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/no kubeconfig in use: started the embedded API server/);
+    const report = JSON.parse(res.stdout) as Report;
+    expect(report.target.source).toBe('embedded');
+    expect(res.stdout).not.toMatch(/Verdict:/); // the human summary went to stderr
+    expect(res.stderr).toMatch(/Verdict: PASS/);
+  });
+
+  it('fails against `serve --profile kinm` over HTTPS with a generated kubeconfig: never-syncs', async () => {
+    const kubeconfig = tmpFile('kinm.kubeconfig');
+    const serve = startCli(['serve', '--profile', 'kinm', '--kubeconfig-out', kubeconfig]);
+    try {
+      await serve.waitFor(/listening at https:\/\/127\.0\.0\.1:\d+/);
+      const res = await runCli(['run', '--kubeconfig', kubeconfig, '--quick', '--json', '-']);
+      expect(res.code, res.stderr).toBe(1);
+      const report = JSON.parse(res.stdout) as Report;
+      expect(report.target.source).toBe('kubeconfig-flag');
+      expect(status(report, 'initial-events-end.present')).toBe('fail');
+      expect(status(report, 'initial-events.added')).toBe('warn');
+      expect(verdict(report, 'client-go>=0.35')).toBe('never-syncs');
+      expect(verdict(report, 'client-go<=0.34')).toBe('syncs');
+      expect(report.streams.every((s) => s.eventCounts.BOOKMARK === 0)).toBe(true);
+    } finally {
+      serve.child.kill('SIGINT');
+      const done = await serve.result;
+      expect(done.code).toBe(0);
+    }
+  });
+
+  it.each([
+    ['slow-initial-events-end', 0, 'initial-events-end.latency', 'warn'],
+    ['unrequested-bookmarks', 1, 'bookmark.unrequested', 'fail'],
+    ['broken-bookmark-object', 1, 'bookmark.object', 'fail'],
+  ])('profile %s trips its check', async (profile, code, checkId, expected) => {
+    const res = await runCli(['run', '--embedded', '--profile', profile, '--quick', '--json', '-']);
+    expect(res.code, res.stderr).toBe(code);
+    const report = JSON.parse(res.stdout) as Report;
+    expect(status(report, checkId)).toBe(expected);
+    if (profile === 'slow-initial-events-end') {
+      expect(verdict(report, 'client-go>=0.35')).toBe('syncs');
+      const v = report.clientGo.find((x) => x.profile === 'client-go>=0.35')!;
+      expect(v.warnings).toBeGreaterThanOrEqual(1);
+      expect(v.syncedAfterMs).toBeGreaterThanOrEqual(21_000);
+    }
+    if (profile === 'broken-bookmark-object') expect(verdict(report, 'client-go>=0.35')).toBe('falls-back');
+  });
+
+  it('runs over plain HTTP with --server/--token, keeps the token out of every output and cleans up', async () => {
+    await using server = await startEmbeddedServer({ tls: false });
+    const json = tmpFile('report.json');
+    const res = await runCli(['run', '--server', server.url, '--token', server.token, '--quick', '--json', json]);
+    expect(res.code, res.stderr).toBe(0);
+    const report = readReport(json);
+    expect(report.streams.every((s) => s.httpVersion === '1.1')).toBe(true);
+    for (const text of [res.stdout, res.stderr, readFileSync(json, 'utf8')]) expect(text).not.toContain(server.token);
+    expect(await leftovers(server.url, server.token, undefined)).toEqual([]);
+  });
+
+  it('cleans up everything it created when interrupted with Ctrl-C', async () => {
+    await using server = await startEmbeddedServer();
+    const kubeconfig = tmpFile('kubeconfig');
+    writeFileSync(kubeconfig, server.kubeconfigYaml());
+    const run = startCli(['run', '--kubeconfig', kubeconfig, '--quick']);
+    await run.waitFor(/observe: /);
+    expect((await leftovers(server.url, server.token, server.caCertPem)).length).toBeGreaterThan(0);
+    run.child.kill('SIGINT');
+    const res = await run.result;
+    expect(res.code, res.stderr).toBe(130);
+    expect(res.stderr).toMatch(/interrupted; cleaned up/);
+    expect(await leftovers(server.url, server.token, server.caCertPem)).toEqual([]);
+  });
+});
+
+describe('watchmark run: usage and target errors exit 2 with one line', () => {
+  it.each([
+    [['run', '--no-such-flag'], /unknown option/],
+    [['run', '--fail-on', 'sometimes', '--embedded'], /fail-on/],
+    [['run', '--kubeconfig', '/nonexistent/kubeconfig'], /--kubeconfig \/nonexistent\/kubeconfig: file not found/],
+    [['run', '--server', 'https://127.0.0.1:1', '--token', 'x', '--quick'], /127\.0\.0\.1:1/],
+    [['run', '--embedded', '--resource', 'nosuchthings', '--quick'], /doesn't have a resource type "nosuchthings"/],
+    [['serve', '--bookmark-interval', 'soon'], /--bookmark-interval "soon" is not a duration/],
+    [['observe', 'configmaps', '--embedded', '--duration', '-3'], /--duration/],
+  ])('%j', async (args, message) => {
+    const res = await runCli(args as string[], { env: isolatedEnv(), timeoutMs: 60_000 });
+    expect(res.code, res.stderr + res.stdout).toBe(2);
+    expect(res.stderr).toMatch(message);
+  });
+
+  it('refuses an HTTPS server whose certificate it cannot verify', async () => {
+    await using server = await startEmbeddedServer();
+    const res = await runCli(['run', '--server', server.url, '--token', server.token, '--quick']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/certificate|WM_TLS/i);
+    expect(res.stderr).not.toContain(server.token);
+  });
+});
