@@ -12,17 +12,11 @@ import { startEmbeddedTarget } from '../targets/embedded.js';
 import { resolveTarget } from '../targets/resolve.js';
 import { TargetClient } from '../transport/client.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
+import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
 import type { ServerProfile } from '../server/index.js';
 
-interface ObserveFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  server?: string;
-  token?: string;
-  certificateAuthority?: string;
-  insecureSkipTlsVerify?: boolean;
+interface ObserveFlags extends ConnectionFlags {
   watchList: boolean;
   bookmarks: boolean;
   resourceVersion?: string;

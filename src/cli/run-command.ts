@@ -2,16 +2,10 @@ import { parseConfig, RunConfigSchema } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { runWatchmark } from '../run/run-watchmark.js';
+import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
 
-interface RunFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  server?: string;
-  token?: string;
-  certificateAuthority?: string;
-  insecureSkipTlsVerify?: boolean;
+interface RunFlags extends ConnectionFlags {
   resource: string;
   json?: string;
   failOn: string;

@@ -26,6 +26,7 @@ import {
   requestEntityTooLarge,
   unauthorized,
   unsupportedMediaType,
+  deleted,
 } from './status.js';
 import type { DeletePreconditions, ObjectStore } from './store.js';
 import type { WatchHub } from './watch-hub.js';
@@ -181,9 +182,10 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     if (method === 'DELETE' && allows(def, 'delete')) {
       rejectDryRun(query);
       const preconditions = await readDeletePreconditions(req);
-      // kube-apiserver answers a configmap delete with a Success Status; returning the object
-      // (with the deletion RV) lets a workload know which RV its DELETED event will carry.
-      sendJson(res, auditId, 200, ctx.store.delete(def, namespace, name, preconditions));
+      const removed = ctx.store.delete(def, namespace, name, preconditions);
+      // kube-apiserver's configmap registry does not set ReturnDeletedObject, so a delete is
+      // answered with a Success Status; a namespace delete returns the namespace object.
+      sendJson(res, auditId, 200, def.resource === 'configmaps' ? deleted(def.resource, name, removed.metadata?.uid) : removed);
       return;
     }
     throw new ApiStatusError(methodNotAllowed());

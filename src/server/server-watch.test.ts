@@ -110,13 +110,14 @@ describe.concurrent.each<WatchTransport>(['h1', 'h2'])('reference watches over H
       const created = (await api.createConfigMap(ns, 's', { labels: { app: 'x' } })).json;
       const moved = (await api.request('PUT', `/api/v1/namespaces/${ns}/configmaps/s`, { ...created, metadata: { ...created.metadata, labels: { app: 'y' } } })).json;
       const back = (await api.request('PUT', `/api/v1/namespaces/${ns}/configmaps/s`, { ...moved, metadata: { ...moved.metadata, labels: { app: 'x' } } })).json;
-      const deleted = (await api.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/s`)).json;
+      await api.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/s`);
+      const deletedRv = server.currentResourceVersion();
       const events = [await watch.next(), await watch.next(), await watch.next(), await watch.next()];
       expect(events.map((e) => [e.type, e.object.metadata?.resourceVersion])).toEqual([
         ['ADDED', created.metadata.resourceVersion],
         ['DELETED', moved.metadata.resourceVersion],
         ['ADDED', back.metadata.resourceVersion],
-        ['DELETED', deleted.metadata.resourceVersion],
+        ['DELETED', deletedRv],
       ]);
       // The DELETED for leaving the selection carries the last matching state.
       expect(events[1]!.object.metadata?.labels).toEqual({ app: 'x' });

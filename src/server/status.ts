@@ -54,6 +54,22 @@ export function failure(code: number, reason: string, message: string, details?:
   };
 }
 
+/**
+ * The Success Status kube-apiserver answers a delete with when the registry does not set
+ * ReturnDeletedObject (configmaps do not; pods and service accounts do):
+ * `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{"name":..,"kind":"configmaps","uid":..}}`.
+ */
+export function deleted(resource: string, name: string, uid: string | undefined): KubeStatus {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, kind: resource, ...(uid ? { uid } : {}) },
+    code: 200,
+  };
+}
+
 /** `{"kind":"Status",...,"message":"Unauthorized","reason":"Unauthorized","code":401}`, no details. */
 export function unauthorized(): KubeStatus {
   return failure(401, 'Unauthorized', 'Unauthorized');

@@ -1,0 +1,398 @@
+// Command informer-probe runs a real client-go SharedInformer (dynamic, any
+// resource) against an API server and reports, as one JSON object on stdout,
+// whether it synced, how many LIST / WATCH / watch-list requests it sent and
+// how many "Warning: event bookmark expired" lines client-go's reflector
+// logged. It is watchmark's ground-truth oracle for "would a client-go
+// informer sync against this server?".
+//
+// Exit status: 0 whenever a result was produced (also when the informer did
+// not sync: that is a result), 2 for bad flags or an unreachable server.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	clientfeatures "k8s.io/client-go/features"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+)
+
+// fallbackClientGoVersion is reported when the binary carries no module
+// build information (it matches go.mod).
+const fallbackClientGoVersion = "v0.37.2"
+
+// bookmarkExpiredMarker is the text of the reflector's initial-events-end
+// ticker warning (tools/cache/reflector.go warnIfExpired).
+const bookmarkExpiredMarker = "event bookmark expired"
+
+// Result is the JSON object printed on stdout.
+type Result struct {
+	ClientGoVersion         string  `json:"clientGoVersion"`
+	WatchListClient         bool    `json:"watchListClient"`
+	Synced                  bool    `json:"synced"`
+	SyncedAfterMs           *int64  `json:"syncedAfterMs"`
+	BookmarkExpiredWarnings int     `json:"bookmarkExpiredWarnings"`
+	FirstWarning            *string `json:"firstWarning"`
+	ListRequests            int64   `json:"listRequests"`
+	WatchRequests           int64   `json:"watchRequests"`
+	WatchListRequests       int64   `json:"watchListRequests"`
+	Items                   int     `json:"items"`
+}
+
+type options struct {
+	server    string
+	token     string
+	tokenFile string
+	caFile    string
+	insecure  bool
+	group     string
+	version   string
+	resource  string
+	namespace string
+	deadline  time.Duration
+	afterSync time.Duration
+	quiet     bool
+	verbosity int
+}
+
+// usageError marks errors that end the probe with exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	opts, err := parseFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "informer-probe: %v\n", err)
+		}
+		return 2
+	}
+	res, err := probe(opts, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "informer-probe: %v\n", err)
+		return 2
+	}
+	enc := json.NewEncoder(stdout)
+	if err := enc.Encode(res); err != nil {
+		fmt.Fprintf(stderr, "informer-probe: writing result: %v\n", err)
+		return 2
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("informer-probe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.server, "server", "", "API server base URL, e.g. https://127.0.0.1:6443 (required)")
+	fs.StringVar(&o.token, "token", "", "bearer token (prefer --token-file; never printed)")
+	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the bearer token")
+	fs.StringVar(&o.caFile, "ca-file", "", "PEM CA bundle to verify the server certificate")
+	fs.BoolVar(&o.insecure, "insecure", false, "skip TLS verification (tests only)")
+	fs.StringVar(&o.group, "group", "", `API group ("" for the core group)`)
+	fs.StringVar(&o.version, "version", "", "API version, e.g. v1 (required)")
+	fs.StringVar(&o.resource, "resource", "", "resource (plural), e.g. configmaps (required)")
+	fs.StringVar(&o.namespace, "namespace", "", "namespace to watch (empty = all namespaces)")
+	fs.DurationVar(&o.deadline, "deadline", 30*time.Second, "how long to wait for HasSynced")
+	fs.DurationVar(&o.afterSync, "after-sync", 0, "keep the informer running this long after it synced")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not copy client-go's klog output to stderr")
+	fs.IntVar(&o.verbosity, "v", 0, "klog verbosity for client-go's log (e.g. 4 shows watch-list fallbacks)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: informer-probe --server URL [--token-file FILE|--token T] [--ca-file FILE|--insecure]\n"+
+			"       --group G --version V --resource R [--namespace NS] [--deadline 25s] [--after-sync 0s]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected arguments: %q", fs.Args())
+	}
+	if o.server == "" {
+		return nil, usagef("--server is required")
+	}
+	u, err := url.Parse(o.server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--server must be an http:// or https:// URL, got %q", o.server)
+	}
+	if o.version == "" || o.resource == "" {
+		return nil, usagef("--version and --resource are required")
+	}
+	if strings.Contains(o.resource, "/") {
+		return nil, usagef("--resource must be a plain resource name, subresources are not supported")
+	}
+	if o.token != "" && o.tokenFile != "" {
+		return nil, usagef("--token and --token-file are mutually exclusive")
+	}
+	if o.tokenFile != "" {
+		b, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return nil, usagef("reading --token-file: %v", err)
+		}
+		if strings.TrimSpace(string(b)) == "" {
+			return nil, usagef("--token-file %s is empty", o.tokenFile)
+		}
+	}
+	if o.caFile != "" {
+		if o.insecure {
+			return nil, usagef("--ca-file and --insecure are mutually exclusive")
+		}
+		if _, err := os.Stat(o.caFile); err != nil {
+			return nil, usagef("--ca-file: %v", err)
+		}
+	}
+	if o.deadline <= 0 {
+		return nil, usagef("--deadline must be positive")
+	}
+	if o.afterSync < 0 {
+		return nil, usagef("--after-sync must not be negative")
+	}
+	return o, nil
+}
+
+// requestCounter wraps the informer's transport and classifies its requests.
+type requestCounter struct {
+	next      http.RoundTripper
+	lists     *atomic.Int64
+	watches   *atomic.Int64
+	watchList *atomic.Int64
+}
+
+func (c *requestCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet {
+		q := req.URL.Query()
+		if q.Get("watch") == "true" || q.Get("watch") == "1" {
+			c.watches.Add(1)
+			if q.Get("sendInitialEvents") == "true" {
+				c.watchList.Add(1)
+			}
+		} else {
+			c.lists.Add(1)
+		}
+	}
+	return c.next.RoundTrip(req)
+}
+
+// logCapture receives klog's output, counts bookmark-expired warnings, keeps
+// the first one verbatim and optionally copies everything to stderr.
+type logCapture struct {
+	mu       sync.Mutex
+	partial  []byte
+	tee      io.Writer
+	warnings int
+	first    *string
+}
+
+func (l *logCapture) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tee != nil {
+		_, _ = l.tee.Write(p)
+	}
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		l.line(string(l.partial[:i]))
+		l.partial = l.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+func (l *logCapture) line(s string) {
+	if strings.Contains(s, bookmarkExpiredMarker) {
+		l.warnings++
+		if l.first == nil {
+			first := strings.TrimRight(s, "\r")
+			l.first = &first
+		}
+	}
+}
+
+func (l *logCapture) result() (int, *string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.partial) > 0 {
+		l.line(string(l.partial))
+		l.partial = nil
+	}
+	return l.warnings, l.first
+}
+
+// setupKlog sends all of klog's output (client-go logs through klog's global
+// logger) to the capture, once per severity.
+func setupKlog(capture *logCapture, verbosity int) error {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	for k, v := range map[string]string{
+		"logtostderr":     "false",
+		"alsologtostderr": "false",
+		"one_output":      "true",
+		"v":               fmt.Sprint(verbosity),
+	} {
+		if err := fs.Set(k, v); err != nil {
+			return err
+		}
+	}
+	klog.SetOutput(capture)
+	return nil
+}
+
+func clientGoVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "k8s.io/client-go" {
+				if d.Replace != nil && d.Replace.Version != "" {
+					return d.Replace.Version
+				}
+				if d.Version != "" {
+					return d.Version
+				}
+			}
+		}
+	}
+	return fallbackClientGoVersion
+}
+
+func restConfig(o *options) *rest.Config {
+	cfg := &rest.Config{
+		Host:            o.server,
+		BearerToken:     o.token,
+		BearerTokenFile: o.tokenFile,
+		UserAgent:       "watchmark-informer-probe (client-go " + clientGoVersion() + ")",
+	}
+	cfg.TLSClientConfig.CAFile = o.caFile
+	cfg.TLSClientConfig.Insecure = o.insecure
+	return cfg
+}
+
+// preflight checks that the server answers HTTP at all (any status counts,
+// except 401, which means the credentials were refused). It uses its own
+// client so it is not counted as one of the informer's requests.
+func preflight(cfg *rest.Config) error {
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return fmt.Errorf("building HTTP client: %v", err)
+	}
+	hc.Timeout = 10 * time.Second
+	u := strings.TrimRight(cfg.Host, "/") + "/version"
+	resp, err := hc.Get(u)
+	if err != nil {
+		return fmt.Errorf("server unreachable: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("server at %s refused the credentials (GET /version: 401 Unauthorized)", cfg.Host)
+	}
+	return nil
+}
+
+func probe(o *options, stderr io.Writer) (*Result, error) {
+	capture := &logCapture{}
+	if !o.quiet {
+		capture.tee = stderr
+	}
+	if err := setupKlog(capture, o.verbosity); err != nil {
+		return nil, fmt.Errorf("configuring klog: %v", err)
+	}
+	defer klog.Flush()
+
+	cfg := restConfig(o)
+	if err := preflight(cfg); err != nil {
+		return nil, err
+	}
+
+	var lists, watches, watchList atomic.Int64
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return &requestCounter{next: rt, lists: &lists, watches: &watches, watchList: &watchList}
+	}
+	client, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building dynamic client: %v", err)
+	}
+
+	gvr := schema.GroupVersionResource{Group: o.group, Version: o.version, Resource: o.resource}
+	// NewFilteredDynamicInformer is what dynamicinformer's factory uses: its
+	// ListWatch is wrapped with cache.ToListWatcherWithWatchListSemantics(lw,
+	// client), and the real *dynamic.DynamicClient does not opt out, so the
+	// reflector uses watch-list exactly when the WatchListClient gate is on.
+	informer := dynamicinformer.NewFilteredDynamicInformer(client, gvr, o.namespace, 0, nil, nil).Informer()
+
+	res := &Result{
+		ClientGoVersion: clientGoVersion(),
+		WatchListClient: clientfeatures.FeatureGates().Enabled(clientfeatures.WatchListClient),
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		informer.RunWithContext(ctx)
+	}()
+
+	deadline := time.NewTimer(o.deadline)
+	defer deadline.Stop()
+	select {
+	case <-informer.HasSyncedChecker().Done():
+		ms := time.Since(start).Milliseconds()
+		res.Synced = true
+		res.SyncedAfterMs = &ms
+		if o.afterSync > 0 {
+			time.Sleep(o.afterSync)
+		}
+	case <-deadline.C:
+		// The informer may sync in the very same instant; count it only if
+		// it did so within the deadline (HasSynced is checked once more).
+		if informer.HasSynced() {
+			ms := time.Since(start).Milliseconds()
+			res.Synced = true
+			res.SyncedAfterMs = &ms
+		}
+	}
+
+	res.Items = len(informer.GetStore().ListKeys())
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		fmt.Fprintln(stderr, "informer-probe: informer did not stop within 5s; reporting anyway")
+	}
+	klog.Flush()
+
+	res.ListRequests = lists.Load()
+	res.WatchRequests = watches.Load()
+	res.WatchListRequests = watchList.Load()
+	res.BookmarkExpiredWarnings, res.FirstWarning = capture.result()
+	return res, nil
+}
