@@ -18,7 +18,8 @@ describe('parseDurationMs', () => {
 describe('RunConfigSchema', () => {
   it('applies defaults', () => {
     const c = parseConfig(RunConfigSchema, {});
-    expect(c).toMatchObject({ resource: 'configmaps', quick: false, failOn: 'fail', profile: 'reference' });
+    expect(c).toMatchObject({ quick: false, failOn: 'fail', profile: 'reference' });
+    expect(c.resource).toBeUndefined();
   });
   it('rejects unknown --fail-on and profile values with usage errors naming the flag', () => {
     try {

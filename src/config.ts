@@ -17,8 +17,12 @@ export const ConnectionFlagsSchema = z.object({
   insecureSkipTlsVerify: z.boolean().optional(),
 });
 
+export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kine', 'kinm'] as const;
+
 export const RunConfigSchema = ConnectionFlagsSchema.extend({
-  resource: z.string().min(1).default('configmaps'),
+  /** Unset: the target's default resource (configmaps; widgets.kinm.test on the kinm testbed). */
+  resource: z.string().min(1).optional(),
+  target: z.enum(TARGET_NAMES).optional(),
   quick: z.boolean().default(false),
   failOn: z.enum(['fail', 'warn']).default('fail'),
   json: z.string().min(1).optional(),
@@ -29,6 +33,7 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
+  target: z.enum(TARGET_NAMES).optional(),
   watchList: z.boolean().default(false),
   bookmarks: z.boolean().default(true),
   resourceVersion: z.string().optional(),

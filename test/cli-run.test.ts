@@ -72,7 +72,7 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
   it('falls back to the embedded server and says so when no kubeconfig exists', async () => {
     const res = await runCli(['run', '--quick', '--json', '-']);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/no kubeconfig in use: started the embedded API server/);
+    expect(res.stderr).toMatch(/no kubeconfig found \(--kubeconfig, \$KUBECONFIG, ~\/\.kube\/config\): started the embedded API server/);
     const report = JSON.parse(res.stdout) as Report;
     expect(report.target.source).toBe('embedded');
     expect(res.stdout).not.toMatch(/Verdict:/); // the human summary went to stderr
@@ -153,10 +153,17 @@ describe('watchmark run: usage and target errors exit 2 with one line', () => {
     [['run', '--embedded', '--resource', 'nosuchthings', '--quick'], /doesn't have a resource type "nosuchthings"/],
     [['serve', '--bookmark-interval', 'soon'], /--bookmark-interval "soon" is not a duration/],
     [['observe', 'configmaps', '--embedded', '--duration', '-3'], /--duration/],
+    [['run', '--target', 'minikube'], /--target: Invalid option/],
   ])('%j', async (args, message) => {
     const res = await runCli(args as string[], { env: isolatedEnv(), timeoutMs: 60_000 });
     expect(res.code, res.stderr + res.stdout).toBe(2);
     expect(res.stderr).toMatch(message);
+  });
+
+  it('names the build command when a testbed target is not built', async () => {
+    const res = await runCli(['run', '--target', 'kinm', '--quick'], { env: isolatedEnv({ WATCHMARK_TESTBED_BIN: '/nonexistent/testbed/bin' }) });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--target kinm: testbed binary not built \(wm-kinm\); build it with `npm run testbed:build` \(needs Go\)/);
   });
 
   it('refuses an HTTPS server whose certificate it cannot verify', async () => {

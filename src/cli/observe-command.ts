@@ -8,13 +8,11 @@ import { buildReport, exitCodeFor } from '../report/model.js';
 import { formatObserveLine, type ObserveLineState } from '../report/observe-lines.js';
 import { renderTerminal } from '../report/terminal.js';
 import { fetchServerVersion } from '../run/run-watchmark.js';
-import { startEmbeddedTarget } from '../targets/embedded.js';
-import { resolveTarget } from '../targets/resolve.js';
+import { selectTarget, targetNotice } from '../targets/select.js';
 import { TargetClient } from '../transport/client.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
-import type { ServerProfile } from '../server/index.js';
 
 interface ObserveFlags extends ConnectionFlags {
   watchList: boolean;
@@ -26,6 +24,7 @@ interface ObserveFlags extends ConnectionFlags {
   duration: string;
   json?: string;
   embedded: boolean;
+  target?: string;
   profile: string;
 }
 
@@ -52,9 +51,9 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   });
   const clock = systemClock();
   const startedAtMs = clock.nowMs();
-  const embeddedTarget = () => startEmbeddedTarget({ profile: config.profile as ServerProfile });
-  const target = embedded ? await embeddedTarget() : await resolveTarget(config, io.env, { embedded: embeddedTarget });
-  if (target.source === 'embedded') io.stderr.write(`watchmark: no kubeconfig in use: started the ${target.description}\n`);
+  const target = await selectTarget({ ...config, embedded }, io.env, signal);
+  const notice = targetNotice({ ...config, embedded }, target);
+  if (notice) io.stderr.write(`watchmark: ${notice}\n`);
   const client = new TargetClient(target.connection, clock);
   const human = config.json === '-' ? io.stderr : io.stdout;
   try {

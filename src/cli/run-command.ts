@@ -6,7 +6,8 @@ import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
 
 interface RunFlags extends ConnectionFlags {
-  resource: string;
+  resource?: string;
+  target?: string;
   json?: string;
   failOn: string;
   quick: boolean;

@@ -6,8 +6,7 @@ import { redactConfig, type RunConfig } from '../config.js';
 import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { buildReport, type Report } from '../report/model.js';
-import { startEmbeddedTarget } from '../targets/embedded.js';
-import { resolveTarget } from '../targets/resolve.js';
+import { selectTarget, targetNotice } from '../targets/select.js';
 import type { ReadyTarget } from '../targets/types.js';
 import { TargetClient } from '../transport/client.js';
 import { deriveClientVerdicts } from '../verdict/client-go.js';
@@ -34,18 +33,16 @@ export async function runWatchmark(
   const signal = options.signal ?? new AbortController().signal;
   const hooks = options.hooks ?? {};
   const startedAtMs = clock.nowMs();
-  const embedded = () => startEmbeddedTarget({ profile: config.profile });
-  const target: ReadyTarget = config.embedded
-    ? await embedded()
-    : await resolveTarget(config, options.env ?? process.env, { embedded });
-  if (target.source === 'embedded') hooks.notice?.(`no kubeconfig in use: started the ${target.description}`);
+  const target: ReadyTarget = await selectTarget(config, options.env ?? process.env, signal);
+  const notice = targetNotice(config, target);
+  if (notice) hooks.notice?.(notice);
 
   const client = new TargetClient(target.connection, clock);
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];
   try {
     const serverVersion = await fetchServerVersion(client);
-    const resource = await resolveResource(client, config.resource);
+    const resource = await resolveResource(client, config.resource ?? target.defaultResource ?? 'configmaps');
     requireVerbs(resource, ['list', 'watch']);
     const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
     const runId = randomBytes(3).toString('hex');

@@ -1,7 +1,7 @@
 import type { Connection } from '../transport/connection.js';
 
 /** Where the connection came from, in kubectl's resolution order, or the embedded default. */
-export type TargetSource = 'flags' | 'kubeconfig-flag' | 'KUBECONFIG' | 'default-kubeconfig' | 'embedded';
+export type TargetSource = 'flags' | 'kubeconfig-flag' | 'KUBECONFIG' | 'default-kubeconfig' | 'embedded' | 'testbed';
 
 /** A target that is ready to be measured. */
 export interface ReadyTarget extends AsyncDisposable {
@@ -9,6 +9,8 @@ export interface ReadyTarget extends AsyncDisposable {
   connection: Connection;
   /** Human-readable description without secrets, e.g. "context kind-kind in ~/.kube/config". */
   description: string;
+  /** Resource to test when the user names none (e.g. widgets.kinm.test on the kinm testbed). */
+  defaultResource?: string;
   /** Namespace from --namespace or the kubeconfig context, when one was given. */
   namespace?: string;
   /** Stops whatever the target started (the embedded server); a no-op for remote targets. */

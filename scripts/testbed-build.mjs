@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Builds the real-target testbed (Go modules under testbed/) into testbed/bin/, incrementally:
+// a binary newer than every go.mod, go.sum and .go file of its module is left alone (and Go's
+// own build cache makes the rest cheap). Prints what it built and how long each step took.
+//
+//   npm run testbed:build            build what is out of date
+//   npm run testbed:build -- --force rebuild everything
+//   npm run testbed:build -- kinm    only the named targets
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const testbed = path.join(root, 'testbed');
+const bin = path.join(testbed, 'bin');
+
+/** name -> module dir, output binary, package to build, extra env. */
+export const TESTBED_BINARIES = [
+  { name: 'kube-apiserver', dir: 'kube-apiserver', out: 'wm-kube-apiserver', pkg: '.', env: {} },
+  { name: 'kine', dir: 'kine', out: 'kine', pkg: 'github.com/k3s-io/kine', env: { CGO_ENABLED: '1' } },
+  { name: 'kinm', dir: 'kinm', out: 'wm-kinm', pkg: '.', env: {} },
+  { name: 'informer-probe', dir: 'informer-probe', out: 'informer-probe', pkg: '.', env: {} },
+];
+
+function newestInput(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestInput(p));
+    else if (/(\.go|go\.mod|go\.sum)$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const only = args.filter((a) => !a.startsWith('--'));
+  const unknown = only.filter((n) => !TESTBED_BINARIES.some((b) => b.name === n));
+  if (unknown.length) {
+    console.error(`testbed:build: unknown target(s) ${unknown.join(', ')} (known: ${TESTBED_BINARIES.map((b) => b.name).join(', ')})`);
+    process.exit(2);
+  }
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) {
+    console.error('testbed:build: Go is not installed (the real-target testbed is built from Go modules; install Go >= 1.25)');
+    process.exit(2);
+  }
+  console.log(`testbed:build: ${go.stdout.trim()}`);
+  const started = Date.now();
+  let failed = 0;
+  for (const b of TESTBED_BINARIES) {
+    if (only.length && !only.includes(b.name)) continue;
+    const dir = path.join(testbed, b.dir);
+    const out = path.join(bin, b.out);
+    if (!existsSync(path.join(dir, 'go.mod'))) {
+      console.error(`testbed:build: ${b.name}: ${path.relative(root, dir)}/go.mod is missing`);
+      failed++;
+      continue;
+    }
+    if (!force && existsSync(out) && statSync(out).mtimeMs >= newestInput(dir)) {
+      console.log(`testbed:build: ${b.name}: up to date (${path.relative(root, out)})`);
+      continue;
+    }
+    const t0 = Date.now();
+    const res = spawnSync('go', ['build', '-trimpath', '-o', out, b.pkg], {
+      cwd: dir,
+      stdio: 'inherit',
+      env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', ...b.env },
+    });
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    if (res.status !== 0) {
+      console.error(`testbed:build: ${b.name}: go build failed after ${secs} s`);
+      failed++;
+    } else {
+      const mb = (statSync(out).size / 1024 / 1024).toFixed(0);
+      console.log(`testbed:build: ${b.name}: built ${path.relative(root, out)} (${mb} MB) in ${secs} s`);
+    }
+  }
+  console.log(`testbed:build: done in ${((Date.now() - started) / 1000).toFixed(1)} s${failed ? `, ${failed} failed` : ''}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();

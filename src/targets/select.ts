@@ -1,0 +1,33 @@
+import type { ServerProfile } from '../server/index.js';
+import { startEmbeddedTarget } from './embedded.js';
+import { resolveTarget } from './resolve.js';
+import { startTestbedTarget, type TestbedTarget } from './testbed.js';
+import type { ConnectionFlags, ReadyTarget } from './types.js';
+
+export interface TargetSelection extends ConnectionFlags {
+  /** embedded | kube-apiserver | kine | kinm; unset: kubectl's order, then the embedded server. */
+  target?: 'embedded' | TestbedTarget;
+  /** Same as target=embedded (kept for the quick start). */
+  embedded?: boolean;
+  profile: ServerProfile;
+}
+
+/** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
+export async function selectTarget(selection: TargetSelection, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ReadyTarget> {
+  const embedded = () => startEmbeddedTarget({ profile: selection.profile });
+  if (selection.target && selection.target !== 'embedded') {
+    return startTestbedTarget(selection.target, { env, ...(signal ? { signal } : {}) });
+  }
+  if (selection.embedded || selection.target === 'embedded') return embedded();
+  return resolveTarget(selection, env, { embedded });
+}
+
+/** The one line a command prints about a target it started itself (null for remote targets). */
+export function targetNotice(selection: TargetSelection, target: ReadyTarget): string | null {
+  if (target.source === 'testbed') return `started ${target.description}`;
+  if (target.source !== 'embedded') return null;
+  const asked = selection.embedded || selection.target === 'embedded';
+  return asked
+    ? `started the ${target.description}`
+    : `no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config): started the ${target.description}`;
+}
