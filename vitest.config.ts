@@ -1,10 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` (pure code, the embedded server, CLI subprocess tests over loopback) and
+// `real` (real API servers built by `npm run testbed:build`: kube-apiserver + etcd, kine, kinm,
+// and the client-go informer probe as the oracle). `npm test` runs both; the real project skips
+// with one line outside CI when the testbed is not built, and fails on CI.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'real',
+          include: ['test/real/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          pool: 'forks',
+        },
+      },
+    ],
   },
 });

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { redactConfig, type RunConfig } from '../config.js';
 import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
+import type { RunRecord } from '../record/timeline.js';
 import { buildReport, type Report } from '../report/model.js';
 import { selectTarget, targetNotice } from '../targets/select.js';
 import type { ReadyTarget } from '../targets/types.js';
@@ -17,6 +18,8 @@ import { runSuite, type SuiteListener } from './run-suite.js';
 export interface RunHooks extends SuiteListener {
   /** One-line notices for the user (e.g. "started the embedded server"). */
   notice?(line: string): void;
+  /** The raw record the report was derived from (for recordings and tests). */
+  onRecord?(record: RunRecord): void;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function runWatchmark(
     const record = await runSuite({ client, plan, resource, workload, clock, signal, listener: hooks });
     if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
 
+    hooks.onRecord?.(record);
     const checks = runChecks(record, DEFAULT_CHECK_PARAMS);
     const clientGo = deriveClientVerdicts(record);
     if (workload) {

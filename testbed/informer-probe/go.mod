@@ -1,6 +1,6 @@
 module github.com/watchmark/testbed/informer-probe
 
-go 1.26.8
+go 1.26.0
 
 require (
 	k8s.io/apimachinery v0.37.2
