@@ -17,10 +17,10 @@ export const ConnectionFlagsSchema = z.object({
   insecureSkipTlsVerify: z.boolean().optional(),
 });
 
-export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kine', 'kinm'] as const;
+export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kine'] as const;
 
 export const RunConfigSchema = ConnectionFlagsSchema.extend({
-  /** Unset: the target's default resource (configmaps; widgets.kinm.test on the kinm testbed). */
+  /** Unset: the target's default resource (configmaps). */
   resource: z.string().min(1).optional(),
   target: z.enum(TARGET_NAMES).optional(),
   quick: z.boolean().default(false),

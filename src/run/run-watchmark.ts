@@ -45,7 +45,7 @@ export async function runWatchmark(
   let cleanupProblems: string[] = [];
   try {
     const serverVersion = await fetchServerVersion(client);
-    const resource = await resolveResource(client, config.resource ?? target.defaultResource ?? 'configmaps');
+    const resource = await resolveResource(client, config.resource ?? 'configmaps');
     requireVerbs(resource, ['list', 'watch']);
     const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
     const runId = randomBytes(3).toString('hex');

@@ -15,7 +15,7 @@ import type { ReadyTarget } from './types.js';
  * 127.0.0.1 with random ports in a fresh temp dir, and stopped (SIGTERM, then SIGKILL after a
  * bounded wait) with the dir removed — also on Ctrl-C, through ReadyTarget.stop().
  */
-export const TESTBED_TARGETS = ['kube-apiserver', 'kine', 'kinm'] as const;
+export const TESTBED_TARGETS = ['kube-apiserver', 'kine'] as const;
 export type TestbedTarget = (typeof TESTBED_TARGETS)[number];
 
 export const BUILD_HINT = 'npm run testbed:build';
@@ -28,7 +28,6 @@ export function testbedBinDir(env: NodeJS.ProcessEnv = process.env): string {
 const BINARIES: Record<TestbedTarget, string[]> = {
   'kube-apiserver': ['wm-kube-apiserver'],
   kine: ['kine', 'wm-kube-apiserver'],
-  kinm: ['wm-kinm'],
 };
 
 /** Missing binaries for a target, as paths (empty when all are built). */
@@ -93,7 +92,7 @@ export async function startTestbedTarget(target: TestbedTarget, options: Testbed
       etcdServers = `http://127.0.0.1:${port}`;
     }
     const infoFile = path.join(dir, 'info.json');
-    const launcher = target === 'kinm' ? 'wm-kinm' : 'wm-kube-apiserver';
+    const launcher = 'wm-kube-apiserver';
     const server = startProcess(
       launcher,
       path.join(bin, launcher),
@@ -111,7 +110,7 @@ export async function startTestbedTarget(target: TestbedTarget, options: Testbed
       allowH2: true,
       authHeaders: async (): Promise<Record<string, string>> => (info.token ? { authorization: `Bearer ${info.token}` } : {}),
     };
-    await waitForReady(connection, target === 'kinm' ? '/apis' : '/readyz', server, deadline, options.signal);
+    await waitForReady(connection, '/readyz', server, deadline, options.signal);
     let stopped = false;
     const stop = async () => {
       if (stopped) return;
@@ -122,7 +121,6 @@ export async function startTestbedTarget(target: TestbedTarget, options: Testbed
       source: 'testbed',
       description: `${target} (testbed) at ${info.server}`,
       connection,
-      ...(target === 'kinm' ? { defaultResource: 'widgets.kinm.test' } : {}),
       info,
       dir,
       stop,

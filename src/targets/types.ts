@@ -9,8 +9,6 @@ export interface ReadyTarget extends AsyncDisposable {
   connection: Connection;
   /** Human-readable description without secrets, e.g. "context kind-kind in ~/.kube/config". */
   description: string;
-  /** Resource to test when the user names none (e.g. widgets.kinm.test on the kinm testbed). */
-  defaultResource?: string;
   /** Namespace from --namespace or the kubeconfig context, when one was given. */
   namespace?: string;
   /** Stops whatever the target started (the embedded server); a no-op for remote targets. */

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsOf, isInitialEventsEndBookmark, responseOf } from '../../src/record/derive.js';
+import type { RunRecord, StreamRecord } from '../../src/record/timeline.js';
+import type { Report } from '../../src/report/model.js';
+import { runWatchmark } from '../../src/run/run-watchmark.js';
+import { startTestbedTarget, type TestbedTarget } from '../../src/targets/testbed.js';
+import { runProbe, shouldSkip, verdictSyncs } from './testbed-support.js';
+
+/**
+ * watchmark against real kube-apiserver builds (etcd 3.6 embedded, and kine as k3s's storage):
+ * no fail or warn findings, the reference behaviour the spec describes is really observed, and
+ * a real client-go informer's outcome equals watchmark's verdict. Where the real server
+ * disagrees with the spec, the real server wins and watchmark is what gets fixed.
+ */
+const TARGETS: TestbedTarget[] = ['kube-apiserver', 'kine'];
+
+function bookmarks(stream: StreamRecord) {
+  return eventsOf(stream).filter((e) => e.type === 'BOOKMARK');
+}
+
+describe.each(TARGETS)('%s (testbed)', (name) => {
+  const skip = shouldSkip([name]);
+  let target: Awaited<ReturnType<typeof startTestbedTarget>>;
+  let report: Report;
+  let record: RunRecord;
+
+  beforeAll(async () => {
+    if (skip) return;
+    target = await startTestbedTarget(name);
+    report = await runWatchmark(
+      { server: target.info.server, token: target.info.token!, certificateAuthority: target.info.caFile!, quick: true, failOn: 'fail', profile: 'reference' },
+      { hooks: { onRecord: (r) => (record = r) } },
+    );
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it.skipIf(skip)('watchmark run finds nothing wrong (no fail, no warn) and both client-go profiles sync', () => {
+    const problems = report.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `${c.id}: ${c.summary}`);
+    expect(problems).toEqual([]);
+    expect(report.target.serverVersion).toMatch(/^v1\.\d+\.\d+/);
+    expect(report.clientGo.map((v) => [v.profile, v.outcome])).toEqual([
+      ['client-go>=0.35', 'syncs'],
+      ['client-go<=0.34', 'syncs'],
+    ]);
+  });
+
+  it.skipIf(skip)('ends the watch-list initial events with exactly one annotated bookmark', () => {
+    const watchList = record.streams.find((s) => s.scenario === 'watch-list')!;
+    const ends = eventsOf(watchList).filter(isInitialEventsEndBookmark);
+    expect(ends).toHaveLength(1);
+    const before = eventsOf(watchList).slice(0, eventsOf(watchList).indexOf(ends[0]!));
+    expect(before.every((e) => e.type === 'ADDED')).toBe(true);
+    expect(before.length).toBe(3); // the three seeded configmaps
+  });
+
+  it.skipIf(skip)('sends a bookmark about 2 s before the timeoutSeconds deadline (cache_watcher.go nextBookmarkTime)', () => {
+    for (const scenario of ['watch', 'selector-watch']) {
+      const stream = record.streams.find((s) => s.scenario === scenario)!;
+      const deadline = responseOf(stream)!.atMs + stream.request.options.timeoutSeconds! * 1000;
+      const before = bookmarks(stream).map((b) => (deadline - b.atMs) / 1000);
+      // derived bounds 1-3.25 s before the deadline, widened by half a second for a loaded machine
+      expect(before.some((s) => s >= 0.5 && s <= 3.75), `${scenario}: bookmarks ${before.join(', ')} s before the deadline`).toBe(true);
+    }
+  });
+
+  it.skipIf(skip)('bookmark objects carry only kind, apiVersion and metadata.resourceVersion (+ the end annotation)', () => {
+    const all = record.streams.flatMap(bookmarks);
+    expect(all.length).toBeGreaterThan(0);
+    for (const b of all) {
+      const object = b.object as Record<string, unknown>;
+      expect(Object.keys(object).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+      expect(object.kind).toBe('ConfigMap');
+      expect(object.apiVersion).toBe('v1');
+      const metadata = object.metadata as Record<string, unknown>;
+      const allowed = isInitialEventsEndBookmark(b) ? ['annotations', 'resourceVersion'] : ['resourceVersion'];
+      expect(Object.keys(metadata).sort()).toEqual(allowed);
+    }
+  });
+
+  it.skipIf(skip)('client-go oracle: a real informer syncs exactly when watchmark says it does', async () => {
+    const probeTarget = {
+      server: target.info.server,
+      token: target.info.token!,
+      caPem: target.connection.tls.caPem!,
+      group: '',
+      version: 'v1',
+      resource: 'configmaps',
+      namespace: 'default',
+    };
+    const [on, off] = await Promise.all([
+      runProbe(probeTarget, { watchListClient: true, deadlineSeconds: 30 }),
+      runProbe(probeTarget, { watchListClient: false, deadlineSeconds: 30 }),
+    ]);
+    const outcome = (p: string) => report.clientGo.find((v) => v.profile === p)?.outcome;
+    expect(on.synced).toBe(verdictSyncs(outcome('client-go>=0.35')));
+    expect(off.synced).toBe(verdictSyncs(outcome('client-go<=0.34')));
+    expect(on.watchListRequests).toBeGreaterThanOrEqual(1);
+    expect(on.listRequests).toBe(0); // synced through watch-list, no fallback
+    expect(off.listRequests).toBeGreaterThanOrEqual(1);
+  });
+});
