@@ -161,9 +161,9 @@ describe('watchmark run: usage and target errors exit 2 with one line', () => {
   });
 
   it('names the build command when a testbed target is not built', async () => {
-    const res = await runCli(['run', '--target', 'kinm', '--quick'], { env: isolatedEnv({ WATCHMARK_TESTBED_BIN: '/nonexistent/testbed/bin' }) });
+    const res = await runCli(['run', '--target', 'kine', '--quick'], { env: isolatedEnv({ WATCHMARK_TESTBED_BIN: '/nonexistent/testbed/bin' }) });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--target kinm: testbed binary not built \(wm-kinm\); build it with `npm run testbed:build` \(needs Go\)/);
+    expect(res.stderr).toMatch(/--target kine: testbed binaries not built \(kine, wm-kube-apiserver\); build them with `npm run testbed:build` \(needs Go\)/);
   });
 
   it('refuses an HTTPS server whose certificate it cannot verify', async () => {
