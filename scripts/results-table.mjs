@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Turns watchmark JSON reports into the README's "what watchmark found" Markdown table.
+//   node scripts/results-table.mjs LABEL=report.json [LABEL=report.json ...]
+import { readFileSync } from 'node:fs';
+
+const rows = process.argv.slice(2).map((arg) => {
+  const eq = arg.indexOf('=');
+  const label = arg.slice(0, eq);
+  const report = JSON.parse(readFileSync(arg.slice(eq + 1), 'utf8'));
+  const verdict = (profile) => {
+    const v = report.clientGo.find((x) => x.profile === profile);
+    if (!v) return 'n/a';
+    const after = v.syncedAfterMs === null ? '' : ` (${v.syncedAfterMs < 1000 ? `${Math.round(v.syncedAfterMs)} ms` : `${(v.syncedAfterMs / 1000).toFixed(1)} s`})`;
+    return `${v.outcome}${after}${v.warnings ? `, ${v.warnings} warning${v.warnings > 1 ? 's' : ''}` : ''}`;
+  };
+  const flagged = report.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `\`${c.id}\` ${c.status}`);
+  const bookmarks = report.streams.reduce((n, s) => n + s.eventCounts.BOOKMARK, 0);
+  return `| ${label} | ${report.target.serverVersion ?? 'n/a'} | ${report.verdict.toUpperCase()} | ${flagged.join(', ') || 'none'} | ${verdict('client-go>=0.35')} | ${verdict('client-go<=0.34')} | ${bookmarks} |`;
+});
+console.log('| target | server version | verdict | fail / warn checks | client-go >= v0.35 | client-go <= v0.34 | bookmarks seen |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(r);
