@@ -17,7 +17,7 @@ export const ConnectionFlagsSchema = z.object({
   insecureSkipTlsVerify: z.boolean().optional(),
 });
 
-export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kine'] as const;
+export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine'] as const;
 
 export const RunConfigSchema = ConnectionFlagsSchema.extend({
   /** Unset: the target's default resource (configmaps). */

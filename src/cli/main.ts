@@ -40,7 +40,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
       .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
       .option('--embedded', 'ignore kubeconfigs and run against the embedded API server (same as --target embedded)', false)
-      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kine (the last two need `npm run testbed:build`)')
+      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
       .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
       .option('--no-color', 'no colours in the output'),
   ).action(async (opts) => setExit(await runCommand(opts, io, signal)));
@@ -59,7 +59,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--duration <duration>', 'how long to observe (e.g. 30s, 2m)', '60s')
       .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
       .option('--embedded', 'ignore kubeconfigs and observe the embedded API server', false)
-      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kine')
+      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine')
       .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference'),
   ).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
 

@@ -5,7 +5,7 @@ import { startTestbedTarget, type TestbedTarget } from './testbed.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
 
 export interface TargetSelection extends ConnectionFlags {
-  /** embedded | kube-apiserver | kine; unset: kubectl's order, then the embedded server. */
+  /** embedded | kube-apiserver | kube-apiserver-uncached | kine; unset: kubectl's order, then the embedded server. */
   target?: 'embedded' | TestbedTarget;
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;

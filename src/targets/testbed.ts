@@ -15,7 +15,7 @@ import type { ReadyTarget } from './types.js';
  * 127.0.0.1 with random ports in a fresh temp dir, and stopped (SIGTERM, then SIGKILL after a
  * bounded wait) with the dir removed — also on Ctrl-C, through ReadyTarget.stop().
  */
-export const TESTBED_TARGETS = ['kube-apiserver', 'kine'] as const;
+export const TESTBED_TARGETS = ['kube-apiserver', 'kube-apiserver-uncached', 'kine'] as const;
 export type TestbedTarget = (typeof TESTBED_TARGETS)[number];
 
 export const BUILD_HINT = 'npm run testbed:build';
@@ -27,7 +27,20 @@ export function testbedBinDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const BINARIES: Record<TestbedTarget, string[]> = {
   'kube-apiserver': ['wm-kube-apiserver'],
+  'kube-apiserver-uncached': ['wm-kube-apiserver'],
   kine: ['kine', 'wm-kube-apiserver'],
+};
+
+/**
+ * Extra kube-apiserver flags per target. `--watch-cache=false` serves every watch straight from
+ * etcd (apiserver pkg/storage/etcd3/watcher.go): watch-list still ends with the annotated
+ * bookmark, but there are no periodic or pre-deadline bookmarks at all (spec 2.4) — the
+ * situation of core `events` on every cluster.
+ */
+const KUBE_APISERVER_FLAGS: Record<TestbedTarget, string[]> = {
+  'kube-apiserver': [],
+  'kube-apiserver-uncached': ['--watch-cache=false'],
+  kine: [],
 };
 
 /** Missing binaries for a target, as paths (empty when all are built). */
@@ -96,7 +109,12 @@ export async function startTestbedTarget(target: TestbedTarget, options: Testbed
     const server = startProcess(
       launcher,
       path.join(bin, launcher),
-      ['--dir', path.join(dir, 'data'), '--info-file', infoFile, ...(etcdServers ? ['--etcd-servers', etcdServers] : [])],
+      [
+        '--dir', path.join(dir, 'data'),
+        '--info-file', infoFile,
+        ...(etcdServers ? ['--etcd-servers', etcdServers] : []),
+        ...(KUBE_APISERVER_FLAGS[target].length ? ['--', ...KUBE_APISERVER_FLAGS[target]] : []),
+      ],
       path.join(logs, `${launcher}.log`),
     );
     processes.push(server);
