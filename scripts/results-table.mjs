@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 
 const rows = process.argv.slice(2).map((arg) => {
-  const eq = arg.indexOf('=');
+  const eq = arg.lastIndexOf('='); // labels may contain '=' (e.g. --watch-cache=false)
   const label = arg.slice(0, eq);
   const report = JSON.parse(readFileSync(arg.slice(eq + 1), 'utf8'));
   const verdict = (profile) => {
