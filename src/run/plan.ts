@@ -94,6 +94,32 @@ export function planDefaultSuite(opts: { quick: boolean; watchTimeoutSeconds?: n
       options: { ...bookmarks, timeoutSeconds: shortTimeout, labelSelector: NO_MATCH_SELECTOR },
     },
   ];
+  // Validation parity (apiserver validation.go validateWatchOptions): two invalid watch-list
+  // combinations kube-apiserver rejects with 422, and the valid one without bookmarks, which
+  // streams the initial state but never sends the end bookmark (RunSendInitialEventsBackwardCompatibility).
+  streams.push(
+    {
+      id: 'validation-no-rvm#1',
+      scenario: 'validation-no-rvm',
+      purpose: 'sendInitialEvents=true without resourceVersionMatch: kube-apiserver answers 422',
+      rv: { kind: 'literal' },
+      options: { sendInitialEvents: true, allowWatchBookmarks: true, timeoutSeconds: 5 },
+    },
+    {
+      id: 'validation-rvm-only#1',
+      scenario: 'validation-rvm-only',
+      purpose: 'resourceVersionMatch=NotOlderThan without sendInitialEvents: kube-apiserver answers 422',
+      rv: { kind: 'literal' },
+      options: { resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true, timeoutSeconds: 5 },
+    },
+    {
+      id: 'watch-list-no-bookmarks#1',
+      scenario: 'watch-list-no-bookmarks',
+      purpose: 'sendInitialEvents=true without allowWatchBookmarks: accepted, initial state, no end bookmark',
+      rv: { kind: 'literal' },
+      options: { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', timeoutSeconds: 5 },
+    },
+  );
   if (!opts.quick) {
     streams.push({
       id: 'long-watch#1',

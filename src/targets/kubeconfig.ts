@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, bufferFromFileOrString } from '@kubernetes/client-node';
 import { WatchmarkError } from '../errors.js';
 import type { Connection, TlsMaterial } from '../transport/connection.js';
 import type { ConnectionFlags, ReadyTarget, TargetSource, TargetStrategy } from './types.js';
@@ -91,10 +91,23 @@ export function loadKubeconfigFiles(files: string[]): KubeConfig {
       throw new WatchmarkError('WM_KUBECONFIG', `cannot load kubeconfig ${file}: ${oneLine(err)}`, {}, { cause: err });
     }
     if (!merged) merged = kc;
-    else merged.mergeConfig(kc, true);
+    else mergeFirstWins(merged, kc);
   }
   if (!merged) throw new WatchmarkError('WM_KUBECONFIG', 'no kubeconfig file given');
   return merged;
+}
+
+/**
+ * kubectl's merge (client-go tools/clientcmd/loader.go): the first file to set current-context
+ * wins, and the first file to define a cluster, user or context name wins; later duplicates are
+ * ignored. (KubeConfig.mergeConfig throws "Duplicate cluster" instead, and with preserveContext
+ * never takes current-context from a later file.)
+ */
+function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
+  if (!into.getCurrentContext() && from.getCurrentContext()) into.setCurrentContext(from.getCurrentContext());
+  for (const cluster of from.getClusters()) if (!into.getCluster(cluster.name)) into.addCluster(cluster);
+  for (const user of from.getUsers()) if (!into.getUser(user.name)) into.addUser(user);
+  for (const context of from.getContexts()) if (!into.getContextObject(context.name)) into.addContext(context);
 }
 
 async function kubeconfigTarget(
@@ -133,14 +146,19 @@ async function kubeconfigTarget(
   const tls: TlsMaterial = {
     insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? (server.startsWith('https:') && cluster?.skipTLSVerify === true),
   };
+  // @kubernetes/client-node 1.4 (applyHTTPSOptions) derives nothing, not even the cluster's CA
+  // and tls-server-name, when the context names no user; kubectl still uses them (anonymous
+  // access, or --token with a kubeconfig that has no users).
+  const clusterCa = base.ca ?? (cluster ? clusterCaBundle(cluster, origin) : null);
+  const serverName = base.servername ?? cluster?.tlsServerName;
   if (flags.certificateAuthority) {
     tls.caPem = readPem(flags.certificateAuthority, '--certificate-authority');
-  } else if (base.ca) {
-    tls.caPem = bufferish(base.ca);
+  } else if (clusterCa) {
+    tls.caPem = bufferish(clusterCa);
   }
   if (base.cert) tls.certPem = bufferish(base.cert);
   if (base.key) tls.keyPem = bufferish(base.key);
-  if (base.servername) tls.serverName = base.servername;
+  if (serverName) tls.serverName = serverName;
 
   const flagToken = flags.token;
   const connection: Connection = {
@@ -201,6 +219,14 @@ function forCredentials(kc: KubeConfig): KubeConfig {
   });
   credentialCopies.set(kc, copy);
   return copy;
+}
+
+function clusterCaBundle(cluster: { caFile?: string; caData?: string }, origin: string): Buffer | null {
+  try {
+    return bufferFromFileOrString(cluster.caFile, cluster.caData);
+  } catch (err) {
+    throw new WatchmarkError('WM_KUBECONFIG', `cannot read the cluster CA from ${origin}: ${oneLine(err)}`, {}, { cause: err });
+  }
 }
 
 function validateServerUrl(server: string, origin: string): void {

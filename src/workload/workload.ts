@@ -62,7 +62,7 @@ export class Workload {
       return;
     }
     const name = `watchmark-${this.options.runId}`;
-    const res = await this.retrying('create namespace', signal, () =>
+    const res = await this.retrying(`create namespace ${name}`, signal, () =>
       this.client.requestJson('POST', '/api/v1/namespaces', {
         body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: this.labels } },
         ...(signal ? { signal } : {}),
@@ -183,20 +183,38 @@ export class Workload {
     return obj;
   }
 
-  private retrying<T extends { status: number }>(what: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    return pRetry(
-      async () => {
-        const res = await fn();
-        if (res.status === 429 || res.status >= 500) throw new Error(`${what}: HTTP ${res.status}`);
-        return res;
-      },
-      {
-        retries: 4,
-        minTimeout: 200,
-        maxTimeout: 2_000,
-        ...(signal ? { signal } : {}),
-        shouldRetry: ({ error }) => !(error instanceof WatchmarkError && error.code === 'WM_TLS') && !(error instanceof AbortError),
-      },
-    );
+  private async retrying<T extends { status: number; body: unknown; text: string }>(
+    what: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await pRetry(
+        async (attempt) => {
+          const res = await fn();
+          if (res.status === 429 || res.status >= 500) {
+            // A coded error, so running out of retries ends the run like any other workload failure.
+            throw new WatchmarkError(
+              'WM_WORKLOAD',
+              `cannot ${what}: HTTP ${res.status}: ${statusMessage(res.body, res.text)} (${attempt} attempt${attempt === 1 ? '' : 's'})`,
+            );
+          }
+          return res;
+        },
+        {
+          retries: 4,
+          minTimeout: 200,
+          maxTimeout: 2_000,
+          ...(signal ? { signal } : {}),
+          shouldRetry: ({ error }) => !(error instanceof WatchmarkError && error.code === 'WM_TLS') && !(error instanceof AbortError),
+        },
+      );
+    } catch (err) {
+      // p-retry rejects with the signal's bare reason when Ctrl-C lands during a backoff.
+      if (signal?.aborted && !(err instanceof WatchmarkError && err.code === 'WM_ABORTED')) {
+        throw new WatchmarkError('WM_ABORTED', `interrupted while trying to ${what}`, {}, { cause: err });
+      }
+      throw err;
+    }
   }
 }
