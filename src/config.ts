@@ -28,6 +28,10 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   json: z.string().min(1).optional(),
   profile: z.enum(PROFILE_NAMES).default('reference'),
   color: z.boolean().optional(),
+  /** Policy: fail when bookmarks are further apart than this (not a client-go requirement). */
+  maxBookmarkIntervalMs: z.number().positive().optional(),
+  /** Warn when an event arrives later than this after its write was acknowledged. */
+  maxEventLatencyMs: z.number().positive().optional(),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 

@@ -4,12 +4,28 @@ import { deriveClientVerdicts } from '../verdict/client-go.js';
 import { ALL_CHECKS, runChecks } from './index.js';
 import { DEFAULT_CHECK_PARAMS } from './types.js';
 
+/** kube-apiserver's 422 for an invalid watch-list combination (apiserver get.go errors.NewInvalid). */
+function invalidStatus(fieldError: string): string {
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `ListOptions.meta.k8s.io "" is invalid: ${fieldError}`,
+    reason: 'Invalid',
+    details: { group: 'meta.k8s.io', kind: 'ListOptions', causes: [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch' }] },
+    code: 422,
+  });
+}
+
 /**
  * What kube-apiserver >= 1.34 (watch cache, WatchList on) sends for watchmark's default suite:
  * watch-list with unordered initial ADDED and the end bookmark at the resource-wide RV, plain
  * watches from the LIST RV with ordered live events, a bookmark ~2 s before each 10 s deadline
  * (the RV advanced by writes), a periodic bookmark ~60 s into a 70 s watch, no bookmark on the
- * watch that did not ask for them, bookmarks on a selector watch that sees no object.
+ * watch that did not ask for them, bookmarks on a selector watch that sees no object, 422 for the
+ * two invalid watch-list combinations, and the initial state without any bookmark for
+ * sendInitialEvents without allowWatchBookmarks. Every watch gets each write ~5 ms after its response.
  */
 function healthyKubeApiserverRun() {
   const writes = [
@@ -65,13 +81,35 @@ function healthyKubeApiserverRun() {
         .bookmark(61_200, '108')
         .bookmark(68_100, '108')
         .close(70_034, 'server-eof'),
+    )
+    .stream(
+      stream('validation-no-rvm#1', { sendInitialEvents: true, allowWatchBookmarks: true, timeoutSeconds: 5 }, 'validation-no-rvm')
+        .sentAt(30)
+        .response(32, { status: 422, body: invalidStatus('resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan') })
+        .close(32, 'server-eof'),
+    )
+    .stream(
+      stream('validation-rvm-only#1', { resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true, timeoutSeconds: 5 }, 'validation-rvm-only')
+        .sentAt(30)
+        .response(32, { status: 422, body: invalidStatus('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided') })
+        .close(32, 'server-eof'),
+    )
+    .stream(
+      live(
+        stream('watch-list-no-bookmarks#1', { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', timeoutSeconds: 5 }, 'watch-list-no-bookmarks')
+          .sentAt(30)
+          .response(34)
+          .added(36, 'a', '97')
+          .added(36, 'c', '100')
+          .added(36, 'b', '98'),
+      ).close(5_035, 'server-eof'),
     );
   for (const write of writes) builder.write({ ...write, resource: 'configmaps' });
   return builder.endedAt(70_100).build();
 }
 
 describe('ALL_CHECKS', () => {
-  it('lists the thirteen checks in their stable order, each documented', () => {
+  it('lists the eighteen checks in their stable order, each documented', () => {
     expect(ALL_CHECKS.map((check) => check.id)).toEqual([
       'initial-events-end.present',
       'initial-events-end.annotation',
@@ -86,6 +124,11 @@ describe('ALL_CHECKS', () => {
       'stream.framing',
       'stream.error-status',
       'watch.timeout',
+      'validation.watch-list',
+      'bookmark.periodic',
+      'bookmark.selectors',
+      'watch.concurrent-order',
+      'event.latency',
     ]);
     for (const check of ALL_CHECKS) {
       expect(check.title.length).toBeGreaterThan(10);
@@ -123,6 +166,11 @@ describe('a healthy kube-apiserver timeline', () => {
       'event.resource-version-order': 'pass',
       'stream.framing': 'pass',
       'watch.timeout': 'pass',
+      'validation.watch-list': 'pass',
+      'bookmark.periodic': 'pass',
+      'bookmark.selectors': 'pass',
+      'watch.concurrent-order': 'pass',
+      'event.latency': 'pass',
     });
     expect(status['stream.error-status']).toBe('skip');
   });
@@ -167,6 +215,9 @@ describe('a kinm-like timeline (MODIFIED initial events, no bookmarks ever)', ()
       'bookmark.object': 'skip',
       'stream.framing': 'pass',
       'watch.timeout': 'pass',
+      // One 25 s watch-list without bookmarks: nothing shows a cadence; the writes were delivered.
+      'bookmark.periodic': 'skip',
+      'event.latency': 'pass',
     });
   });
 

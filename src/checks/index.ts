@@ -5,8 +5,11 @@
 import type { RunRecord } from '../record/timeline.js';
 import { bookmarkBeforeDeadline } from './bookmark-before-deadline.js';
 import { bookmarkObject } from './bookmark-object.js';
+import { bookmarkPeriodic } from './bookmark-periodic.js';
 import { bookmarkResourceVersion } from './bookmark-resource-version.js';
+import { bookmarkSelectors } from './bookmark-selectors.js';
 import { bookmarkUnrequested } from './bookmark-unrequested.js';
+import { eventLatency } from './event-latency.js';
 import { eventResourceVersionOrder } from './event-resource-version-order.js';
 import { initialEventsAdded } from './initial-events-added.js';
 import { initialEventsEndAnnotation } from './initial-events-end-annotation.js';
@@ -15,14 +18,19 @@ import { initialEventsEndPresent } from './initial-events-end-present.js';
 import { initialEventsEndResourceVersion } from './initial-events-end-resource-version.js';
 import { streamErrorStatus } from './stream-error-status.js';
 import { streamFraming } from './stream-framing.js';
+import { validationWatchList } from './validation-watch-list.js';
+import { watchConcurrentOrder } from './watch-concurrent-order.js';
 import { watchTimeout } from './watch-timeout.js';
 import { DEFAULT_CHECK_PARAMS, type Check, type CheckParams, type CheckResult } from './types.js';
 
 export {
   bookmarkBeforeDeadline,
   bookmarkObject,
+  bookmarkPeriodic,
   bookmarkResourceVersion,
+  bookmarkSelectors,
   bookmarkUnrequested,
+  eventLatency,
   eventResourceVersionOrder,
   initialEventsAdded,
   initialEventsEndAnnotation,
@@ -31,6 +39,8 @@ export {
   initialEventsEndResourceVersion,
   streamErrorStatus,
   streamFraming,
+  validationWatchList,
+  watchConcurrentOrder,
   watchTimeout,
 };
 
@@ -49,6 +59,11 @@ export const ALL_CHECKS: readonly Check[] = [
   streamFraming,
   streamErrorStatus,
   watchTimeout,
+  validationWatchList,
+  bookmarkPeriodic,
+  bookmarkSelectors,
+  watchConcurrentOrder,
+  eventLatency,
 ];
 
 /** Runs every check (or the given ones) on a record, in ALL_CHECKS order. */

@@ -36,11 +36,35 @@ export interface CheckParams {
   deadlineBookmarkWindowMs: number;
   /** Slack allowed past timeoutSeconds before a stream counts as outliving its deadline. */
   timeoutSlackMs: number;
+  /**
+   * User policy (--max-bookmark-interval): the longest acceptable gap between the RV advancing
+   * and a bookmark, or between bookmarks, on bookmark-enabled watches. Gaps over it are `fail`
+   * findings of bookmark.periodic, labelled as the user's policy: client-go needs no periodic
+   * bookmarks at all (reflector.go v0.35.0: "Reflector doesn't assume bookmarks are returned at
+   * all"). null = no policy: judge against defaultBookmarkIntervalMs as a warn.
+   */
+  maxBookmarkIntervalMs: number | null;
+  /**
+   * Without a policy, the gap over which bookmark.periodic warns: kube-apiserver's cadence
+   * (apiserver v0.35.0 pkg/storage/cacher/cacher.go defaultBookmarkFrequency = time.Minute) plus
+   * slack for its 1 s buckets and 1-1.25 s dispatch jitter (cache_watcher.go nextBookmarkTime,
+   * cacher.go dispatchEvents: about 60-62 s in practice). 75 s, the same as cacher.go
+   * DefaultEventFreshDuration (defaultBookmarkFrequency + 15 s).
+   */
+  defaultBookmarkIntervalMs: number;
+  /**
+   * User threshold for event.latency (workload write acknowledged -> event on the stream); over
+   * it is a warn. null = timings are only recorded (info): no upstream latency bound exists.
+   */
+  maxEventLatencyMs: number | null;
 }
 
 export const DEFAULT_CHECK_PARAMS: CheckParams = {
   deadlineBookmarkWindowMs: 5_000,
   timeoutSlackMs: 5_000,
+  maxBookmarkIntervalMs: null,
+  defaultBookmarkIntervalMs: 75_000,
+  maxEventLatencyMs: null,
 };
 
 export interface Check {

@@ -39,6 +39,8 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
       .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
+      .option('--max-bookmark-interval <duration>', 'policy: fail when bookmarks are further apart (e.g. 10s); client-go itself needs no periodic bookmarks')
+      .option('--max-event-latency <duration>', 'warn when an event arrives later than this after its write was acknowledged')
       .option('--embedded', 'ignore kubeconfigs and run against the embedded API server (same as --target embedded)', false)
       .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
       .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')

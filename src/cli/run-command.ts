@@ -1,4 +1,4 @@
-import { parseConfig, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { runWatchmark } from '../run/run-watchmark.js';
@@ -14,11 +14,17 @@ interface RunFlags extends ConnectionFlags {
   embedded: boolean;
   profile: string;
   color: boolean;
+  maxBookmarkInterval?: string;
+  maxEventLatency?: string;
 }
 
 export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
-  const { embedded, ...rest } = flags;
-  const config = parseConfig(RunConfigSchema, rest);
+  const { embedded, maxBookmarkInterval, maxEventLatency, ...rest } = flags;
+  const config = parseConfig(RunConfigSchema, {
+    ...rest,
+    ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
+    ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
+  });
   // With --json - the report owns stdout; the human summary goes to stderr.
   const human = config.json === '-' ? io.stderr : io.stdout;
   const color = useColor(human, io.env, flags.color);

@@ -1,18 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { plainWatchStream, stream, watchListStream } from '../../test/support/timeline-builder.js';
+import { WIDGETS, plainWatchStream, run, stream, watchListStream } from '../../test/support/timeline-builder.js';
 import {
+  collectionKeyOf,
   compareResourceVersions,
+  deadlineBookmarkOf,
+  findResourceVersionAdvance,
   formatGoDuration,
   initialEventsEndBookmark,
   initialStateModeOf,
   isLegacyInitialStateWatch,
   isVeryShortWatch,
   isWatchListRequest,
+  listsOfCollection,
   mediaTypeOf,
+  objectKeyOf,
   parseResourceVersion,
   resourceVersionOf,
+  serverDeadlineClose,
   splitInitialEvents,
+  watchStartResourceVersion,
 } from './derive.js';
 
 describe('formatGoDuration (Go time.Duration.String)', () => {
@@ -125,5 +132,49 @@ describe('isVeryShortWatch', () => {
     expect(isVeryShortWatch(plainWatchStream().response(5).bookmark(100, '5').close(300).build())).toBe(false);
     expect(isVeryShortWatch(plainWatchStream().response(5).close(1_000).build())).toBe(false);
     expect(isVeryShortWatch(plainWatchStream().response(5).close(300, 'client-abort').build())).toBe(false);
+  });
+});
+
+describe('resource RV advance (bookmark.before-deadline, bookmark.periodic, bookmark.selectors)', () => {
+  it('starts a watch-list at the max of its initial RVs and its end bookmark', () => {
+    const s = watchListStream().response(5).added(6, 'b', '98').added(6, 'a', '103').endBookmark(7, '105').build();
+    expect(watchStartResourceVersion(s, [])).toEqual({ rv: 105n, startedAtMs: 7 });
+  });
+
+  it('takes the earliest evidence: a write to the resource in any namespace, or a live event or bookmark above the start RV', () => {
+    const s = plainWatchStream('w', '100').response(5).bookmark(500, '100').added(2_000, 'a', '102').build();
+    const write = { atMs: 1_000, sentAtMs: 990, verb: 'create' as const, resource: 'configmaps', namespace: 'elsewhere', name: 'x', resourceVersion: '101' };
+    expect(findResourceVersionAdvance(s, [write], 10_000)).toMatchObject({ kind: 'write', atMs: 1_000 });
+    expect(findResourceVersionAdvance(s, [{ ...write, atMs: 3_000 }], 10_000)).toMatchObject({ kind: 'event', atMs: 2_000 });
+    expect(findResourceVersionAdvance(s, [{ ...write, resource: 'secrets' }], 1_500)).toBeUndefined();
+    expect(findResourceVersionAdvance(s, [{ ...write, resourceVersion: '99' }], 1_500)).toBeUndefined();
+  });
+});
+
+describe('serverDeadlineClose / deadlineBookmarkOf', () => {
+  it('recognises a server close at timeoutSeconds and the bookmark shortly before it', () => {
+    const s = plainWatchStream('w', '100', { timeoutSeconds: 10 }).response(5).bookmark(3_000, '101').bookmark(8_000, '101').close(10_004).build();
+    expect(serverDeadlineClose(s)?.deadlineMs).toBe(10_005);
+    expect(deadlineBookmarkOf(s, 5_000)?.atMs).toBe(8_000);
+    expect(serverDeadlineClose(plainWatchStream('w', '100', { timeoutSeconds: 10 }).response(5).close(8_000).build())).toBeUndefined();
+    expect(serverDeadlineClose(plainWatchStream('w', '100', { timeoutSeconds: 10 }).response(5).close(10_004, 'client-abort').build())).toBeUndefined();
+  });
+});
+
+describe('collections and object keys', () => {
+  it('compares paths without the query, and matches the LIST of the same collection', () => {
+    const a = plainWatchStream('a').build();
+    const b = plainWatchStream('b', '7', { labelSelector: 'x=y' }).build();
+    expect(a.request.path).toBe('/api/v1/namespaces/watchmark/configmaps?watch=true');
+    expect(collectionKeyOf(a)).toBe(collectionKeyOf(b));
+    expect(collectionKeyOf(a)).not.toBe(collectionKeyOf(plainWatchStream('c').watched(WIDGETS).build()));
+    const record = run().list({ sentAtMs: 0, atMs: 1 }).list({ sentAtMs: 0, atMs: 1, path: '/api/v1/namespaces/other/configmaps?limit=500' }).build();
+    expect(listsOfCollection(a, record.lists).map((list) => list.id)).toEqual(['list#1']);
+  });
+
+  it('names objects namespace/name', () => {
+    expect(objectKeyOf({ metadata: { name: 'a', namespace: 'ns' } })).toBe('ns/a');
+    expect(objectKeyOf({ metadata: { name: 'node-1' } })).toBe('node-1');
+    expect(objectKeyOf({ metadata: {} })).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@
 import type {
   CloseEntry,
   EventEntry,
+  ListRecord,
   MalformedFrameEntry,
   ResponseEntry,
   StreamRecord,
@@ -323,4 +324,169 @@ export function sinceRequest(stream: StreamRecord, atMs: number): string {
 /** atMs relative to the stream's request, rounded to 0.001 ms, for evidence. */
 export function msSinceRequest(stream: StreamRecord, atMs: number): number {
   return Math.round((atMs - stream.request.sentAtMs) * 1000) / 1000;
+}
+
+/**
+ * The collection a request addresses: its path without the query (the LIST and WATCH of one
+ * informer share it). Hand-built records without a path fall back to resource and namespace.
+ */
+export function collectionPathOf(path: string): string {
+  return path.split('?', 1)[0] ?? '';
+}
+
+/** A key equal for two streams exactly when they watch the same collection. */
+export function collectionKeyOf(stream: StreamRecord): string {
+  const path = collectionPathOf(stream.request.path);
+  if (path !== '') return path;
+  const { watched, namespace } = stream.request;
+  return `${watched.apiVersion}|${watched.resource}|${namespace ?? ''}`;
+}
+
+/** The LIST requests of the stream's collection (same path without the query). */
+export function listsOfCollection(stream: StreamRecord, lists: ListRecord[]): ListRecord[] {
+  const path = collectionPathOf(stream.request.path);
+  return path === '' ? [] : lists.filter((list) => collectionPathOf(list.path) === path);
+}
+
+/** The stream's label and field selectors, empty strings dropped. */
+export function selectorsOf(options: WatchOptions): { labelSelector?: string; fieldSelector?: string } {
+  return {
+    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+  };
+}
+
+export function hasSelector(options: WatchOptions): boolean {
+  return Boolean(options.labelSelector) || Boolean(options.fieldSelector);
+}
+
+/** `metadata.namespace/metadata.name` (or just the name) of an event object, for matching and messages. */
+export function objectKeyOf(object: unknown): string | undefined {
+  const metadata = metadataOf(object);
+  const name = metadata?.['name'];
+  if (typeof name !== 'string') return undefined;
+  const namespace = metadata?.['namespace'];
+  return typeof namespace === 'string' && namespace !== '' ? `${namespace}/${name}` : name;
+}
+
+/**
+ * The RV a watch started from, as kube-apiserver's cache watcher sees it: the max of the
+ * requested RV, the initial events' RVs and the initial-events-end bookmark's RV (apiserver
+ * v0.35.0 pkg/storage/cacher/cache_watcher.go process(): later events and bookmarks are
+ * delivered only above it). `startedAtMs` is when the live phase began: the end bookmark, the
+ * first later workload write, or the response. `rv` is null when no RV is a decimal integer.
+ */
+export function watchStartResourceVersion(stream: StreamRecord, writes: WorkloadWrite[]): { rv: bigint | null; startedAtMs: number } {
+  const split = splitInitialEvents(stream, writes);
+  let rv = parseResourceVersion(stream.request.options.resourceVersion);
+  const consider = (candidate: string | undefined) => {
+    const parsed = parseResourceVersion(candidate);
+    if (parsed !== null && (rv === null || parsed > rv)) rv = parsed;
+  };
+  for (const event of split.initial) consider(resourceVersionOf(event));
+  if (split.endBookmark) consider(resourceVersionOf(split.endBookmark));
+  const startedAtMs = split.endBookmark?.atMs ?? split.splitWrite?.sentAtMs ?? responseOf(stream)?.atMs ?? stream.request.sentAtMs;
+  return { rv, startedAtMs };
+}
+
+/** Evidence that the resource RV moved past a watch's start RV, and when (`atMs`). */
+export type ResourceVersionAdvance =
+  | { kind: 'write'; write: WorkloadWrite; atMs: number }
+  | { kind: 'event'; event: EventEntry; atMs: number };
+
+/**
+ * The earliest evidence, no later than `latestMs`, that the resource RV advanced past the watch's
+ * start RV: a workload write to the same resource (any namespace: the cacher RV is
+ * resource-wide, spec 2.5) acknowledged with a higher RV, or a live event or plain bookmark on the
+ * stream above the start RV. Without comparable RVs, a write sent after the live phase began or
+ * any live event counts. kube-apiserver delivers no periodic or deadline bookmark before this
+ * (cache_watcher.go v0.35.0 process(): `event.ResourceVersion > resourceVersion`).
+ */
+export function findResourceVersionAdvance(stream: StreamRecord, writes: WorkloadWrite[], latestMs: number): ResourceVersionAdvance | undefined {
+  const { rv: startRv, startedAtMs } = watchStartResourceVersion(stream, writes);
+  const split = splitInitialEvents(stream, writes);
+  const liveSeqs = new Set(split.live.map((event) => event.seq));
+  let earliest: ResourceVersionAdvance | undefined;
+  for (const event of eventsOf(stream)) {
+    if (event.atMs > latestMs) break;
+    const isLive = liveSeqs.has(event.seq);
+    const isPlainBookmark = event.type === 'BOOKMARK' && !isInitialEventsEndBookmark(event);
+    if (!isLive && !isPlainBookmark) continue;
+    const rv = parseResourceVersion(resourceVersionOf(event));
+    if (startRv !== null && rv !== null ? rv > startRv : isLive) {
+      earliest = { kind: 'event', event, atMs: event.atMs };
+      break;
+    }
+  }
+  const sameResource = writes.filter((write) => write.resource === stream.request.watched.resource);
+  for (const write of [...sameResource].sort((a, b) => a.atMs - b.atMs)) {
+    if (write.atMs > latestMs || (earliest !== undefined && write.atMs >= earliest.atMs)) break;
+    const writeRv = parseResourceVersion(write.resourceVersion);
+    const advanced = startRv !== null && writeRv !== null ? writeRv > startRv : write.sentAtMs >= startedAtMs;
+    if (advanced) return { kind: 'write', write, atMs: write.atMs };
+  }
+  return earliest;
+}
+
+/** "a workload create of configmaps/a (RV 101) +1s after the request", for messages. */
+export function describeAdvance(stream: StreamRecord, advance: ResourceVersionAdvance): string {
+  if (advance.kind === 'write') {
+    const { write } = advance;
+    return `a workload ${write.verb} of ${write.resource}/${write.name}${write.resourceVersion ? ` (RV ${write.resourceVersion})` : ''} ${sinceRequest(stream, write.atMs)}`;
+  }
+  return `an ${advance.event.type} event with RV ${resourceVersionOf(advance.event) ?? 'none'} ${sinceRequest(stream, advance.event.atMs)}`;
+}
+
+/** The advance as plain evidence data. */
+export function advanceEvidence(stream: StreamRecord, advance: ResourceVersionAdvance): Record<string, unknown> {
+  return advance.kind === 'write'
+    ? {
+        write: advance.write.name,
+        verb: advance.write.verb,
+        resource: advance.write.resource,
+        resourceVersion: advance.write.resourceVersion ?? null,
+        atMsSinceRequest: msSinceRequest(stream, advance.write.atMs),
+      }
+    : {
+        eventSeq: advance.event.seq,
+        type: advance.event.type,
+        resourceVersion: resourceVersionOf(advance.event) ?? null,
+        atMsSinceRequest: msSinceRequest(stream, advance.event.atMs),
+      };
+}
+
+/**
+ * For the deadline bookmark to be due, the RV must have advanced at least this long before the
+ * deadline (it is scheduled 2 s before it, dispatched up to 1.25 s late).
+ */
+export const ADVANCE_BEFORE_DEADLINE_MS = 4_000;
+
+/** A stream counts as having run to its deadline when the server closed it at most this long before it. */
+export const DEADLINE_CLOSE_TOLERANCE_MS = 1_500;
+
+/**
+ * For a 200 stream with timeoutSeconds that the server ended cleanly (server-eof) no earlier than
+ * 1.5 s before response + timeoutSeconds: the deadline and the close. Undefined otherwise
+ * (watchmark closed it, it broke, or the server ended it early).
+ */
+export function serverDeadlineClose(stream: StreamRecord): { deadlineMs: number; close: CloseEntry } | undefined {
+  const response = responseOf(stream);
+  const timeoutSeconds = stream.request.options.timeoutSeconds ?? 0;
+  if (response?.status !== 200 || timeoutSeconds <= 0) return undefined;
+  const close = closeOf(stream);
+  const deadlineMs = response.atMs + timeoutSeconds * 1000;
+  if (close?.reason !== 'server-eof' || close.atMs < deadlineMs - DEADLINE_CLOSE_TOLERANCE_MS) return undefined;
+  return { deadlineMs, close };
+}
+
+/**
+ * The bookmark kube-apiserver sends shortly before closing a watch at its deadline: a BOOKMARK
+ * within `windowMs` before a server close at the deadline (cache_watcher.go v0.35.0
+ * nextBookmarkTime, "2s before the deadline").
+ */
+export function deadlineBookmarkOf(stream: StreamRecord, windowMs: number): EventEntry | undefined {
+  const deadline = serverDeadlineClose(stream);
+  if (deadline === undefined) return undefined;
+  const windowStartMs = deadline.close.atMs - windowMs;
+  return bookmarksOf(stream).find((bookmark) => bookmark.atMs >= windowStartMs && bookmark.atMs <= deadline.close.atMs);
 }

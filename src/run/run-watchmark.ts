@@ -61,7 +61,11 @@ export async function runWatchmark(
     if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
 
     hooks.onRecord?.(record);
-    const checks = runChecks(record, DEFAULT_CHECK_PARAMS);
+    const checks = runChecks(record, {
+      ...DEFAULT_CHECK_PARAMS,
+      ...(config.maxBookmarkIntervalMs !== undefined ? { maxBookmarkIntervalMs: config.maxBookmarkIntervalMs } : {}),
+      ...(config.maxEventLatencyMs !== undefined ? { maxEventLatencyMs: config.maxEventLatencyMs } : {}),
+    });
     const clientGo = deriveClientVerdicts(record);
     if (workload) {
       hooks.onPhase?.('cleanup', 'removing what the workload created');

@@ -204,9 +204,18 @@ export class StreamBuilder {
     return this;
   }
 
+  /** The request path defaults to the collection of the watched kind and namespace with `?watch=true`. */
   build(): StreamRecord {
-    return structuredClone(this.record);
+    const built = structuredClone(this.record);
+    if (built.request.path === '') built.request.path = `${collectionPath(built.request.watched, built.request.namespace)}?watch=true`;
+    return built;
   }
+}
+
+/** Like discovery's collectionPath: /api/v1[/namespaces/ns]/configmaps, /apis/group/version[/namespaces/ns]/widgets. */
+export function collectionPath(watched: WatchedKind, namespace?: string): string {
+  const prefix = watched.apiVersion.includes('/') ? `/apis/${watched.apiVersion}` : `/api/${watched.apiVersion}`;
+  return `${prefix}${namespace !== undefined ? `/namespaces/${namespace}` : ''}/${watched.resource}`;
 }
 
 export function stream(id: string, options: WatchOptions = {}, scenario = 'watch'): StreamBuilder {

@@ -1,0 +1,222 @@
+import {
+  eventsOf,
+  formatGoDuration,
+  hasSelector,
+  isChangeEvent,
+  metadataOf,
+  msSinceRequest,
+  observedUntilMs,
+  resourceVersionOf,
+  responseOf,
+  sinceRequest,
+  writesVisibleTo,
+} from '../record/derive.js';
+import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
+import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
+import type { Check, CheckParams, Finding } from './types.js';
+
+const ID = 'event.latency';
+
+/** A write with no event is only judged when the stream was still observed this long after the write was acknowledged. */
+export const MISSING_EVENT_GRACE_MS = 2_000;
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+const fmt = (ms: number) => formatGoDuration(round(ms));
+
+/** Nearest-rank percentile (p in (0, 100]) of ascending-sorted values. */
+export function nearestRank(sortedAscending: number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sortedAscending.length));
+  return sortedAscending[rank - 1]!;
+}
+
+export interface LatencyStats {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export function latencyStats(values: number[]): LatencyStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, p50Ms: round(nearestRank(sorted, 50)), p99Ms: round(nearestRank(sorted, 99)), maxMs: round(sorted.at(-1)!) };
+}
+
+function sameObject(event: EventEntry, write: WorkloadWrite): boolean {
+  const metadata = metadataOf(event.object);
+  if (metadata?.['name'] !== write.name) return false;
+  const namespace = metadata['namespace'];
+  return write.namespace === undefined || typeof namespace !== 'string' || namespace === '' || namespace === write.namespace;
+}
+
+/**
+ * The event a write produced: for a create/update with an acknowledged RV, the change event of
+ * that object with that RV; without an RV, the first ADDED/MODIFIED of the object after the write
+ * was sent; for a delete, the first DELETED of the object after the write was sent (a delete
+ * answered with a Status carries no RV, and the DELETED event carries the deletion RV, spec 3.2).
+ */
+function matchesWrite(event: EventEntry, write: WorkloadWrite): boolean {
+  if (!sameObject(event, write)) return false;
+  if (write.verb === 'delete') return event.type === 'DELETED' && event.atMs >= write.sentAtMs;
+  if (write.resourceVersion !== undefined) return resourceVersionOf(event) === write.resourceVersion;
+  return event.type !== 'DELETED' && event.atMs >= write.sentAtMs;
+}
+
+function describeWrite(stream: StreamRecord, write: WorkloadWrite): string {
+  return `${write.verb} of ${write.namespace ? `${write.namespace}/` : ''}${write.name}${write.resourceVersion ? ` (RV ${write.resourceVersion})` : ''} acknowledged ${sinceRequest(stream, write.atMs)}`;
+}
+
+interface Matched {
+  write: WorkloadWrite;
+  event: EventEntry;
+  /** event.atMs - write.atMs: from the write's response; negative when the event beat the response. */
+  fromResponseMs: number;
+  /** event.atMs - write.sentAtMs: from the write's request. */
+  fromSentMs: number;
+}
+
+/**
+ * How long workload writes take to show up on each watch, and writes a watch never delivered.
+ *
+ * Upstream: no latency bound exists (kube-apiserver dispatches through the watch cache, cacher.go
+ * v0.35.0 dispatchEvents; etcd3 watcher.go for uncached resources), so timings are info, and a
+ * warn only over the user's params.maxEventLatencyMs (measured from the write's response). Every
+ * acknowledged write to the watched collection must produce its event: e2e
+ * test/e2e/apimachinery/watch.go "should observe add, update, and delete watch notifications on
+ * configmaps", apiserver pkg/storage/testing/watcher_tests.go RunTestWatch / RunTestDeleteTriggerWatch.
+ * client-go trusts the watch and relists only on errors, so a lost event stays lost in an
+ * informer's cache until its next relist: a missing event is a warn (only when the stream was
+ * still observed 2 s after the write was acknowledged).
+ *
+ * Per 200 stream without label/field selector (matching selectors is out of scope), for each
+ * workload write to the same resource and namespace sent while the stream was open (after its
+ * response arrived, so the write is live for it): the matching event (matchesWrite), and
+ * `event.atMs - write.atMs` and `event.atMs - write.sentAtMs`. Count, p50, p99 (nearest rank) and
+ * max per stream go in the evidence.
+ */
+export const eventLatency: Check = {
+  id: ID,
+  title: 'Time from each workload write to its event on every watch, and writes never delivered',
+  maxSeverity: 'warn',
+  source: 'e2e test/e2e/apimachinery/watch.go "should observe add, update, and delete watch notifications on configmaps"; apiserver v0.35.0 pkg/storage/cacher/cacher.go dispatchEvents',
+  run(record, params: CheckParams) {
+    const streams = record.streams.filter((stream) => responseOf(stream)?.status === 200 && !hasSelector(stream.request.options));
+    const findings: Finding[] = [];
+    let streamsWithWrites = 0;
+    let matchedTotal = 0;
+    let missingTotal = 0;
+    let slowTotal = 0;
+    let maxFromResponse: { stream: string; ms: number } | undefined;
+    for (const stream of streams) {
+      const response = responseOf(stream)!;
+      const untilMs = observedUntilMs(stream, record.endedAtMs);
+      const writes = writesVisibleTo(stream, record.writes)
+        .filter((write) => write.sentAtMs > response.atMs && write.sentAtMs < untilMs)
+        .sort((a, b) => a.sentAtMs - b.sentAtMs);
+      if (writes.length === 0) continue;
+      streamsWithWrites++;
+      const changes = eventsOf(stream).filter(isChangeEvent);
+      const used = new Set<number>();
+      const matched: Matched[] = [];
+      const missing: WorkloadWrite[] = [];
+      const unjudged: WorkloadWrite[] = [];
+      for (const write of writes) {
+        const event = changes.find((candidate) => !used.has(candidate.seq) && matchesWrite(candidate, write));
+        if (event !== undefined) {
+          used.add(event.seq);
+          matched.push({ write, event, fromResponseMs: event.atMs - write.atMs, fromSentMs: event.atMs - write.sentAtMs });
+        } else if (untilMs >= write.atMs + MISSING_EVENT_GRACE_MS) {
+          missing.push(write);
+        } else {
+          unjudged.push(write);
+        }
+      }
+      matchedTotal += matched.length;
+      missingTotal += missing.length;
+      if (matched.length > 0) {
+        const fromResponse = latencyStats(matched.map((m) => m.fromResponseMs));
+        const fromSent = latencyStats(matched.map((m) => m.fromSentMs));
+        if (maxFromResponse === undefined || fromResponse.maxMs > maxFromResponse.ms) maxFromResponse = { stream: stream.id, ms: fromResponse.maxMs };
+        findings.push({
+          severity: 'info',
+          stream: stream.id,
+          message:
+            `${stream.id}: ${matched.length} of ${writes.length} workload write(s) seen; write acknowledged -> event p50 ${fmt(fromResponse.p50Ms)}, p99 ${fmt(fromResponse.p99Ms)}, max ${fmt(fromResponse.maxMs)}` +
+            `${matched.some((m) => m.fromResponseMs < 0) ? ' (negative: the event arrived before the write\'s response)' : ''}; write sent -> event p50 ${fmt(fromSent.p50Ms)}, p99 ${fmt(fromSent.p99Ms)}, max ${fmt(fromSent.maxMs)}.` +
+            (unjudged.length > 0 ? ` ${unjudged.length} write(s) without an event were acknowledged less than ${fmt(MISSING_EVENT_GRACE_MS)} before the stream ended (not judged).` : ''),
+          evidence: {
+            stream: stream.id,
+            writes: writes.length,
+            matched: matched.length,
+            missing: missing.length,
+            unjudged: unjudged.length,
+            fromResponse,
+            fromSent,
+          },
+        });
+        if (params.maxEventLatencyMs !== null) {
+          const limitMs = params.maxEventLatencyMs;
+          const slow = matched.filter((m) => m.fromResponseMs > limitMs);
+          slowTotal += slow.length;
+          if (slow.length > 0) {
+            findings.push({
+              severity: 'warn',
+              stream: stream.id,
+              message:
+                `${stream.id}: policy --max-event-latency ${fmt(limitMs)} (user-set, not an upstream bound): expected each write's event within ${fmt(limitMs)} of the write's response; ` +
+                `observed ${slow.length} slower: ${listExamples(slow.map((m) => `${describeWrite(stream, m.write)} -> ${m.event.type} ${sinceRequest(stream, m.event.atMs)} (${fmt(m.fromResponseMs)})`))}. ` +
+                `client-go has no timeout for this: its informer cache just lags behind the server by that much.`,
+              evidence: {
+                stream: stream.id,
+                limitMs,
+                count: slow.length,
+                examples: slow.slice(0, MAX_EXAMPLES).map((m) => ({
+                  write: m.write.name,
+                  verb: m.write.verb,
+                  resourceVersion: m.write.resourceVersion ?? null,
+                  eventSeq: m.event.seq,
+                  eventType: m.event.type,
+                  fromResponseMs: round(m.fromResponseMs),
+                  fromSentMs: round(m.fromSentMs),
+                })),
+              },
+            });
+          }
+        }
+      }
+      if (missing.length > 0) {
+        findings.push({
+          severity: 'warn',
+          stream: stream.id,
+          message:
+            `${stream.id}: expected an event for every acknowledged workload write to ${stream.request.watched.resource}${stream.request.namespace ? ` in ${stream.request.namespace}` : ''} while the stream was open ` +
+            `(e2e watch.go "should observe add, update, and delete watch notifications"); observed none for ${missing.length} of ${writes.length}: ${listExamples(missing.map((write) => describeWrite(stream, write)))}, ` +
+            `though the stream was observed until ${sinceRequest(stream, untilMs)}. client-go trusts the watch and relists only on errors, so an informer's cache would miss these changes until its next relist.`,
+          evidence: {
+            stream: stream.id,
+            writes: writes.length,
+            missing: missing.length,
+            observedUntilMsSinceRequest: msSinceRequest(stream, untilMs),
+            examples: missing.slice(0, MAX_EXAMPLES).map((write) => ({
+              verb: write.verb,
+              name: write.name,
+              namespace: write.namespace ?? null,
+              resourceVersion: write.resourceVersion ?? null,
+              sentAtMsSinceRequest: msSinceRequest(stream, write.sentAtMs),
+              atMsSinceRequest: msSinceRequest(stream, write.atMs),
+            })),
+          },
+        });
+      }
+    }
+    if (streamsWithWrites === 0) {
+      return skipped(ID, 'no 200 stream without a selector was open while the workload wrote to its resource');
+    }
+    const maxText = maxFromResponse !== undefined ? `; slowest write acknowledged -> event ${fmt(maxFromResponse.ms)} on ${maxFromResponse.stream}` : '';
+    return resultOf(
+      ID,
+      findings,
+      `${matchedTotal} write(s) matched to their events on ${streamsWithWrites} stream(s)${missingTotal === 0 ? ', none missing' : ''}${maxText}`,
+      [missingTotal > 0 ? 'workload writes the watch never delivered' : '', slowTotal > 0 ? 'events slower than the latency policy' : ''].filter(Boolean).join('; '),
+    );
+  },
+};
