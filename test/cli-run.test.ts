@@ -118,6 +118,17 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
     if (profile === 'broken-bookmark-object') expect(verdict(report, 'client-go>=0.35')).toBe('falls-back');
   });
 
+  it('--max-bookmark-interval turns bookmark gaps into policy failures, labelled as policy', async () => {
+    const res = await runCli(['run', '--embedded', '--quick', '--max-bookmark-interval', '5s', '--json', '-']);
+    expect(res.code, res.stderr).toBe(1);
+    const report = JSON.parse(res.stdout) as Report;
+    const periodic = report.checks.find((c) => c.id === 'bookmark.periodic')!;
+    expect(periodic.status).toBe('fail');
+    expect(periodic.findings.some((f) => /policy --max-bookmark-interval 5s, not a client-go requirement/.test(f.message))).toBe(true);
+    // everything else is as clean as without the policy
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['bookmark.periodic']);
+  });
+
   it('runs over plain HTTP with --server/--token, keeps the token out of every output and cleans up', async () => {
     await using server = await startEmbeddedServer({ tls: false });
     const json = tmpFile('report.json');
