@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WatchmarkError } from '../errors.js';
 import { collectionPath, resolveResource, statusMessage, type DiscoveryClient } from './resolve-resource.js';
+import { rejection } from '../../test/support/rejection.js';
 
 /** Discovery documents by path; anything else is a 404. Records the paths asked for. */
 function fakeDiscovery(docs: Record<string, { status?: number; body: unknown }>): DiscoveryClient & { paths: string[] } {
@@ -62,17 +63,6 @@ function cluster(): ReturnType<typeof fakeDiscovery> {
       body: { resources: [{ name: 'widgets', singularName: 'widget', namespaced: true, kind: 'Widget', verbs, shortNames: ['wd'] }] },
     },
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<WatchmarkError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WatchmarkError);
-  return err as WatchmarkError;
 }
 
 describe('resolveResource', () => {

@@ -12,6 +12,7 @@ import {
   loadKubeconfigFiles,
 } from './kubeconfig.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
+import { rejection } from '../../test/support/rejection.js';
 
 // Every test writes its kubeconfigs into its own temp dir and passes `env` explicitly: nothing
 // here reads the real HOME, KUBECONFIG or process.env.
@@ -61,17 +62,6 @@ async function fromKubeconfig(file: string, flags: ConnectionFlags = {}): Promis
   const target = await kubeconfigFlagStrategy.resolve({ ...flags, kubeconfig: file }, {});
   if (!target) throw new Error('--kubeconfig strategy did not apply');
   return target;
-}
-
-async function rejection(p: Promise<unknown>): Promise<WatchmarkError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WatchmarkError);
-  return err as WatchmarkError;
 }
 
 describe('--server flags', () => {

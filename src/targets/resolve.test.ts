@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { WatchmarkError } from '../errors.js';
 import { REMOTE_STRATEGIES, resolveTarget } from './resolve.js';
 import type { ReadyTarget } from './types.js';
+import { rejection } from '../../test/support/rejection.js';
 
 // kubectl's order: --server flags (standing alone), --kubeconfig, KUBECONFIG, $HOME/.kube/config,
 // then the embedded server. Each test builds its own HOME in a temp dir and passes `env`
@@ -54,17 +55,6 @@ function fakeEmbedded(): { start: () => Promise<ReadyTarget>; target: ReadyTarge
     async [Symbol.asyncDispose]() {},
   };
   return { start: vi.fn(async () => target), target };
-}
-
-async function rejection(p: Promise<unknown>): Promise<WatchmarkError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WatchmarkError);
-  return err as WatchmarkError;
 }
 
 describe('resolveTarget: kubectl resolution order', () => {

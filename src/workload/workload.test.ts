@@ -3,6 +3,7 @@ import { FakeClock } from '../clock.js';
 import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { MANAGED_BY_LABEL, RUN_LABEL, Workload, type WorkloadClient } from './workload.js';
+import { rejection } from '../../test/support/rejection.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 interface Call {
@@ -82,17 +83,6 @@ function setupWorkload(resource: ResolvedResource = CONFIGMAPS, options: { names
   const api = new FakeApi(clock);
   const workload = new Workload(api, resource, clock, { runId: 'r1', ...options });
   return { clock, api, workload };
-}
-
-async function rejection(p: Promise<unknown>): Promise<WatchmarkError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WatchmarkError);
-  return err as WatchmarkError;
 }
 
 afterEach(() => {
