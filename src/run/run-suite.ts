@@ -69,7 +69,8 @@ export async function runSuite(args: {
   // stream still waiting for its initial-events-end bookmark then stays open until the bookmark
   // arrives or watchListMaxWindowMs passes.
   const controllers = plan.streams.map(() => new AbortController());
-  const endBookmarkSeen = plan.streams.map(() => false);
+  // Set for watch-list requests until their initial-events-end bookmark arrives.
+  const awaitingEndBookmark = plan.streams.map(() => false);
   let windowOver = false;
   const abortAll = () => controllers.forEach((c) => c.abort());
   signal.addEventListener('abort', abortAll, { once: true });
@@ -79,7 +80,7 @@ export async function runSuite(args: {
   const streamPromises = plan.streams.map((s, i) => {
     const rv = s.rv.kind === 'from-list' ? listRv : s.rv.value;
     const options: WatchOptions = { ...s.options, ...(rv !== undefined ? { resourceVersion: rv } : {}) };
-    const watchList = isWatchListRequest(options);
+    awaitingEndBookmark[i] = isWatchListRequest(options);
     return client.watch(
       {
         id: s.id,
@@ -93,8 +94,8 @@ export async function runSuite(args: {
         signal: controllers[i]!.signal,
         onEntry: (e: TimelineEntry) => {
           listener?.onEntry?.(s.id, e);
-          if (watchList && e.kind === 'event' && isInitialEventsEndBookmark(e)) {
-            endBookmarkSeen[i] = true;
+          if (awaitingEndBookmark[i] && e.kind === 'event' && isInitialEventsEndBookmark(e)) {
+            awaitingEndBookmark[i] = false;
             if (windowOver) controllers[i]!.abort();
           }
         },
@@ -103,14 +104,14 @@ export async function runSuite(args: {
   });
 
   const writesAbort = new AbortController();
-  signal.addEventListener('abort', () => writesAbort.abort(), { once: true });
+  const abortWrites = () => writesAbort.abort();
+  signal.addEventListener('abort', abortWrites, { once: true });
   const writesDone = workload ? runWrites(plan, workload, created, clock, openedAtMs, writesAbort.signal, listener) : Promise.resolve();
   const windowTimer = setTimeout(() => {
     windowOver = true;
     writesAbort.abort();
-    plan.streams.forEach((s, i) => {
-      const waitsForEndBookmark = s.scenario === 'watch-list' && !endBookmarkSeen[i];
-      if (!waitsForEndBookmark) controllers[i]!.abort();
+    controllers.forEach((c, i) => {
+      if (!awaitingEndBookmark[i]) c.abort();
     });
   }, plan.windowMs);
   const capTimer = setTimeout(abortAll, Math.max(plan.windowMs, plan.watchListMaxWindowMs));
@@ -125,6 +126,7 @@ export async function runSuite(args: {
     abortAll();
     writesAbort.abort();
     signal.removeEventListener('abort', abortAll);
+    signal.removeEventListener('abort', abortWrites);
   }
   return {
     anchorWallMs: clock.anchorWallMs,

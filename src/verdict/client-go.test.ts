@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WIDGETS, plainWatchStream, run, runOf, stream, watchListStream } from '../../test/support/timeline-builder.js';
+import { TRUNCATED_AT_END } from '../decode/watch-frames.js';
 import { classifyStatus, deriveClientVerdicts, reflectorWarnings } from './client-go.js';
 import type { ClientVerdict } from './types.js';
 
@@ -186,6 +187,15 @@ describe('deriveClientVerdicts: client-go>=0.35 (watch-list)', () => {
     for (const s of [malformed, unknown, noKind]) {
       expect(verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35').outcome).toBe('falls-back');
     }
+  });
+
+  it('treats a truncated last frame as a normal close (io.ErrUnexpectedEOF), not as a decode error', () => {
+    const truncated = watchListStream().response(0).added(5, 'a', '1').malformed(6, '{"type":"BOOK', TRUNCATED_AT_END).close(6, 'server-eof');
+    const v = verdict(deriveClientVerdicts(runOf(truncated)), 'client-go>=0.35');
+    expect(v.outcome).toBe('never-syncs'); // closed without the end bookmark: retried, no fallback
+    // the same bytes in the middle of the stream are a decode error: fallback to LIST
+    const midStream = watchListStream().response(0).added(5, 'a', '1').malformed(6, '{"type":"BOOK', TRUNCATED_AT_END).endBookmark(7, '2');
+    expect(verdict(deriveClientVerdicts(runOf(midStream)), 'client-go>=0.35').outcome).toBe('falls-back');
   });
 
   it('treats an end bookmark of another kind as absent (client-go skips it)', () => {

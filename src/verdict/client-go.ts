@@ -10,6 +10,7 @@
  * "example.com/v1, Kind=Widget" for dynamic ones). Lines client-go prints only at V(4) carry a
  * "[V(4)] " prefix; everything else is printed at default verbosity.
  */
+import { TRUNCATED_AT_END } from '../decode/watch-frames.js';
 import {
   INITIAL_EVENTS_END_ANNOTATION,
   VERY_SHORT_WATCH_MS,
@@ -151,12 +152,12 @@ function describeStatus(status: StatusInfo | null): string {
 // ---------------------------------------------------------------------------------------------
 // Walking a stream the way handleAnyWatch consumes it
 
-/** A malformed frame that is the stream's last frame and looks cut off: Go's json.Decoder reports io.ErrUnexpectedEOF, which StreamWatcher treats as a normal close (V(1) log only). */
+/** A malformed frame that is the stream's last frame and was cut off (the decoder's TRUNCATED_AT_END): Go's json.Decoder reports io.ErrUnexpectedEOF, which StreamWatcher treats as a normal close (V(1) log only). */
 export function isTruncatedFinalFrame(stream: StreamRecord, frame: MalformedFrameEntry): boolean {
   const index = stream.entries.indexOf(frame);
   const later = stream.entries.slice(index + 1);
   if (later.some((entry) => entry.kind === 'event' || entry.kind === 'malformed')) return false;
-  return /unexpected end|truncat|incomplete|unterminated|end of (json|input|data)/i.test(frame.error);
+  return frame.error === TRUNCATED_AT_END;
 }
 
 /** The client-side decode error (rest/watch/decoder.go) for an event frame, or undefined when it decodes. */
