@@ -5,7 +5,14 @@ import { WatchmarkError } from './errors.js';
  * One source of truth for options: CLI flags (and later config files and environment) map onto
  * these schemas; the resolved config, secrets redacted, is printed into the JSON report.
  */
-export const PROFILE_NAMES = ['reference', 'kinm', 'slow-initial-events-end', 'unrequested-bookmarks', 'broken-bookmark-object'] as const;
+export const PROFILE_NAMES = [
+  'reference',
+  'kinm',
+  'slow-initial-events-end',
+  'unrequested-bookmarks',
+  'broken-bookmark-object',
+  'resume-off-by-one',
+] as const;
 
 export const ConnectionFlagsSchema = z.object({
   kubeconfig: z.string().min(1).optional(),
@@ -24,6 +31,8 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1).optional(),
   target: z.enum(TARGET_NAMES).optional(),
   quick: z.boolean().default(false),
+  /** --scenario values as given (names, files, "defaults"); empty = the suite's built-in set. */
+  scenario: z.array(z.string().min(1)).default([]),
   failOn: z.enum(['fail', 'warn']).default('fail'),
   json: z.string().min(1).optional(),
   profile: z.enum(PROFILE_NAMES).default('reference'),
@@ -32,8 +41,23 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   maxBookmarkIntervalMs: z.number().positive().optional(),
   /** Warn when an event arrives later than this after its write was acknowledged. */
   maxEventLatencyMs: z.number().positive().optional(),
+  /** --all-resources: the read-only watch-list probe of every listable and watchable resource instead of the suite. */
+  allResources: z.boolean().optional(),
+  /** --all-resources: how long to wait for each resource's answer (default 10 s). */
+  probeTimeoutMs: z.number().positive().optional(),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
+  resource: z.string().min(1),
+  target: z.enum(TARGET_NAMES).optional(),
+  profile: z.enum(PROFILE_NAMES).default('reference'),
+  json: z.string().min(1).optional(),
+  /** How long to wait for the end bookmark: long enough for client-go's 10 s and 20 s ticks. */
+  probeTimeoutMs: z.number().positive().default(25_000),
+  color: z.boolean().optional(),
+});
+export type ExplainConfig = z.infer<typeof ExplainConfigSchema>;
 
 export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),

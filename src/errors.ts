@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'WM_DISCOVERY'
   | 'WM_RESOURCE_NOT_FOUND'
   | 'WM_WORKLOAD'
+  | 'WM_SCENARIO'
   | 'WM_TARGET'
   | 'WM_TIMEOUT'
   | 'WM_ABORTED'

@@ -65,6 +65,8 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
     expect(status(report, 'initial-events-end.present')).toBe('pass');
     expect(verdict(report, 'client-go>=0.35')).toBe('syncs');
     expect(verdict(report, 'client-go<=0.34')).toBe('syncs');
+    expect(verdict(report, 'client-node')).toBe('syncs');
+    expect(report.clientGo.map((v) => v.profile)).toEqual(['client-go>=0.35', 'client-go<=0.34', 'client-node']);
     const httpVersions = new Set(report.streams.map((s) => s.httpVersion));
     expect(httpVersions).toEqual(new Set(['2.0']));
   });
@@ -92,6 +94,8 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
       expect(status(report, 'initial-events.added')).toBe('warn');
       expect(verdict(report, 'client-go>=0.35')).toBe('never-syncs');
       expect(verdict(report, 'client-go<=0.34')).toBe('syncs');
+      // client-node never asks for watch-list or bookmarks: kinm's omissions do not affect it.
+      expect(verdict(report, 'client-node')).toBe('syncs');
       expect(report.streams.every((s) => s.eventCounts.BOOKMARK === 0)).toBe(true);
     } finally {
       serve.child.kill('SIGINT');
@@ -116,6 +120,8 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
       expect(v.syncedAfterMs).toBeGreaterThanOrEqual(21_000);
     }
     if (profile === 'broken-bookmark-object') expect(verdict(report, 'client-go>=0.35')).toBe('falls-back');
+    // Unrequested bookmarks only move client-node's RV; broken bookmark objects never reach a watch without allowWatchBookmarks.
+    expect(verdict(report, 'client-node')).toBe('syncs');
   });
 
   it('--max-bookmark-interval turns bookmark gaps into policy failures, labelled as policy', async () => {

@@ -40,6 +40,24 @@ export const bookmarkBeforeDeadline: Check = {
   title: 'A bookmark arrives shortly before the server closes the watch at timeoutSeconds',
   maxSeverity: 'warn',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cache_watcher.go nextBookmarkTime ("2s before the deadline"), cacher.go dispatchEvents',
+  meaning:
+    'When a watch runs to its `timeoutSeconds` deadline, kube-apiserver sends a bookmark about 2 s before closing it (1-3.25 ' +
+    's in practice), so the client re-watches from a fresh RV; it does so only once the resource RV has moved past the RV the ' +
+    'watch started from. Judged on bookmark-enabled 200 watches that the server closed at their deadline after watchmark ' +
+    'wrote to the resource (or an event above the start RV arrived) at least 4 s before it; the bookmark is looked for in the ' +
+    'last 5 s before the close.',
+  severities: {
+    warn:
+      'no bookmark before the close. client-go copes (it re-watches from the RV of its last event), but that older RV is more ' +
+      "likely to have left the watch cache's history, so the re-watch may get 410 Expired and the informer relist. kube-apiserver" +
+      ' sends none for uncached resources either (core `events`, `--watch-cache=false`).',
+  },
+  fix:
+    'For watches with a deadline and `allowWatchBookmarks=true`, send a bookmark about 2 s before the deadline carrying the ' +
+    "resource's current RV when it is above the watch's start RV, as kube-apiserver does (apiserver " +
+    '`pkg/storage/cacher/cache_watcher.go` `nextBookmarkTime`: "2s before the deadline", dispatched by `cacher.go` ' +
+    '`dispatchEvents` every 1-1.25 s). A server that watches its storage directly can read its current revision for this. If ' +
+    'it cannot, this warning is acceptable: it is what kube-apiserver does for uncached resources.',
   run(record, params: CheckParams) {
     const candidates = record.streams.filter(
       (stream) =>

@@ -55,8 +55,9 @@ function problemsOf(stream: StreamRecord, bookmark: EventEntry): Array<{ problem
 /**
  * A BOOKMARK object is an object of the watched type with only metadata.resourceVersion set.
  *
- * Upstream: apiserver v0.35.0 cacher.go convertToWatchEvent builds it from `c.newFunc()` (the
- * watched type, kind/apiVersion set by the encoder) with the RV set (apimachinery
+ * Upstream: apiserver v0.35.0 pkg/storage/cacher/cacher.go dispatchEvents builds it from
+ * `c.newFunc()` (the watched type, kind/apiVersion set by the encoder) with the RV set by
+ * versioner.UpdateObject, and cache_watcher.go convertToWatchEvent deep-copies it (apimachinery
  * pkg/watch/watch.go: "the object (instance of a type being watched) where only ResourceVersion
  * field is set"). client-go v0.35.0: rest/watch/decoder.go decodes it without defaults (missing
  * kind/apiVersion → decode error), reflector.go handleAnyWatch skips objects of another type/GVK
@@ -67,7 +68,25 @@ export const bookmarkObject: Check = {
   id: ID,
   title: 'BOOKMARK objects carry the watched kind/apiVersion and a resourceVersion',
   maxSeverity: 'fail',
-  source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go convertToWatchEvent; client-go v0.35.0 rest/watch/decoder.go, tools/cache/reflector.go handleAnyWatch',
+  source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go dispatchEvents, cache_watcher.go convertToWatchEvent; client-go v0.35.0 rest/watch/decoder.go, tools/cache/reflector.go handleAnyWatch',
+  meaning:
+    "A BOOKMARK's object is an object of the watched type in which only `metadata.resourceVersion` is set (apimachinery " +
+    '`watch.Event` docs). client-go decodes watch objects without defaulting, so `kind` and `apiVersion` must be present, ' +
+    'skips objects whose type differs from what the informer watches, and takes the RV as its position.',
+  severities: {
+    fail:
+      'a bookmark without an object, with an object that is not a JSON object, without `kind`/`apiVersion` (a decode error: ' +
+      'client-go ends the watch and relists, a watch-list falls back to LIST), with another kind/apiVersion than the watched ' +
+      'one (client-go silently skips it; if that was the end bookmark the informer never syncs), or with an empty or missing ' +
+      '`metadata.resourceVersion` (client-go loses its position; `RetryWatcher` aborts).',
+  },
+  fix:
+    'Build bookmarks as kube-apiserver does: a new empty object of the watched type (`c.newFunc()` in apiserver ' +
+    '`pkg/storage/cacher/cacher.go` `dispatchEvents`) with only the RV set (`versioner.UpdateObject`), encoded like any other ' +
+    'object of the resource, with the `kind` and `apiVersion` (group/version) the client requested, e.g. ' +
+    '`{"type":"BOOKMARK","object":{"kind":"Widget","apiVersion":"example.com/v1","metadata":{"resourceVersion":"12750"}}}`. ' +
+    'Never send `"object": null` or a generic object; a storage layer that emits nil-object bookmarks (kinm) must fill them ' +
+    'in before they reach the encoder.',
   run(record) {
     const findings: Finding[] = [];
     let total = 0;

@@ -112,6 +112,28 @@ export const bookmarkPeriodic: Check = {
   title: 'Bookmarks arrive about every minute once the RV advanced (kube-apiserver cadence; client-go needs none)',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go defaultBookmarkFrequency, dispatchEvents; cache_watcher.go nextBookmarkTime; client-go v0.35.0 tools/cache/reflector.go',
+  meaning:
+    'kube-apiserver sends each bookmark-enabled watch a bookmark about every minute (about 60-62 s after the watch started, ' +
+    "then every 60-62 s), but only once the resource RV has moved past the watch's start RV. watchmark measures the gaps from" +
+    ' that advance to the first bookmark and between bookmarks (the end bookmark excluded) on watches that ran long enough: ' +
+    "the full suite's 70 s `long-watch#1`; the quick suite skips this check. client-go needs no periodic bookmarks at all " +
+    '("Reflector doesn\'t assume bookmarks are returned at all"), so a missing cadence is never a client-go failure.',
+  severities: {
+    fail:
+      'only with `--max-bookmark-interval D`: gaps longer than your policy D, labelled as your policy; client-go itself does ' +
+      'not need them.',
+    warn:
+      "a gap over 75 s (kube-apiserver's 60 s plus slack) after the RV advanced. It deviates from kube-apiserver: a client that" +
+      ' re-watches after a dropped connection resumes from an older RV, which is more likely to be 410 Expired and force a ' +
+      'relist.',
+  },
+  fix:
+    "Re-schedule every bookmark-enabled watcher for a bookmark one minute after its last one, and send it with the resource's " +
+    "current RV when that RV is above the watch's start RV, as kube-apiserver does (apiserver `pkg/storage/cacher/cacher.go`" +
+    ' `defaultBookmarkFrequency = time.Minute`, checked every 1-1.25 s in `dispatchEvents`; `cache_watcher.go` ' +
+    "`nextBookmarkTime`). Do not send bookmarks every 10 s because of client-go's `event bookmark expired` log: that is about" +
+    ' the initial-events-end bookmark only (`initial-events-end.present`, `initial-events-end.latency`). A server with no ' +
+    'cadence at all is what kube-apiserver is for uncached resources; the warning can then be accepted.',
   run(record, params: CheckParams) {
     const policyMs = params.maxBookmarkIntervalMs;
     const thresholdMs = policyMs ?? params.defaultBookmarkIntervalMs;

@@ -52,6 +52,23 @@ export const bookmarkResourceVersion: Check = {
   title: 'Bookmark RVs never go back and stay below the next event',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cache_watcher.go process/convertToWatchEvent; apimachinery pkg/watch/watch.go (Bookmark)',
+  meaning:
+    'A bookmark tells the client "you have everything up to this RV; a watch restarted from it neither repeats nor misses an ' +
+    'event". So its RV is at least the RV of every event and bookmark before it on the stream (for the unordered initial ' +
+    'events: their maximum), and the next ADDED/MODIFIED/DELETED after it has a greater RV. A bookmark may repeat the ' +
+    'previous RV, and may exceed every RV the watch can see (bookmarks are resource-wide).',
+  severities: {
+    fail:
+      'a bookmark RV lower than an earlier event or bookmark (a re-watch from it replays events the client has), or a next ' +
+      "event whose RV is not above the bookmark's (a re-watch from it misses that change).",
+    info: 'some RVs are not decimal integers, so those comparisons were skipped.',
+  },
+  fix:
+    'Send bookmarks through the same ordered path as the events, carrying the RV of the last change the server has dispatched ' +
+    'for the whole resource: kube-apiserver uses `lastProcessedResourceVersion` in apiserver `pkg/storage/cacher/cacher.go` ' +
+    '`dispatchEvents`, and `cache_watcher.go` `process` drops a bookmark whose RV is not above what that watcher was already ' +
+    'sent. Do not take the bookmark RV from a source that can run ahead of events still queued for the watcher (a fresh ' +
+    'database read, a clock) or lag behind them (a replica).',
   run(record) {
     const findings: Finding[] = [];
     let bookmarksChecked = 0;

@@ -39,7 +39,7 @@ function selectorText(stream: StreamRecord): string {
  * Bookmarks are not filtered by label or field selectors: a selector watch that matches nothing
  * still gets bookmarks, so its RV keeps up with the resource.
  *
- * Upstream: apiserver v0.35.0 pkg/storage/cacher/cacher.go convertToWatchEvent returns bookmark
+ * Upstream: apiserver v0.35.0 pkg/storage/cacher/cache_watcher.go convertToWatchEvent returns bookmark
  * events before applying the watcher's filter (spec 2.2); pkg/storage/testing/watcher_tests.go
  * RunTestWatchDispatchBookmarkEvents (a bookmark within 3 s once a write in another namespace
  * advanced the RV). A server that filters bookmarks by selector leaves a narrow client's RV
@@ -56,7 +56,21 @@ export const bookmarkSelectors: Check = {
   id: ID,
   title: 'Watches with a label or field selector get bookmarks too (bookmarks are not filtered)',
   maxSeverity: 'warn',
-  source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go convertToWatchEvent; pkg/storage/testing/watcher_tests.go RunTestWatchDispatchBookmarkEvents',
+  source: 'apiserver v0.35.0 pkg/storage/cacher/cache_watcher.go convertToWatchEvent; pkg/storage/testing/watcher_tests.go RunTestWatchDispatchBookmarkEvents',
+  meaning:
+    'kube-apiserver does not filter bookmarks by label selector, field selector or namespace: a watch whose selector matches ' +
+    'nothing still gets bookmarks, so its RV keeps up with the resource. Judged on selector watches that ran to their ' +
+    'deadline after the RV advanced, against an unfiltered watch on the same resource that did get its pre-deadline bookmark ' +
+    "(if none did, that is `bookmark.before-deadline`'s finding).",
+  severities: {
+    warn:
+      'the selector watch got no bookmark while the unfiltered one did: the server filters bookmarks. A narrowly scoped client ' +
+      'keeps a stale RV, so its re-watch is more likely to be 410 Expired and force a relist.',
+  },
+  fix:
+    "Apply selectors and the namespace only to ADDED/MODIFIED/DELETED events, never to BOOKMARK: kube-apiserver's " +
+    "`convertToWatchEvent` (apiserver `pkg/storage/cacher/cache_watcher.go`) returns a bookmark before it evaluates the watcher's filter. A " +
+    'bookmark object has no labels or fields, so running the filter on it drops it.',
   run(record, params: CheckParams) {
     const bookmarkWatches = record.streams.filter((stream) => stream.request.options.allowWatchBookmarks === true && responseOf(stream)?.status === 200);
     const selectorWatches = bookmarkWatches.filter((stream) => hasSelector(stream.request.options));
@@ -99,7 +113,7 @@ export const bookmarkSelectors: Check = {
         stream: stream.id,
         message:
           `${stream.id}: expected at least one BOOKMARK on this watch with ${selectorText(stream)}, which the server closed at its timeoutSeconds=${stream.request.options.timeoutSeconds} deadline ${sinceRequest(stream, close.atMs)} ` +
-          `after the resource RV advanced (${describeAdvance(stream, advance)}): kube-apiserver does not filter bookmarks by selector (cacher.go convertToWatchEvent returns them before applying the filter; RunTestWatchDispatchBookmarkEvents), ` +
+          `after the resource RV advanced (${describeAdvance(stream, advance)}): kube-apiserver does not filter bookmarks by selector (cache_watcher.go convertToWatchEvent returns them before applying the filter; RunTestWatchDispatchBookmarkEvents), ` +
           `and the unfiltered watch ${other.id} on the same resource got its pre-deadline bookmark (RV ${resourceVersionOf(bookmark) ?? 'none'}) ${sinceRequest(other, bookmark.atMs)}; observed none. ` +
           `The server appears to filter bookmarks by selector: a client watching a narrow selector keeps a stale RV, so client-go's re-watch from it is more likely to be 410 Expired and force a relist.`,
         evidence: {

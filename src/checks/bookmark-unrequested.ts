@@ -18,6 +18,20 @@ export const bookmarkUnrequested: Check = {
   title: 'No BOOKMARK events on watches without allowWatchBookmarks=true',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go (bookmarkWatchers); pkg/storage/testing/watcher_tests.go RunTestWatchDispatchBookmarkEvents',
+  meaning:
+    'BOOKMARK events go only to watches that asked for them with `allowWatchBookmarks=true`. The flag exists because clients ' +
+    "that predate bookmarks reject the unknown event type. Checked on every watch without it, including watchmark's " +
+    '`watch-no-bookmarks#1` and `sendInitialEvents` without `allowWatchBookmarks`.',
+  severities: {
+    fail:
+      'a watch without `allowWatchBookmarks=true` received a BOOKMARK. Older decoders reject it as an invalid event type and ' +
+      'end the watch.',
+  },
+  fix:
+    "Gate every bookmark (periodic, pre-deadline and the initial-events-end one) on the request's `allowWatchBookmarks=true`." +
+    ' kube-apiserver only schedules bookmarks for watchers that asked (apiserver `pkg/storage/cacher/cacher.go`: `if ' +
+    'watcher.allowWatchBookmarks`), and adds the end bookmark only when both `sendInitialEvents` and `allowWatchBookmarks` ' +
+    'are set, so `sendInitialEvents=true` without `allowWatchBookmarks` gets the initial state and no bookmark at all.',
   run(record) {
     const streams = record.streams.filter((stream) => stream.request.options.allowWatchBookmarks !== true);
     if (streams.length === 0) return skipped(ID, 'every stream requested allowWatchBookmarks=true');

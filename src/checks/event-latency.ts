@@ -98,6 +98,23 @@ export const eventLatency: Check = {
   title: 'Time from each workload write to its event on every watch, and writes never delivered',
   maxSeverity: 'warn',
   source: 'e2e test/e2e/apimachinery/watch.go "should observe add, update, and delete watch notifications on configmaps"; apiserver v0.35.0 pkg/storage/cacher/cacher.go dispatchEvents',
+  meaning:
+    'For each write watchmark makes while a watch without selectors is open: how long until its event arrives on that watch, ' +
+    "from the write's response and from its request (p50, p99 and max per stream), and which writes a watch never delivered. " +
+    'No upstream latency bound exists, so timings are recorded, not judged.',
+  severities: {
+    warn:
+      'a write acknowledged at least 2 s before the stream ended never showed up on it (client-go relists only on errors, so an ' +
+      'informer would miss that change until its next relist); or, only with `--max-event-latency D`, events slower than your ' +
+      'policy D.',
+    info: 'the timings.',
+  },
+  fix:
+    'Deliver every committed write to every open watch it matches. kube-apiserver feeds each change from its etcd watch to ' +
+    'all watchers through the watch cache (apiserver `pkg/storage/cacher/cacher.go` `dispatchEvents`), typically within ' +
+    'milliseconds. A server that polls its storage should also wake its watchers on local writes (kinm does; otherwise its 2 ' +
+    's poll interval shows here) and must not let its cursor skip rows that commit out of order: a missing event is usually ' +
+    'such a skipped row or a filter that dropped the object.',
   run(record, params: CheckParams) {
     const streams = record.streams.filter((stream) => responseOf(stream)?.status === 200 && !hasSelector(stream.request.options));
     const findings: Finding[] = [];

@@ -37,6 +37,23 @@ export const eventResourceVersionOrder: Check = {
   title: 'Live events have strictly increasing RVs',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cache_watcher.go; e2e test/e2e/apimachinery/watch.go (same order, restart from last RV)',
+  meaning:
+    'Live ADDED/MODIFIED/DELETED events on one stream have strictly increasing RVs, because clients resume from the last RV ' +
+    'they saw. Live events are those after the end bookmark, every event of a watch from an explicit RV or with ' +
+    "`sendInitialEvents=false`, and otherwise those after watchmark's first write; initial events are ordered by key, not RV," +
+    ' and are not compared.',
+  severities: {
+    fail:
+      'a live event at or below the RV of the event before it: client-go re-watches from the last RV it saw, so it would repeat ' +
+      'or miss events around it.',
+    info: 'some RVs are not decimal integers, so they were not compared.',
+  },
+  fix:
+    'Deliver changes in commit order, each with the RV of its own commit: kube-apiserver dispatches each change once, in RV ' +
+    "order, from its watch cache (apiserver `pkg/storage/cacher/cache_watcher.go`) or from etcd's revision-ordered watch " +
+    "(`pkg/storage/etcd3/watcher.go`), and a DELETED event carries the deletion's RV, not the object's last one. Take RVs " +
+    "from one global, monotonic sequence (etcd's revision; an auto-increment row id, as kine does), never per-object counters" +
+    ' or timestamps, and do not interleave several unsorted change feeds.',
   run(record) {
     const findings: Finding[] = [];
     let compared = 0;

@@ -109,7 +109,7 @@ function healthyKubeApiserverRun() {
 }
 
 describe('ALL_CHECKS', () => {
-  it('lists the eighteen checks in their stable order, each documented', () => {
+  it('lists the twenty checks in their stable order, each documented', () => {
     expect(ALL_CHECKS.map((check) => check.id)).toEqual([
       'initial-events-end.present',
       'initial-events-end.annotation',
@@ -129,6 +129,8 @@ describe('ALL_CHECKS', () => {
       'bookmark.selectors',
       'watch.concurrent-order',
       'event.latency',
+      'watch.resume',
+      'watch.expired',
     ]);
     for (const check of ALL_CHECKS) {
       expect(check.title.length).toBeGreaterThan(10);
@@ -175,11 +177,12 @@ describe('a healthy kube-apiserver timeline', () => {
     expect(status['stream.error-status']).toBe('skip');
   });
 
-  it('syncs both client-go profiles', () => {
+  it('syncs both client-go profiles and client-node', () => {
     const verdicts = deriveClientVerdicts(record);
     expect(verdicts.map((v) => [v.profile, v.outcome, v.warnings])).toEqual([
       ['client-go>=0.35', 'syncs', 0],
       ['client-go<=0.34', 'syncs', 0],
+      ['client-node', 'syncs', 0],
     ]);
     expect(verdicts[0]?.syncedAfterMs).toBe(7);
   });
@@ -221,11 +224,12 @@ describe('a kinm-like timeline (MODIFIED initial events, no bookmarks ever)', ()
     });
   });
 
-  it('never syncs client-go >= v0.35 and syncs client-go <= v0.34', () => {
+  it('never syncs client-go >= v0.35 and syncs client-go <= v0.34 and client-node', () => {
     const verdicts = deriveClientVerdicts(record);
     expect(verdicts.map((v) => [v.profile, v.outcome])).toEqual([
       ['client-go>=0.35', 'never-syncs'],
       ['client-go<=0.34', 'syncs'],
+      ['client-node', 'syncs'],
     ]);
     // The live ADDED at 1.04 s is processed too (the reflector cannot tell it from an initial event):
     // the 10 s tick is 8.994 s after it (no line), the 20 s tick 18.994 s.

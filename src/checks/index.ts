@@ -20,6 +20,8 @@ import { streamErrorStatus } from './stream-error-status.js';
 import { streamFraming } from './stream-framing.js';
 import { validationWatchList } from './validation-watch-list.js';
 import { watchConcurrentOrder } from './watch-concurrent-order.js';
+import { watchExpired } from './watch-expired.js';
+import { watchResume } from './watch-resume.js';
 import { watchTimeout } from './watch-timeout.js';
 import { DEFAULT_CHECK_PARAMS, type Check, type CheckParams, type CheckResult } from './types.js';
 
@@ -41,6 +43,8 @@ export {
   streamFraming,
   validationWatchList,
   watchConcurrentOrder,
+  watchExpired,
+  watchResume,
   watchTimeout,
 };
 
@@ -64,6 +68,8 @@ export const ALL_CHECKS: readonly Check[] = [
   bookmarkSelectors,
   watchConcurrentOrder,
   eventLatency,
+  watchResume,
+  watchExpired,
 ];
 
 /** Runs every check (or the given ones) on a record, in ALL_CHECKS order. */

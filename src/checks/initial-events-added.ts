@@ -22,6 +22,21 @@ export const initialEventsAdded: Check = {
   title: 'Initial-state events are ADDED',
   maxSeverity: 'warn',
   source: 'apiserver v0.35.0 pkg/storage/testing/watcher_tests.go RunWatchSemantics; client-go v0.35.0 tools/cache/reflector.go watchList',
+  meaning:
+    'On watch-list streams and legacy `resourceVersion=""`/`"0"` watches the server first replays the current state, and ' +
+    "kube-apiserver sends it as synthetic ADDED events, one per existing object, whatever the object's history. Initial " +
+    "events are those before the end bookmark; without one, those that arrived before watchmark's first write to the resource" +
+    ' after the response.',
+  severities: {
+    warn:
+      'initial events that are not ADDED, e.g. MODIFIED for objects updated since they were created (kinm). client-go tolerates ' +
+      'them (an update of an object it does not know is stored like an add); other clients may not.',
+  },
+  fix:
+    'Emit each object of the initial state as an `ADDED` event carrying its current state, and no events for objects that no ' +
+    "longer exist. kube-apiserver's watch cache and `pkg/storage/etcd3/watcher.go` `sync` do so (`RunWatchSemantics` pins " +
+    "it). A server that builds the initial state from its change log must not reuse the log's event types: kinm's `list.sql` " +
+    'marks a row as created only if it was never updated, hence the MODIFIED events.',
   run(record) {
     const streams = record.streams.filter((stream) => {
       const mode = initialStateModeOf(stream.request.options);

@@ -65,7 +65,7 @@ function where(stream: StreamRecord, bookmark: EventEntry) {
  * `meta.GetAnnotations()[metav1.InitialEventsAnnotationKey] == "true"` (test "prove that the
  * reflector is checking the value of the initialEventsEnd annotation"); apiserver v0.35.0
  * pkg/storage/util.go AnnotateInitialEventsEndBookmark sets exactly that, once per watch
- * (cacher.go processInterval). Near-miss keys and values such as "True"/"1" never sync.
+ * (cache_watcher.go convertToWatchEvent, sent by processInterval). Near-miss keys and values such as "True"/"1" never sync.
  *
  * Severity: fail on watch-list streams (client-go v0.35+ never syncs); warn on legacy RV ""/"0"
  * watches (kube-apiserver may mark those, spec 0.8, but the reflector never reads the marker
@@ -78,6 +78,30 @@ export const initialEventsEndAnnotation: Check = {
   title: 'The initial-events-end annotation is exact: one bookmark, exact key, value "true"',
   maxSeverity: 'fail',
   source: 'client-go v0.35.0 tools/cache/reflector.go handleAnyWatch; apiserver v0.35.0 pkg/storage/util.go AnnotateInitialEventsEndBookmark',
+  meaning:
+    'client-go recognises the end of the initial events by an exact lookup: ' +
+    '`metadata.annotations["k8s.io/initial-events-end"] == "true"` (`metav1.InitialEventsAnnotationKey`). kube-apiserver sets ' +
+    'that annotation on exactly one bookmark per watch, the one ending the initial events of a ' +
+    '`sendInitialEvents=true&allowWatchBookmarks=true` watch. This check looks at every bookmark that carries the key, or a ' +
+    'near miss of it (other case, `_` for `-`, another or no prefix such as `kubernetes.io/initial-events-end`, or a typo ' +
+    'within two edits).',
+  severities: {
+    fail:
+      'on a watch-list stream, a value other than the string `"true"` (`"True"`, `"1"`, a JSON `true`), a near-miss key, or ' +
+      'more than one annotated bookmark. client-go never syncs on a wrong key or value; several markers mean the server ' +
+      'annotates bookmarks it should not.',
+    warn:
+      'the same problems on a legacy `resourceVersion=""`/`"0"` watch (the reflector does not read the marker there, but ' +
+      'kube-apiserver never does this), or a marker on a watch that has no initial state to end (explicit RV, ' +
+      '`sendInitialEvents=false`, or `sendInitialEvents` without `allowWatchBookmarks`).',
+  },
+  fix:
+    'Annotate only the single bookmark that ends the initial events, and only when the request had both ' +
+    '`sendInitialEvents=true` and `allowWatchBookmarks=true`, with exactly `"k8s.io/initial-events-end": "true"` (a JSON ' +
+    'string). kube-apiserver does it in `storage.AnnotateInitialEventsEndBookmark` (apiserver `pkg/storage/util.go`), called ' +
+    'from `cache_watcher.go` `convertToWatchEvent` for the first bookmark at or above the initial-events RV only; periodic ' +
+    'and pre-deadline bookmarks carry no annotation, so do not reuse the annotated object for them. The 1.32-1.33 annotation ' +
+    '`kubernetes.io/initial-events-list-blueprint` is a different one (removed in 1.34), not a substitute.',
   run(record) {
     const findings: Finding[] = [];
     let annotatedStreams = 0;

@@ -32,6 +32,24 @@ export const initialEventsEndLatency: Check = {
   title: 'Time to the initial-events-end bookmark, and the bookmark-expired warnings client-go would log',
   maxSeverity: 'warn',
   source: 'client-go v0.35.0 tools/cache/reflector.go initialEventsEndBookmarkTicker (10 s, log only)',
+  meaning:
+    'How long a watch-list takes to deliver its end bookmark: after the request, after the response and after the last ' +
+    'initial event, and the longest silence before it. While a client-go v0.35+ reflector waits for that bookmark it ticks ' +
+    'every 10 s and logs `Warning: event bookmark expired` whenever nothing arrived for 10 s; watchmark lists the exact lines ' +
+    'it would log. The ticker only logs (no retry, relist or fallback) and runs only in this initial phase: it is not a ' +
+    'demand for a bookmark every 10 s.',
+  severities: {
+    warn:
+      'client-go would have logged at least one `Warning: event bookmark expired` line: the end bookmark came 10 s or more ' +
+      'after the last event, or not at all (then `initial-events-end.present` fails too).',
+    info: 'the timings, recorded for every watch-list stream answered with 200.',
+  },
+  fix:
+    "Send the end bookmark right after the last initial event; kube-apiserver's `cache_watcher.go` `processInterval` sends it" +
+    ' immediately after the initial events. Do not hold it back for a periodic bookmark timer, the next write or a poll ' +
+    'interval. If reading the initial state takes long, stream the objects as they are read: each event resets the ' +
+    "reflector's 10 s silence. If the server has to wait for fresh data, bound the wait and answer with an ERROR event rather" +
+    ' than stay silent (kube-apiserver waits at most 3 s for its cache, then sends a 504 `Too large resource version` ERROR).',
   run(record) {
     const streams = record.streams.filter((stream) => isWatchListRequest(stream.request.options) && responseOf(stream)?.status === 200);
     if (streams.length === 0) return skipped(ID, 'no watch-list stream got a 200 response');

@@ -41,6 +41,38 @@ export const initialEventsEndPresent: Check = {
   title: 'Watch-list streams end their initial events with the k8s.io/initial-events-end bookmark',
   maxSeverity: 'fail',
   source: 'client-go v0.35.0 tools/cache/reflector.go watchList/handleAnyWatch; apiserver v0.35.0 pkg/storage/cacher/cacher.go',
+  meaning:
+    'A client-go v0.35+ informer starts with a watch-list request ' +
+    '(`sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`) and keeps the objects it receives ' +
+    'in a temporary store until a BOOKMARK annotated `k8s.io/initial-events-end: "true"` arrives; only then does it fill its ' +
+    'cache and report `HasSynced()`. This check looks at every watch-list stream the server answered with HTTP 200 and ' +
+    "requires that bookmark, whether the server closed the stream or watchmark's observation window ended first. Streams " +
+    'client-go would abandon anyway are not judged: non-200 answers, streams with an ERROR event, very short watches (closed ' +
+    'within 1 s with nothing sent) and streams with a frame client-go cannot decode before the marker (those fail in ' +
+    '`stream.framing` or `bookmark.object`).',
+  severities: {
+    fail:
+      'a 200 watch-list stream ended, or was still open when observation ended, without the annotated bookmark. A client-go ' +
+      'v0.35+ informer never syncs: it logs `Warning: event bookmark expired` every 10 s and re-issues the watch-list at every ' +
+      'timeout without falling back to LIST (kubernetes/kubernetes#140890).',
+  },
+  fix:
+    'After the initial events of a watch with `sendInitialEvents=true` and `allowWatchBookmarks=true`, send one BOOKMARK ' +
+    'whose object is an empty object of the watched kind (`kind`/`apiVersion` set) with `metadata.resourceVersion` = the RV ' +
+    'the initial state was read at and `metadata.annotations: {"k8s.io/initial-events-end": "true"}`, before any live event ' +
+    'and also when there are no objects. That is what kube-apiserver does: apiserver `pkg/storage/cacher/cacher.go` ' +
+    '`setInitialEventsEndBookmarkIfRequested`, annotated and sent right after the initial events by `cache_watcher.go` ' +
+    '(`convertToWatchEvent`, `processInterval`); `pkg/storage/etcd3/watcher.go` `sync` for uncached resources. A server built' +
+    " on `k8s.io/apiserver` whose storage drops `SendInitialEvents` from the list options (kinm's watch adapter) must pass it" +
+    ' through and honour it. If the server cannot send the marker, it must not answer 200 without it: a non-200 answer or an ' +
+    'ERROR event makes client-go fall back to LIST+WATCH. For a `k8s.io/apiserver`-based server the clean way is to switch ' +
+    "its `WatchList` feature gate off (kube-apiserver 1.33's default; `--feature-gates=WatchList=false` where the binary " +
+    'exposes feature gates): the handler then ' +
+    'answers `sendInitialEvents` with 422 and stops defaulting legacy watches. Do not reject `sendInitialEvents` in storage ' +
+    'while the gate is on: the apiserver also defaults legacy `resourceVersion=""`/`"0"` watches to `sendInitialEvents=true`, ' +
+    'and storage cannot tell them apart (spec 4.1), so ordinary watches would break; such servers (kinm) have to send the ' +
+    'bookmark. Until the server is fixed, clients can opt out with `KUBE_FEATURE_WatchListClient=false` or a ListerWatcher ' +
+    'implementing `IsWatchListSemanticsUnSupported()`.',
   run(record) {
     const watchLists = record.streams.filter((stream) => isWatchListRequest(stream.request.options));
     if (watchLists.length === 0) {

@@ -35,6 +35,26 @@ export const initialEventsEndResourceVersion: Check = {
   title: 'The initial-events-end bookmark RV covers the initial events and precedes every later event',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go (initial-events-end bookmark RV); client-go v0.35.0 tools/cache/reflector.go watchList',
+  meaning:
+    "The end bookmark's `metadata.resourceVersion` is where a client-go informer stands after its initial sync: the reflector" +
+    ' passes it to `store.Replace` and re-watches from it when the stream ends. So it must be non-empty, at least the RV of ' +
+    'every initial event (the state it declares complete) and below the RV of every event after it. It may be higher than ' +
+    'every object returned: kube-apiserver uses the resource-wide RV. Checked on every stream that carries the end bookmark; ' +
+    'RVs that are not decimal integers are opaque and not compared.',
+  severities: {
+    fail:
+      'the RV is missing or empty (client-go syncs with no position and its next watch starts from `""`, the whole state ' +
+      "again), lower than an initial event's RV (it would re-watch from before objects it already holds), or not lower than a " +
+      "later event's RV (a re-watch from the bookmark would miss or repeat that change).",
+    info: 'some RVs are not decimal integers, so those comparisons were skipped.',
+  },
+  fix:
+    "Set the end bookmark's RV to the revision the initial state was read at, and afterwards send only changes with a greater " +
+    "RV, in order. kube-apiserver uses the watch cache's current RV at the moment it cuts the initial events (apiserver " +
+    '`pkg/storage/cacher/cacher.go`, `RunWatchSemanticInitialEventsExtended`) and, for uncached resources, the etcd header ' +
+    'revision of the consistent range read (`pkg/storage/etcd3/watcher.go` `sync`), then watches from that revision + 1. A ' +
+    "server reading its initial state from a database should take the RV of that same read (kinm's list `ListID`), not the " +
+    'highest object RV and not a value read separately afterwards.',
   run(record) {
     const findings: Finding[] = [];
     let checked = 0;

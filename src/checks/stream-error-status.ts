@@ -20,6 +20,22 @@ export const streamErrorStatus: Check = {
   title: 'ERROR events carry a metav1.Status',
   maxSeverity: 'fail',
   source: 'apimachinery v0.35.0 pkg/api/errors/errors.go FromObject; client-go v0.35.0 tools/cache/reflector.go handleAnyWatch',
+  meaning:
+    "An ERROR event's object is a `metav1.Status` (`kind: Status`, `apiVersion: v1`) with code, reason and message. client-go" +
+    ' turns it into a `StatusError` and acts on it: 410 Expired means re-watch or relist from a fresh RV, 429 means back off, ' +
+    'a too-large RV means retry.',
+  severities: {
+    fail:
+      'an ERROR event whose object is not a Status. client-go gets an `UnexpectedObjectError` instead, cannot apply its ' +
+      '410/429/too-large handling and relists; a watch-list falls back to LIST.',
+  },
+  fix:
+    'Report errors inside a watch as ' +
+    '`{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old ' +
+    'resource version: 1000 (2000)","reason":"Expired","code":410}}` (in Go: the `ErrStatus` of an apimachinery ' +
+    '`errors.NewResourceExpired(...)` and friends) and end the stream after it, as kube-apiserver does (apiserver ' +
+    '`pkg/storage/cacher/cacher.go` `newErrWatcher`). Errors known before the stream starts (authorization, invalid options) ' +
+    'go out as a non-200 response with a Status body.',
   run(record) {
     const findings: Finding[] = [];
     let total = 0;

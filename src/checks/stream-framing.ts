@@ -31,6 +31,22 @@ export const streamFraming: Check = {
   title: 'Well-formed watch frames, known event types, JSON objects, application/json Content-Type',
   maxSeverity: 'fail',
   source: 'client-go v0.35.0 rest/watch/decoder.go; apimachinery v0.35.0 pkg/watch/streamwatcher.go, pkg/runtime/negotiate.go',
+  meaning:
+    'The body of a 200 watch must be something client-go can decode: a stream of JSON `WatchEvent` objects `{"type": ..., ' +
+    '"object": {...}}`, each type one of ADDED, MODIFIED, DELETED, BOOKMARK and ERROR, each event with a JSON object, under ' +
+    '`Content-Type: application/json` (parameters such as `;stream=watch` are ignored).',
+  severities: {
+    fail:
+      'malformed or truncated frames, unknown event types, events without an object, or a Content-Type other than ' +
+      '`application/json`. client-go ends the watch (a synthetic InternalError, or a negotiation error at the start) and ' +
+      'relists; a watch-list falls back to LIST.',
+    info: 'the response had no Content-Type; client-go then assumes JSON.',
+  },
+  fix:
+    'Answer 200 with `Content-Type: application/json` before the first event, then write each event as one compact JSON ' +
+    'object followed by `\\n` and flush, as kube-apiserver does (apiserver `pkg/endpoints/handlers/watch.go` `HandleHTTP`; ' +
+    "apimachinery's JSON serializer `json.NewEncoder(w).Encode`); `;stream=watch` is only added for non-JSON types. Use only " +
+    'the five event types, always include `object`, and at the timeout just end the body: no trailing event.',
   run(record) {
     const streams = record.streams.filter((stream) => responseOf(stream)?.status === 200);
     if (streams.length === 0) return skipped(ID, 'no stream got a 200 response');

@@ -14,6 +14,8 @@ export interface Finding {
   message: string;
   /** StreamRecord.id the finding is about, when it is about one stream. */
   stream?: string;
+  /** The scenario whose streams the check ran on (set when checks run per scenario). */
+  scenario?: string;
   /** Plain data backing the message: RVs, times (ms since request), event indexes, raw snippets. */
   evidence: Record<string, unknown>;
 }
@@ -76,5 +78,23 @@ export interface Check {
   maxSeverity: Severity;
   /** Upstream behaviour the rule encodes (file and version). */
   source: string;
+  /**
+   * What the check means in plain language: what it looks at, on which streams, and why it
+   * matters to clients (Markdown, rendered into the README "Checks" section). Without it the
+   * README gives only the title.
+   */
+  meaning?: string;
+  /**
+   * What each severity this check can report means for it (Markdown, README), read against the
+   * spec's scale (spec section 6): fail = breaks client-go, warn = deviates from kube-apiserver or
+   * the API contract while client-go copes, info = a timing or note worth recording.
+   */
+  severities?: Partial<Record<Severity, string>>;
+  /**
+   * How to fix a server that fails or warns on this check, for server authors: what
+   * kube-apiserver does instead (file and function) and the fallback when a server cannot
+   * (Markdown, README "Checks" section). Required: every check must say how to pass it.
+   */
+  fix: string;
   run(record: RunRecord, params: CheckParams): CheckResult;
 }

@@ -149,6 +149,30 @@ export const validationWatchList: Check = {
   maxSeverity: 'warn',
   source:
     'apimachinery pkg/apis/meta/internalversion/validation/validation.go validateWatchOptions (HEAD); apiserver v0.35.0 pkg/storage/testing/watcher_tests.go RunSendInitialEventsBackwardCompatibility, RunWatchSemantics',
+  meaning:
+    "Parity with kube-apiserver's validation of the watch-list options: `sendInitialEvents` without " +
+    '`resourceVersionMatch=NotOlderThan`, and `resourceVersionMatch` without `sendInitialEvents`, are rejected with 422 ' +
+    'Invalid; `sendInitialEvents=true&resourceVersionMatch=NotOlderThan` without `allowWatchBookmarks` is valid and gets the ' +
+    'initial state with no bookmark at all. client-go never sends these combinations itself, but a server that accepts the ' +
+    'invalid ones usually ignores the options altogether, which is what makes client-go v0.35+ watch-lists hang.',
+  severities: {
+    warn:
+      'an invalid combination is answered with 200 and a stream; or `sendInitialEvents` without `allowWatchBookmarks` is ' +
+      'rejected with 422 while the real watch-list is accepted (the server requires bookmarks); or it gets a bookmark, or no ' +
+      'initial state although the collection has objects.',
+    info:
+      'a rejection with another code, or an ERROR event in a 200 stream, instead of 422; a 422 whose body is not a Status; or a' +
+      " server with its WatchList feature off (422 for every `sendInitialEvents`, kube-apiserver 1.33's default), which is " +
+      'recognised and only noted.',
+  },
+  fix:
+    'Validate watch options before starting the watch and reject with HTTP 422 and a Status (`reason: Invalid`, `details: ' +
+    '{group: meta.k8s.io, kind: ListOptions}`), as apimachinery `validateWatchOptions` does: `sendInitialEvents` set requires ' +
+    '`resourceVersionMatch=NotOlderThan` ("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"), and ' +
+    '`resourceVersionMatch` on a watch requires `sendInitialEvents` ("resourceVersionMatch is forbidden for watch unless ' +
+    'sendInitialEvents is provided"). Servers built on `k8s.io/apiserver` get this from `ValidateListOptions` in the `get.go` ' +
+    'handler. Add no rule for `allowWatchBookmarks`: honour `sendInitialEvents` without it by streaming the initial state ' +
+    'and no end bookmark (`RunSendInitialEventsBackwardCompatibility`, `RunWatchSemantics`).',
   run(record) {
     const cases = record.streams
       .map((stream) => ({ stream, validationCase: validationCaseOf(stream.request.options) }))

@@ -103,6 +103,21 @@ export const watchConcurrentOrder: Check = {
   title: 'Concurrent watches from the same RV see the same events in the same order',
   maxSeverity: 'fail',
   source: 'e2e test/e2e/apimachinery/watch.go "should receive events on concurrent watches in same order"; apiserver v0.35.0 pkg/storage/cacher/cacher.go dispatchEvents',
+  meaning:
+    'Watches of the same collection, with the same selectors, started from the same explicit RV, see the same ' +
+    'ADDED/MODIFIED/DELETED events (type, namespace/name, RV) in the same order, up to where the shorter one ends (1 s of ' +
+    'tolerance for a close racing a delivery). This is the conformance test "should receive events on concurrent watches in ' +
+    'same order".',
+  severities: {
+    fail:
+      'the first divergence of each such pair: two informers of the resource would build different caches, and a re-watch from ' +
+      'the last RV seen would repeat or miss events.',
+  },
+  fix:
+    "Serve all watches of a resource from one ordered change feed: kube-apiserver's cacher hands each change to every " +
+    'matching watcher in the same order (apiserver `pkg/storage/cacher/cacher.go` `dispatchEvents`), and a watch from RV N ' +
+    'first replays exactly the history after N. If each watcher polls storage with its own cursor, every poll must return all ' +
+    'rows up to a committed revision in RV order, with no gaps left by transactions that commit late.',
   run(record) {
     const groups = new Map<string, StreamRecord[]>();
     for (const stream of record.streams) {

@@ -21,6 +21,24 @@ export const watchTimeout: Check = {
   title: 'Watches end at timeoutSeconds, and not within a second with nothing sent',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/endpoints/handlers/watch.go HandleHTTP; client-go v0.35.0 tools/cache/reflector.go VeryShortWatchError',
+  meaning:
+    'The server ends each watch at its `timeoutSeconds` with a clean end of the body, and does not end one within a second of ' +
+    'the request without sending anything. client-go sets `timeoutSeconds` on every watch (300-600 s) to recycle its ' +
+    'watches, and treats a watch that closes in under 1 s with no events as an error (`VeryShortWatchError`).',
+  severities: {
+    fail:
+      'a stream still open more than 5 s after its response + `timeoutSeconds`: client-go relies on the timeout to recycle ' +
+      'watches, and a watch that never ends can hang silently on a dead connection.',
+    warn:
+      'a 200 watch the server closed less than 1 s after the request with no event at all. client-go logs `Warning: watch ended ' +
+      'with error` and relists; on a watch-list it falls back to LIST+WATCH.',
+  },
+  fix:
+    'Honour `timeoutSeconds`: kube-apiserver bounds the watch with it and returns from the handler when it fires (apiserver ' +
+    '`pkg/endpoints/handlers/get.go`; `handlers/watch.go` `HandleHTTP`, `case <-timeoutCh: return`), which ends the body ' +
+    'cleanly; without it the watch lasts `--min-request-timeout` (1800 s) times a random factor in [1, 2). Keep an idle watch ' +
+    'open until then instead of closing it when a poll finds nothing. If a watch cannot be served, answer with a non-200 ' +
+    'Status or send an ERROR event rather than an empty 200.',
   run(record, params: CheckParams) {
     const findings: Finding[] = [];
     let withTimeout = 0;

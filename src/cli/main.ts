@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isWatchmarkError } from '../errors.js';
 import { TOOL } from '../version.js';
 import type { CliIo } from './io.js';
+import { explainCommand } from './explain-command.js';
 import { observeCommand } from './observe-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
@@ -39,8 +40,16 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
       .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
+      .option(
+        '--scenario <name|file>',
+        'run these scenarios instead of the default set: a built-in name, a YAML file, or "defaults" (repeatable, comma-separated)',
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
+      )
       .option('--max-bookmark-interval <duration>', 'policy: fail when bookmarks are further apart (e.g. 10s); client-go itself needs no periodic bookmarks')
       .option('--max-event-latency <duration>', 'warn when an event arrives later than this after its write was acknowledged')
+      .option('--all-resources', 'instead of the suite: send client-go\'s watch-list request to every listable and watchable resource (read-only) and classify each', false)
+      .option('--probe-timeout <duration>', '--all-resources: how long to wait for each resource\'s end bookmark', '10s')
       .option('--embedded', 'ignore kubeconfigs and run against the embedded API server (same as --target embedded)', false)
       .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
       .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
@@ -65,10 +74,23 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference'),
   ).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
 
+  addConnectionFlags(
+    program
+      .command('explain')
+      .argument('<resource>', 'resource, named as in kubectl')
+      .description('probe one resource with client-go\'s watch-list request and explain, step by step, what a client-go v0.35+ informer does on this server, why, and the fixes')
+      .option('--probe-timeout <duration>', 'how long to wait for the end bookmark (long enough to see client-go\'s 10 s warnings)', '25s')
+      .option('--json <file>', 'write the explanation as JSON to FILE, or - for stdout')
+      .option('--embedded', 'ignore kubeconfigs and use the embedded API server', false)
+      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine')
+      .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
+      .option('--no-color', 'no colours in the output'),
+  ).action(async (resource, opts) => setExit(await explainCommand(resource, opts, io, signal)));
+
   program
     .command('serve')
     .description('start the embedded API server (optionally misbehaving) for your own controllers; prints the URL and writes a kubeconfig')
-    .option('--profile <profile>', 'reference | kinm | slow-initial-events-end | unrequested-bookmarks | broken-bookmark-object', 'reference')
+    .option('--profile <profile>', 'reference | kinm | slow-initial-events-end | unrequested-bookmarks | broken-bookmark-object | resume-off-by-one', 'reference')
     .option('--bookmark-interval <duration>', 'periodic bookmark interval per watcher', '60s')
     .option('--initial-events-end-delay <duration>', 'slow-initial-events-end: delay before the end bookmark')
     .option('--port <n>', 'port on 127.0.0.1 (0 = random free port)', '0')

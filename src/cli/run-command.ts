@@ -4,6 +4,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { runWatchmark } from '../run/run-watchmark.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { resourceMatrixCommand } from './resource-matrix-command.js';
 
 interface RunFlags extends ConnectionFlags {
   resource?: string;
@@ -11,14 +12,18 @@ interface RunFlags extends ConnectionFlags {
   json?: string;
   failOn: string;
   quick: boolean;
+  scenario?: string[];
   embedded: boolean;
   profile: string;
   color: boolean;
   maxBookmarkInterval?: string;
   maxEventLatency?: string;
+  allResources?: boolean;
+  probeTimeout?: string;
 }
 
 export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
+  if (flags.allResources) return resourceMatrixCommand(flags, io, signal);
   const { embedded, maxBookmarkInterval, maxEventLatency, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,

@@ -16,7 +16,7 @@ export interface DiscoveryClient {
   requestJson(method: 'GET', path: string): Promise<{ status: number; body: unknown; text: string }>;
 }
 
-interface ApiResource {
+export interface ApiResource {
   name: string;
   singularName?: string;
   namespaced: boolean;
@@ -96,13 +96,14 @@ export function collectionPath(resource: Pick<ResolvedResource, 'group' | 'versi
   return `${prefix}/${resource.resource}`;
 }
 
-interface GroupInfo {
+export interface GroupInfo {
   name: string;
   preferredVersion: string;
   versions: string[];
 }
 
-async function listGroups(client: DiscoveryClient): Promise<GroupInfo[]> {
+/** The API groups of `/apis`, each with its versions and preferred version. */
+export async function listGroups(client: DiscoveryClient): Promise<GroupInfo[]> {
   const res = await getJson(client, '/apis');
   const groups = (res as { groups?: unknown }).groups;
   if (!Array.isArray(groups)) return [];

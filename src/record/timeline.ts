@@ -47,7 +47,13 @@ export type CloseReason =
   /** watchmark closed the stream itself (observation window over, or Ctrl-C). */
   | 'client-abort'
   /** Any other transport error (TLS, protocol, socket error). */
-  | 'error';
+  | 'error'
+  /**
+   * watchmark never sent the request: the stream's resourceVersion was to be taken from the run
+   * (another stream's event or bookmark, a workload write) and there was none; `error.message`
+   * says why. The entry's time is when the stream was due to open.
+   */
+  | 'not-opened';
 
 export type TimelineEntry =
   | ResponseEntry
@@ -113,12 +119,47 @@ export interface CloseEntry {
   error?: { code: string; message: string };
 }
 
+/**
+ * What a stream is for, so checks find their streams by role, never by id or scenario name:
+ * `resume` re-watches from an RV observed earlier in the run (watch.resume), `expired` watches
+ * from an RV the server should no longer serve (watch.expired).
+ */
+export type StreamRole = 'resume' | 'expired';
+
+/** Where a stream's resourceVersion was taken from, when it came from the run itself. */
+export type StreamStartedFrom =
+  | {
+      /** The last event or bookmark another stream delivered up to a moment. */
+      kind: 'from-stream';
+      stream: string;
+      of: 'event' | 'bookmark' | 'any';
+      resourceVersion: string;
+      /** The source stream's event the RV was taken from. */
+      eventSeq: number;
+      eventType: string;
+      eventAtMs: number;
+    }
+  | {
+      /** The RV a workload write was acknowledged with. */
+      kind: 'from-write';
+      /** 0-based index in RunRecord.writes (seeds included). */
+      index: number;
+      resourceVersion: string;
+      verb: WorkloadWrite['verb'];
+      name: string;
+      writeAtMs: number;
+    };
+
 /** One watch stream with its request and timeline. */
 export interface StreamRecord {
   /** Stable id within a run, e.g. "watch-list#1". */
   id: string;
   /** Which scenario opened it. */
   scenario: string;
+  /** Set for streams a role-based check judges (see StreamRole). */
+  role?: StreamRole;
+  /** Where request.options.resourceVersion came from, when it was taken from the run. */
+  startedFrom?: StreamStartedFrom;
   request: WatchRequestRecord;
   entries: TimelineEntry[];
 }

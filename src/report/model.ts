@@ -17,10 +17,21 @@ export interface Report {
   failOn: 'fail' | 'warn';
   counts: { fail: number; warn: number; info: number };
   checks: CheckResult[];
+  /** Each scenario's own check outcomes (the `checks` above combine them: worst status, all findings). */
+  scenarios: ScenarioResult[];
   clientGo: ClientVerdict[];
   streams: StreamSummary[];
   lists: ListRecord[];
   workload: { namespace: string | null; writes: number; cleanupProblems: string[] } | null;
+}
+
+/** One scenario's check outcomes (for reports that list checks per scenario, e.g. JUnit). */
+export interface ScenarioResult {
+  name: string;
+  /** The file it came from: scenarios/NAME.yaml for built-ins, else as given. */
+  file: string;
+  description: string;
+  checks: { id: string; status: CheckResult['status']; summary: string }[];
 }
 
 export interface StreamSummary {
@@ -75,6 +86,7 @@ export function summarizeStream(stream: StreamRecord): StreamSummary {
 export interface BuildReportInput {
   record: RunRecord;
   checks: CheckResult[];
+  scenarios?: ScenarioResult[];
   clientGo: ClientVerdict[];
   target: Report['target'];
   resource: Report['resource'];
@@ -102,6 +114,7 @@ export function buildReport(input: BuildReportInput): Report {
     failOn: input.failOn,
     counts,
     checks: input.checks,
+    scenarios: input.scenarios ?? [],
     clientGo: input.clientGo,
     streams: input.record.streams.map(summarizeStream),
     lists: input.record.lists,

@@ -43,6 +43,10 @@ function clientGo(): ClientVerdict[] {
     { profile: 'client-go>=0.35', outcome: 'syncs', syncedAfterMs: 12, warnings: 0, explanation: 'watch-list completes.', logLines: [], basedOn: ['watch-list#1'] },
     { profile: 'client-go<=0.34', outcome: 'falls-back', syncedAfterMs: 10_500, warnings: 2, explanation: 'LIST then WATCH.', logLines: [], basedOn: ['list#1'] },
     { profile: 'client-go>=0.35', outcome: 'never-syncs', syncedAfterMs: null, warnings: 0, explanation: 'no end bookmark.', logLines: [], basedOn: [] },
+    { profile: 'client-node', outcome: 'syncs', syncedAfterMs: 3, warnings: 0, silentlyDropped: 1, explanation: 'LIST then WATCH, one line ignored.', logLines: [], basedOn: ['list#1'] },
+    { profile: 'client-node', outcome: 'loops', syncedAfterMs: 3, warnings: 0, explanation: 'watch ends at once.', logLines: [], basedOn: ['list#1'] },
+    { profile: 'client-node', outcome: 'stops', syncedAfterMs: 3, warnings: 0, explanation: 'watch answered 500.', logLines: [], basedOn: ['list#1'] },
+    { profile: 'client-node', outcome: 'crashes', syncedAfterMs: 3, warnings: 0, silentlyDropped: 2, explanation: 'an ADDED without object.', logLines: [], basedOn: ['list#1'] },
   ];
 }
 
@@ -59,6 +63,7 @@ function report(overrides: Partial<Report> = {}): Report {
     failOn: 'fail',
     counts: { fail: 5, warn: 1, info: 2 },
     checks: checks(),
+    scenarios: [],
     clientGo: clientGo(),
     streams: [],
     lists: [],
@@ -68,7 +73,7 @@ function report(overrides: Partial<Report> = {}): Report {
 }
 
 describe('renderTerminal', () => {
-  it('renders header, check table, client-go verdicts, findings (truncated) and the verdict line', () => {
+  it('renders header, check table, client verdicts, findings (truncated) and the verdict line', () => {
     // Nothing in a hand-built report depends on time; only the tool version comes from package.json.
     const text = renderTerminal(report({ streams: new Array(5).fill(null) as Report['streams'] }), { color: false });
     expect(text).toBe(
@@ -83,13 +88,21 @@ describe('renderTerminal', () => {
         'initial-events-end.latency  pass    initial events ended after 12 ms',
         'watch.timeout               skip    no stream had a timeoutSeconds',
         '',
-        'client-go verdicts',
+        'client verdicts',
         '  client-go>=0.35  syncs after 12 ms',
         '      watch-list completes.',
         '  client-go<=0.34  falls back to LIST+WATCH, synced after 10.5 s (2 × "Warning: event bookmark expired")',
         '      LIST then WATCH.',
         '  client-go>=0.35  never syncs',
         '      no end bookmark.',
+        '  client-node      syncs after 3 ms (1 frame silently dropped)',
+        '      LIST then WATCH, one line ignored.',
+        '  client-node      synced after 3 ms, then loops (re-watch/relist without backoff)',
+        '      watch ends at once.',
+        "  client-node      synced after 3 ms, then stops watching ('error')",
+        '      watch answered 500.',
+        '  client-node      synced after 3 ms, then crashes the process (unhandled rejection) (2 frames silently dropped)',
+        '      an ADDED without object.',
         '',
         'Findings',
         '  FAIL bookmark.before-deadline [watch#1]',
@@ -120,7 +133,7 @@ describe('renderTerminal', () => {
     expect(one).not.toContain('      second');
   });
 
-  it('a passing report without findings, client-go verdicts or resource is just table and verdict', () => {
+  it('a passing report without findings, client verdicts or resource is just table and verdict', () => {
     const text = renderTerminal(
       report({
         resource: null,

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { CheckStatus, Severity } from '../checks/types.js';
+import type { ClientVerdict } from '../verdict/types.js';
 import type { Report } from './model.js';
 
 export interface TerminalOptions {
@@ -8,7 +9,7 @@ export interface TerminalOptions {
   maxFindingsPerCheck?: number;
 }
 
-/** Renders the human summary: header, check table, client-go verdicts, findings, verdict line. Pure. */
+/** Renders the human summary: header, check table, client verdicts, findings, verdict line. Pure. */
 export function renderTerminal(report: Report, options: TerminalOptions): string {
   const c = pc.createColors(options.color);
   const maxFindings = options.maxFindingsPerCheck ?? 3;
@@ -34,16 +35,11 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   }
 
   if (report.clientGo.length > 0) {
-    lines.push('', c.bold('client-go verdicts'));
+    lines.push('', c.bold('client verdicts'));
     for (const v of report.clientGo) {
-      const outcome =
-        v.outcome === 'syncs'
-          ? c.green(`syncs${v.syncedAfterMs !== null ? ` after ${formatMs(v.syncedAfterMs)}` : ''}`)
-          : v.outcome === 'falls-back'
-            ? c.yellow(`falls back to LIST+WATCH${v.syncedAfterMs !== null ? `, synced after ${formatMs(v.syncedAfterMs)}` : ''}`)
-            : c.red('never syncs');
       const warnings = v.warnings > 0 ? c.yellow(` (${v.warnings} × "Warning: event bookmark expired")`) : '';
-      lines.push(`  ${v.profile.padEnd(16)} ${outcome}${warnings}`);
+      const dropped = v.silentlyDropped ? c.yellow(` (${v.silentlyDropped} frame${v.silentlyDropped === 1 ? '' : 's'} silently dropped)`) : '';
+      lines.push(`  ${v.profile.padEnd(16)} ${paintOutcome(c, v)}${warnings}${dropped}`);
       lines.push(indent(wrap(v.explanation, 96), '      '));
     }
   }
@@ -72,6 +68,24 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
+
+function paintOutcome(c: Colors, v: ClientVerdict): string {
+  const synced = v.syncedAfterMs !== null ? `synced after ${formatMs(v.syncedAfterMs)}` : '';
+  switch (v.outcome) {
+    case 'syncs':
+      return c.green(`syncs${v.syncedAfterMs !== null ? ` after ${formatMs(v.syncedAfterMs)}` : ''}`);
+    case 'falls-back':
+      return c.yellow(`falls back to LIST+WATCH${synced ? `, ${synced}` : ''}`);
+    case 'loops':
+      return c.yellow(`${synced ? `${synced}, then ` : ''}loops (re-watch/relist without backoff)`);
+    case 'stops':
+      return c.red(`${synced ? `${synced}, then ` : ''}stops watching ('error')`);
+    case 'crashes':
+      return c.red(`${synced ? `${synced}, then ` : ''}crashes the process (unhandled rejection)`);
+    case 'never-syncs':
+      return c.red('never syncs');
+  }
+}
 
 function paintStatus(c: Colors, s: CheckStatus): string {
   const text = s.padEnd(6);

@@ -1,9 +1,19 @@
 import type { Clock } from '../clock.js';
-import { isInitialEventsEndBookmark, isWatchListRequest } from '../record/derive.js';
+import { isChangeEvent, isInitialEventsEndBookmark, isWatchListRequest, resourceVersionOf } from '../record/derive.js';
 import { collectionPath, type ResolvedResource } from '../discovery/resolve-resource.js';
-import type { ListRecord, RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
+import type {
+  EventEntry,
+  ListRecord,
+  RunRecord,
+  StreamRecord,
+  StreamStartedFrom,
+  TimelineEntry,
+  WatchOptions,
+  WorkloadWrite,
+} from '../record/timeline.js';
+import { buildWatchQuery } from '../transport/watch-query.js';
 import type { Workload } from '../workload/workload.js';
-import type { SuitePlan } from './plan.js';
+import type { RvSource, StreamPlan, SuitePlan } from './plan.js';
 
 /** What the runner needs from the transport (TargetClient satisfies it). */
 export interface SuiteClient {
@@ -33,9 +43,12 @@ export interface SuiteListener {
 
 /**
  * Executes a suite plan: seeds the initial state, LISTs like a client-go <= v0.34 informer,
- * opens every stream at once, runs the workload's writes on schedule, and stops observing at
- * the end of the window (or when `signal` aborts). Returns everything recorded; cleanup of the
- * workload is the caller's job (it must also happen on error and Ctrl-C).
+ * opens every stream at its `openAtMs` (at once by default), runs the workload's writes on
+ * schedule, and stops observing at the end of the window (or when `signal` aborts). A stream
+ * whose RV comes from the run (another stream's event or bookmark, a workload write) is opened
+ * with the RV found when it is due, or, when there is none, recorded as `not-opened` with the
+ * reason. Returns everything recorded; cleanup of the workload is the caller's job (it must also
+ * happen on error and Ctrl-C).
  */
 export async function runSuite(args: {
   client: SuiteClient;
@@ -50,11 +63,16 @@ export async function runSuite(args: {
   const namespace = workload?.namespace;
   const basePath = collectionPath(resource, namespace);
 
-  listener?.onPhase?.('setup', `seeding ${plan.seedObjects} ${resource.resource}`);
-  const created: string[] = [];
+  const seedTotal = plan.seeds.reduce((n, s) => n + s.objects, 0);
+  listener?.onPhase?.('setup', `seeding ${seedTotal} ${resource.resource}`);
+  // Each scenario's objects, in its creation order (seeds first): its writes' targets index these.
+  const created = new Map<string, string[]>(plan.seeds.map((s) => [s.scenario, []]));
   if (workload) {
-    for (let i = 0; i < plan.seedObjects; i++) created.push(await workload.create(signal));
-    for (let i = 0; i < plan.seedUpdates && i < created.length; i++) await workload.update(created[i]!, signal);
+    for (const seed of plan.seeds) {
+      const own = created.get(seed.scenario)!;
+      for (let i = 0; i < seed.objects; i++) own.push(await workload.create(signal));
+      for (let i = 0; i < seed.updates && i < own.length; i++) await workload.update(own[i]!, signal);
+    }
   }
 
   const lists: ListRecord[] = [];
@@ -75,25 +93,29 @@ export async function runSuite(args: {
   const abortAll = () => controllers.forEach((c) => c.abort());
   signal.addEventListener('abort', abortAll, { once: true });
 
+  // Events of the streams other streams take their RV from, as they arrive.
+  const sourceIds = new Set(plan.streams.flatMap((s) => (s.rv.kind === 'from-stream' ? [s.rv.stream] : [])));
+  const delivered = new Map<string, EventEntry[]>(plan.streams.filter((s) => sourceIds.has(s.id)).map((s) => [s.id, []]));
+  const watched = { apiVersion: resource.apiVersion, kind: resource.kind, resource: resource.resource };
+
   listener?.onPhase?.('observe', `${plan.streams.length} streams for ${Math.round(plan.windowMs / 1000)} s`);
   const openedAtMs = clock.nowMs();
-  const streamPromises = plan.streams.map((s, i) => {
-    const rv = s.rv.kind === 'from-list' ? listRv : s.rv.value;
-    const options: WatchOptions = { ...s.options, ...(rv !== undefined ? { resourceVersion: rv } : {}) };
+  const openStream = async (s: StreamPlan, i: number): Promise<StreamRecord> => {
+    const signalOfStream = controllers[i]!.signal;
+    if ((s.openAtMs ?? 0) > 0 && !(await delay(openedAtMs + s.openAtMs! - clock.nowMs(), signalOfStream))) {
+      return notOpened(s, 'the observation ended before the stream was due to open');
+    }
+    const start = resolveResourceVersion(s.rv, { listRv, delivered, writes: workload?.writes ?? null, streamsOpenedAtMs: openedAtMs });
+    if ('notOpened' in start) return notOpened(s, start.notOpened);
+    const options: WatchOptions = { ...s.options, ...(start.rv !== undefined ? { resourceVersion: start.rv } : {}) };
     awaitingEndBookmark[i] = isWatchListRequest(options);
-    return client.watch(
+    const record = await client.watch(
+      { id: s.id, scenario: s.scenario, basePath, ...(namespace ? { namespace } : {}), watched, options },
       {
-        id: s.id,
-        scenario: s.scenario,
-        basePath,
-        ...(namespace ? { namespace } : {}),
-        watched: { apiVersion: resource.apiVersion, kind: resource.kind, resource: resource.resource },
-        options,
-      },
-      {
-        signal: controllers[i]!.signal,
+        signal: signalOfStream,
         onEntry: (e: TimelineEntry) => {
           listener?.onEntry?.(s.id, e);
+          if (e.kind === 'event') delivered.get(s.id)?.push(e);
           if (awaitingEndBookmark[i] && e.kind === 'event' && isInitialEventsEndBookmark(e)) {
             awaitingEndBookmark[i] = false;
             if (windowOver) controllers[i]!.abort();
@@ -101,7 +123,23 @@ export async function runSuite(args: {
         },
       },
     );
-  });
+    return { ...record, ...(s.role ? { role: s.role } : {}), ...(start.startedFrom ? { startedFrom: start.startedFrom } : {}) };
+  };
+  /** The record of a stream watchmark did not open: its request as it would have been, and a `not-opened` close saying why. */
+  const notOpened = (s: StreamPlan, reason: string): StreamRecord => {
+    const atMs = clock.nowMs();
+    const options: WatchOptions = { ...s.options };
+    const record: StreamRecord = {
+      id: s.id,
+      scenario: s.scenario,
+      ...(s.role ? { role: s.role } : {}),
+      request: { method: 'GET', path: `${basePath}?${buildWatchQuery(options)}`, ...(namespace ? { namespace } : {}), watched, options, sentAtMs: atMs },
+      entries: [{ kind: 'close', atMs, reason: 'not-opened', error: { code: 'WM_NOT_OPENED', message: `${s.id} was not opened: ${reason}` } }],
+    };
+    for (const entry of record.entries) listener?.onEntry?.(s.id, entry);
+    return record;
+  };
+  const streamPromises = plan.streams.map(openStream);
 
   const writesAbort = new AbortController();
   const abortWrites = () => writesAbort.abort();
@@ -137,10 +175,63 @@ export async function runSuite(args: {
   };
 }
 
+type ResolvedStart = { rv: string | undefined; startedFrom?: StreamStartedFrom } | { notOpened: string };
+
+/**
+ * The resourceVersion a stream opens with, from its plan's RvSource and what the run has seen so
+ * far, or why there is none. `streamsOpenedAtMs` is the clock time the streams opened (from-stream offsets
+ * are relative to it).
+ */
+export function resolveResourceVersion(
+  source: RvSource,
+  seen: { listRv: string | undefined; delivered: ReadonlyMap<string, readonly EventEntry[]>; writes: readonly WorkloadWrite[] | null; streamsOpenedAtMs: number },
+): ResolvedStart {
+  switch (source.kind) {
+    case 'literal':
+      return { rv: source.value };
+    case 'from-list':
+      return { rv: seen.listRv };
+    case 'from-stream': {
+      const events = seen.delivered.get(source.stream);
+      if (events === undefined) return { notOpened: `its resourceVersion comes from stream ${source.stream}, which the plan does not open` };
+      const of = source.of ?? 'any';
+      const wanted = (event: EventEntry) => (of === 'event' ? isChangeEvent(event) : of === 'bookmark' ? event.type === 'BOOKMARK' : isChangeEvent(event) || event.type === 'BOOKMARK');
+      const untilMs = seen.streamsOpenedAtMs + source.atMs;
+      let last: EventEntry | undefined;
+      for (const event of events) {
+        if (event.atMs > untilMs) break;
+        const rv = resourceVersionOf(event);
+        if (wanted(event) && rv !== undefined && rv !== '') last = event;
+      }
+      const what = of === 'event' ? 'ADDED/MODIFIED/DELETED event' : of === 'bookmark' ? 'BOOKMARK' : 'event or BOOKMARK';
+      if (last === undefined) {
+        return { notOpened: `its resourceVersion comes from the last ${what} of ${source.stream} up to ${source.atMs} ms after the streams opened, and ${source.stream} delivered none with a resourceVersion by then` };
+      }
+      const rv = resourceVersionOf(last)!;
+      return {
+        rv,
+        startedFrom: { kind: 'from-stream', stream: source.stream, of, resourceVersion: rv, eventSeq: last.seq, eventType: last.type, eventAtMs: last.atMs },
+      };
+    }
+    case 'from-write': {
+      if (seen.writes === null) return { notOpened: `its resourceVersion comes from workload write ${source.index}, and this run has no workload (read-only)` };
+      const write = seen.writes[source.index];
+      if (write === undefined) return { notOpened: `its resourceVersion comes from workload write ${source.index}, and the workload made only ${seen.writes.length} write(s) by then` };
+      if (write.resourceVersion === undefined || write.resourceVersion === '') {
+        return { notOpened: `its resourceVersion comes from workload write ${source.index} (${write.verb} of ${write.name}), which was acknowledged without a resourceVersion` };
+      }
+      return {
+        rv: write.resourceVersion,
+        startedFrom: { kind: 'from-write', index: source.index, resourceVersion: write.resourceVersion, verb: write.verb, name: write.name, writeAtMs: write.atMs },
+      };
+    }
+  }
+}
+
 async function runWrites(
   plan: SuitePlan,
   workload: Workload,
-  created: string[],
+  created: Map<string, string[]>,
   clock: Clock,
   openedAtMs: number,
   signal: AbortSignal,
@@ -151,9 +242,12 @@ async function runWrites(
     if (waitMs > 0 && !(await delay(waitMs, signal))) return;
     if (signal.aborted) return;
     try {
-      if (step.verb === 'create') created.push(await workload.create(signal));
+      let own = created.get(step.scenario);
+      if (!own) created.set(step.scenario, (own = []));
+      if (step.verb === 'create') own.push(await workload.create(signal));
       else {
-        const name = created[step.target ?? 0];
+        // An object whose create failed (reported) is skipped, not retried under another index.
+        const name = own[step.target ?? 0];
         if (!name) continue;
         if (step.verb === 'update') await workload.update(name, signal);
         else await workload.delete(name, signal);

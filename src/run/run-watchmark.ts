@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { runChecks } from '../checks/index.js';
-import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
+import { DEFAULT_CHECK_PARAMS, type CheckParams } from '../checks/types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { redactConfig, type RunConfig } from '../config.js';
 import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
@@ -12,8 +11,10 @@ import type { ReadyTarget } from '../targets/types.js';
 import { TargetClient } from '../transport/client.js';
 import { deriveClientVerdicts } from '../verdict/client-go.js';
 import { Workload } from '../workload/workload.js';
-import { planDefaultSuite } from './plan.js';
+import { compileScenarios, resourceOfScenarios } from '../scenario/compile.js';
+import { selectScenarios } from '../scenario/load.js';
 import { runSuite, type SuiteListener } from './run-suite.js';
+import { runScenarioChecks } from './scenario-checks.js';
 
 export interface RunHooks extends SuiteListener {
   /** One-line notices for the user (e.g. "started the embedded server"). */
@@ -29,13 +30,17 @@ export interface RunHooks extends SuiteListener {
  * (Ctrl-C) or something throws. Returns the report; never exits the process.
  */
 export async function runWatchmark(
-  config: RunConfig & { embedded?: boolean },
-  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; hooks?: RunHooks; clock?: Clock } = {},
+  config: Omit<RunConfig, 'scenario'> & { scenario?: string[]; embedded?: boolean },
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; hooks?: RunHooks; clock?: Clock; cwd?: string } = {},
 ): Promise<Report> {
   const clock = options.clock ?? systemClock();
   const signal = options.signal ?? new AbortController().signal;
   const hooks = options.hooks ?? {};
   const startedAtMs = clock.nowMs();
+  // Scenario files are read and checked before anything starts: a mistake costs no target start.
+  const scenarios = selectScenarios(config.scenario, config.quick ? 'quick' : 'full', options.cwd);
+  const plan = compileScenarios(scenarios, { quick: config.quick });
+  const wanted = resourceOfScenarios(scenarios, config.resource ?? 'configmaps');
   const target: ReadyTarget = await selectTarget(config, options.env ?? process.env, signal);
   const notice = targetNotice(config, target);
   if (notice) hooks.notice?.(notice);
@@ -45,27 +50,30 @@ export async function runWatchmark(
   let cleanupProblems: string[] = [];
   try {
     const serverVersion = await fetchServerVersion(client);
-    const resource = await resolveResource(client, config.resource ?? 'configmaps');
+    const resource = await resolveResource(client, wanted.resource);
     requireVerbs(resource, ['list', 'watch']);
     const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
     const runId = randomBytes(3).toString('hex');
     const namespace = config.namespace ?? undefined;
     if (canWrite) {
-      workload = new Workload(client, resource, clock, { runId, ...(namespace ? { namespace } : {}) });
+      workload = new Workload(client, resource, clock, {
+        runId,
+        ...(namespace ? { namespace } : {}),
+        ...(wanted.objectTemplate ? { template: wanted.objectTemplate } : {}),
+      });
       await workload.setup(signal);
     } else {
       hooks.notice?.(`${resource.resource} cannot be created/updated/deleted: running without a workload; checks that need the RV to advance will skip`);
     }
-    const plan = planDefaultSuite({ quick: config.quick });
     const record = await runSuite({ client, plan, resource, workload, clock, signal, listener: hooks });
     if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
 
     hooks.onRecord?.(record);
-    const checks = runChecks(record, {
-      ...DEFAULT_CHECK_PARAMS,
+    const overrides: Partial<CheckParams> = {
       ...(config.maxBookmarkIntervalMs !== undefined ? { maxBookmarkIntervalMs: config.maxBookmarkIntervalMs } : {}),
       ...(config.maxEventLatencyMs !== undefined ? { maxEventLatencyMs: config.maxEventLatencyMs } : {}),
-    });
+    };
+    const { checks, scenarios: scenarioResults } = runScenarioChecks(record, plan.scenarios, { defaults: DEFAULT_CHECK_PARAMS, overrides });
     const clientGo = deriveClientVerdicts(record);
     if (workload) {
       hooks.onPhase?.('cleanup', 'removing what the workload created');
@@ -74,6 +82,7 @@ export async function runWatchmark(
     return buildReport({
       record,
       checks,
+      scenarios: scenarioResults,
       clientGo,
       target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
       resource: describeResource(resource, workload?.namespace ?? namespace),

@@ -11,7 +11,7 @@ import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, 
 import { acceptsJson, bodyFormat } from './negotiation.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import type { ProfileBehaviour } from './profiles.js';
-import type { KubeObject, ResourceDef } from './resources.js';
+import type { KubeObject, ResourceDef, ResourceName } from './resources.js';
 import { isPublicRoute, routeRequest, type Route } from './routes.js';
 import type { Scheduler } from './scheduler.js';
 import {
@@ -67,6 +67,10 @@ export interface HandlerContext {
   serverAddress: () => string;
   bookmarkIntervalMs: number;
   initialEventsEndDelayMs: number;
+  /** The server's WatchList feature gate; default true (kube-apiserver >= 1.34). */
+  watchListGate?: boolean;
+  /** Per-resource behaviour, as if that resource were served by another server (an aggregated API). */
+  resourceOverrides?: Partial<Record<ResourceName, { behaviour?: ProfileBehaviour; watchListGate?: boolean }>>;
 }
 
 const MUTATION_MEDIA_TYPES = ['application/json'];
@@ -201,7 +205,8 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     forceWatch: boolean,
     singleName?: string,
   ): void {
-    const parsed = parseCollectionRequest(def, namespace, query, forceWatch);
+    const watchListGate = ctx.resourceOverrides?.[def.resource]?.watchListGate ?? ctx.watchListGate ?? true;
+    const parsed = parseCollectionRequest(def, namespace, query, forceWatch, { watchListGate });
     if (parsed.kind === 'list') {
       if (!allows(def, 'list')) throw new ApiStatusError(methodNotAllowed());
       // LIST always answers the current state: resourceVersion/resourceVersionMatch, limit and
@@ -235,7 +240,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       def,
       request,
       store: ctx.store,
-      behaviour: ctx.behaviour,
+      behaviour: ctx.resourceOverrides?.[def.resource]?.behaviour ?? ctx.behaviour,
       frames: ctx.hub.frames,
       clock: ctx.clock,
       scheduler: ctx.scheduler,

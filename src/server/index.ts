@@ -10,3 +10,4 @@ export {
 } from './profiles.js';
 export { INITIAL_EVENTS_END_ANNOTATION } from './wire.js';
 export { renderKubeconfig, DEFAULT_CONTEXT_NAME, type KubeconfigParams } from './kubeconfig.js';
+export type { ResourceName } from './resources.js';

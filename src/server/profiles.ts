@@ -5,7 +5,13 @@
  * they differ only in what the watch storage does.
  */
 
-export type ServerProfile = 'reference' | 'kinm' | 'slow-initial-events-end' | 'unrequested-bookmarks' | 'broken-bookmark-object';
+export type ServerProfile =
+  | 'reference'
+  | 'kinm'
+  | 'slow-initial-events-end'
+  | 'unrequested-bookmarks'
+  | 'broken-bookmark-object'
+  | 'resume-off-by-one';
 
 export interface ProfileInfo {
   name: ServerProfile;
@@ -30,6 +36,9 @@ export interface ProfileInfo {
  *   bookmark of watch-list requests) are sent even when allowWatchBookmarks is not true.
  * - `broken-bookmark-object`: reference, but bookmark objects lack `kind` and `apiVersion`
  *   (the end bookmark keeps its annotation and RV).
+ * - `resume-off-by-one`: reference, but a watch from an explicit RV N also replays the event at
+ *   N (`>=` where the cacher has `>`, cache_watcher.go process), so a client resuming from the
+ *   RV of the last event it saw gets that event again.
  */
 export const PROFILES: readonly ProfileInfo[] = [
   {
@@ -53,6 +62,10 @@ export const PROFILES: readonly ProfileInfo[] = [
     name: 'broken-bookmark-object',
     description: 'reference, but bookmark objects lack kind and apiVersion',
   },
+  {
+    name: 'resume-off-by-one',
+    description: 'reference, but a watch from resourceVersion N also replays the event at N, so a resumed watch repeats the last event seen',
+  },
 ];
 
 export const SERVER_PROFILES: readonly ServerProfile[] = PROFILES.map((p) => p.name);
@@ -71,6 +84,8 @@ export interface ProfileBehaviour {
   bookmarkWithoutTypeMeta: boolean;
   /** Delay before the initial-events-end bookmark, holding live events behind it. */
   delayInitialEventsEnd: boolean;
+  /** A watch from an explicit RV N replays history from N itself (events with RV >= N), not after it. */
+  replayFromRvInclusive: boolean;
 }
 
 export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
@@ -79,6 +94,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
     bookmarks: 'requested',
     bookmarkWithoutTypeMeta: false,
     delayInitialEventsEnd: false,
+    replayFromRvInclusive: false,
   };
   switch (profile) {
     case 'reference':
@@ -91,5 +107,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
       return { ...reference, bookmarks: 'always' };
     case 'broken-bookmark-object':
       return { ...reference, bookmarkWithoutTypeMeta: true };
+    case 'resume-off-by-one':
+      return { ...reference, replayFromRvInclusive: true };
   }
 }

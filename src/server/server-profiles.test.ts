@@ -9,7 +9,14 @@ const WATCH_LIST = 'watch=true&sendInitialEvents=true&resourceVersionMatch=NotOl
 
 describe('PROFILES table', () => {
   it('describes every profile in one line', () => {
-    expect(PROFILES.map((p) => p.name)).toEqual(['reference', 'kinm', 'slow-initial-events-end', 'unrequested-bookmarks', 'broken-bookmark-object']);
+    expect(PROFILES.map((p) => p.name)).toEqual([
+      'reference',
+      'kinm',
+      'slow-initial-events-end',
+      'unrequested-bookmarks',
+      'broken-bookmark-object',
+      'resume-off-by-one',
+    ]);
     expect(SERVER_PROFILES).toHaveLength(PROFILES.length);
     for (const p of PROFILES) expect(p.description).toMatch(/^[^\n]{10,200}$/);
   });
@@ -109,5 +116,28 @@ describe.concurrent('broken-bookmark-object profile', () => {
     expect((await watch.nextMatching((e) => e.type === 'ADDED')).object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
     watch.close();
     await api.close();
+  });
+});
+
+describe.concurrent('resume-off-by-one profile', () => {
+  it('replays the event at the requested RV too; reference replays only the ones after it', async () => {
+    for (const profile of ['resume-off-by-one', 'reference'] as const) {
+      await using server = await startEmbeddedServer({ profile, tls: false });
+      const api = new ApiClient(server);
+      await api.createNamespace('resume');
+      const first = await api.createConfigMap('resume', 'first');
+      const second = await api.createConfigMap('resume', 'second');
+      const resumeRv = first.json.metadata.resourceVersion;
+      const watch = await WatchStream.open(server, `/api/v1/namespaces/resume/configmaps?watch=1&resourceVersion=${resumeRv}`);
+      await watch.nextMatching((e) => e.object.metadata?.name === 'second');
+      const seen = watch.events.map((e) => `${e.type} ${e.object.metadata?.name}@${e.object.metadata?.resourceVersion}`);
+      const expected = [`ADDED second@${second.json.metadata.resourceVersion}`];
+      expect(seen, profile).toEqual(profile === 'reference' ? expected : [`ADDED first@${resumeRv}`, ...expected]);
+      // Live events after the replay are not repeated.
+      const live = await api.createConfigMap('resume', 'live');
+      expect((await watch.next()).object.metadata?.resourceVersion).toBe(live.json.metadata.resourceVersion);
+      watch.close();
+      await api.close();
+    }
   });
 });

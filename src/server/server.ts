@@ -7,7 +7,8 @@
  * - One RV counter and one event history for all resources; a bookmark carries the global RV, so
  *   a namespace write also lets configmap watchers' bookmarks through. (kube's per-resource cacher
  *   learns of other revisions only from etcd progress notifications, by default every 10 min.)
- * - History is kept by age only (historyWindowMs); see store.ts.
+ * - History is kept by age only (historyWindowMs); see store.ts. It starts after the bootstrap
+ *   namespaces (RV 2), as the watch cache starts at its initial LIST's RV.
  * - Bookmark timers are exact per watcher (kube: 1 s buckets, ~1 s jittered ticker).
  * - Bookmark objects carry only kind, apiVersion and metadata.resourceVersion (real built-in types
  *   also carry zero-valued spec/status).
@@ -32,7 +33,7 @@ import { generateSelfSignedTls } from '../tls/self-signed.js';
 import { createRequestHandler, type HttpRequest, type HttpResponse } from './handlers.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { isServerProfile, profileBehaviour, SERVER_PROFILES, type ServerProfile } from './profiles.js';
-import { NAMESPACES } from './resources.js';
+import { NAMESPACES, RESOURCES, type ResourceName } from './resources.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import { ObjectStore } from './store.js';
 import { WatchHub } from './watch-hub.js';
@@ -54,6 +55,18 @@ export interface EmbeddedServerOptions {
   token?: string;
   /** Default 0 (a free port). Always bound to 127.0.0.1. */
   port?: number;
+  /**
+   * The server's WatchList feature gate. Default true (kube-apiserver >= 1.34). false is
+   * kube-apiserver 1.33's default: legacy RV ""/"0" watches are not defaulted to watch-list, and
+   * sendInitialEvents is rejected with 422 Invalid (client-go then falls back to LIST+WATCH).
+   */
+  watchList?: boolean;
+  /**
+   * Per-resource profile and WatchList gate, as if that resource were served by another server
+   * behind the same front door (an aggregated API server): e.g. `{ configmaps: { profile: 'kinm' } }`.
+   * Resources not named here follow `profile` and `watchList`.
+   */
+  resourceOverrides?: Partial<Record<ResourceName, { profile?: ServerProfile; watchList?: boolean }>>;
 }
 
 export interface StartedEmbeddedServer extends AsyncDisposable {
@@ -93,6 +106,14 @@ function checkOptions(opts: EmbeddedServerOptions): void {
       throw new WatchmarkError('WM_USAGE', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${value}`);
     }
   };
+  for (const [resource, override] of Object.entries(opts.resourceOverrides ?? {})) {
+    if (!Object.hasOwn(RESOURCES, resource)) {
+      throw new WatchmarkError('WM_USAGE', `resourceOverrides: the embedded server does not serve "${resource}" (it serves ${Object.keys(RESOURCES).join(', ')})`);
+    }
+    if (override?.profile !== undefined && !isServerProfile(override.profile)) {
+      throw new WatchmarkError('WM_USAGE', `resourceOverrides.${resource}: unknown server profile "${override.profile}" (expected one of ${SERVER_PROFILES.join(', ')})`);
+    }
+  }
   positive('bookmarkIntervalMs', opts.bookmarkIntervalMs, false);
   positive('initialEventsEndDelayMs', opts.initialEventsEndDelayMs, true);
   positive('historyWindowMs', opts.historyWindowMs, true);
@@ -113,6 +134,9 @@ export async function startEmbeddedServer(
   const clock = internals.clock ?? systemClock();
   const store = new ObjectStore({ clock, historyWindowMs: opts.historyWindowMs ?? 75_000 });
   for (const name of ['default', 'kube-system']) store.create(NAMESPACES, { metadata: { name } });
+  // Like the watch cache after its initial LIST: the bootstrap objects are state, not history, so
+  // a watch from RV 1 gets 410 "too old resource version: 1 (2)".
+  store.startHistoryAtCurrentRv();
   const hub = new WatchHub(store);
   const token = opts.token ?? randomBytes(32).toString('hex');
   const useTls = opts.tls ?? true;
@@ -132,6 +156,16 @@ export async function startEmbeddedServer(
     serverAddress: () => serverAddress,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     initialEventsEndDelayMs: opts.initialEventsEndDelayMs ?? 15_000,
+    watchListGate: opts.watchList ?? true,
+    resourceOverrides: Object.fromEntries(
+      Object.entries(opts.resourceOverrides ?? {}).map(([resource, override]) => [
+        resource,
+        {
+          ...(override?.profile !== undefined ? { behaviour: profileBehaviour(override.profile) } : {}),
+          ...(override?.watchList !== undefined ? { watchListGate: override.watchList } : {}),
+        },
+      ]),
+    ),
   });
   const trackedHandler = (req: HttpRequest, res: HttpResponse) => {
     inflight.add(res);

@@ -175,4 +175,15 @@ describe('ObjectStore', () => {
     expect(expired.events.map((e) => e.rv)).toEqual([4]);
     expect(store.historySince(9).events).toEqual([]);
   });
+
+  it('starts the history at the current RV like a watch cache after its initial LIST', () => {
+    const { store } = newStore(); // RV 1, 2: namespaces
+    store.startHistoryAtCurrentRv();
+    expect(store.list('namespaces')).toHaveLength(2); // still state
+    expect(store.historySince(1)).toMatchObject({ expired: true, evictedThroughRv: 2, events: [] });
+    expect(store.historySince(2)).toMatchObject({ expired: false, evictedThroughRv: 2, events: [] });
+    store.create(CONFIGMAPS, cm('a'), 'default'); // 3
+    expect(store.historySince(2).events.map((e) => e.rv)).toEqual([3]);
+    expect(store.historySince(0)).toMatchObject({ expired: true });
+  });
 });

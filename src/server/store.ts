@@ -128,6 +128,20 @@ export class ObjectStore {
   }
 
   /**
+   * Starts the replayable history at the current RV, as kube-apiserver's watch cache starts at
+   * the RV of its initial LIST: everything written so far (the bootstrap objects) can be listed
+   * but not replayed, so a watch from an RV below the current one is too old (apiserver v0.35.0
+   * pkg/storage/cacher/watch_cache.go getAllEventsSinceLocked: with nothing evicted yet, the
+   * oldest deliverable event is listResourceVersion+1, and RVs below listResourceVersion get
+   * "too old resource version: RV (listResourceVersion)").
+   */
+  startHistoryAtCurrentRv(): void {
+    this.evictedThroughRv = this.rv;
+    this.history = [];
+    this.historyHead = 0;
+  }
+
+  /**
    * Retained events with RV > `sinceRv`; `expired` when some were evicted (sinceRv is older than
    * the retained history). kube's rule (watch_cache.go getAllEventsSinceLocked): too old iff
    * sinceRv < oldest-1, with oldest the first retained event.

@@ -187,3 +187,20 @@ describe('planWatchStart (kinm)', () => {
     });
   });
 });
+
+describe('planWatchStart (resume-off-by-one)', () => {
+  it('replays history from the event at the requested RV itself, and still 410s an RV older than the history', () => {
+    const { store, clock } = seededStore();
+    const offByOne = profileBehaviour('resume-off-by-one');
+    expect(summary(planWatchStart(CONFIGMAPS, watchRequest('resourceVersion=4'), store, offByOne))).toEqual({
+      events: ['ADDED a@4', 'MODIFIED z@5'],
+      endBookmarkRv: null,
+      startRv: 6,
+    });
+    expect(summary(planWatchStart(CONFIGMAPS, watchRequest('resourceVersion=4'), store, reference))).toMatchObject({ events: ['MODIFIED z@5'] });
+    store.startHistoryAtCurrentRv();
+    clock.advance(1);
+    expect(planWatchStart(CONFIGMAPS, watchRequest('resourceVersion=6'), store, offByOne).kind).toBe('error');
+    expect(summary(planWatchStart(CONFIGMAPS, watchRequest('resourceVersion=7'), store, offByOne))).toEqual({ events: [], endBookmarkRv: null, startRv: 7 });
+  });
+});

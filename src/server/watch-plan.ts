@@ -8,8 +8,10 @@
  *     wanted one bookmark annotated k8s.io/initial-events-end with RV = the current RV. RV N
  *     newer than the store: wait up to 3 s (watch_cache.go blockTimeout), else a 504 ERROR event.
  *   sendInitialEvents=false with RV ""/"0": nothing initial, start at the current RV.
+ *   no sendInitialEvents with RV ""/"0" (WatchList gate off only): ADDED for the current state, no
+ *     end bookmark.
  *   RV N otherwise: replay history events with RV > N, or a 410 ERROR event if N is older than
- *     the history. A future N is accepted and simply waits for events.
+ *     the history. A future N is accepted and simply waits for events. (resume-off-by-one: RV >= N.)
  * kinm (spec 4.1): see profiles.ts.
  */
 import type { ProfileBehaviour } from './profiles.js';
@@ -63,6 +65,17 @@ export function planWatchStart(
   if (behaviour.storage === 'kinm') return planKinmWatch(def, request, store);
   const currentRv = store.currentRv();
 
+  if (request.sendInitialEvents === undefined && request.rv === 0) {
+    // Reachable only with the WatchList gate off (kube-apiserver 1.33's default; with it on, RV
+    // ""/"0" is defaulted to a watch-list): the cacher's "legacy case" serves the current state as
+    // ADDED events with no end bookmark (spec 2.3).
+    const initialEvents: WatchEventOut[] = [];
+    for (const record of store.list(def.resource, request.filter.namespace)) {
+      if (objectMatches(def, request.filter, record.object)) initialEvents.push({ type: 'ADDED', object: record.object });
+    }
+    return { kind: 'stream', initialEvents, endBookmarkRv: null, startRv: currentRv };
+  }
+
   if (request.sendInitialEvents === true) {
     if (request.rv > currentRv) {
       return waited
@@ -94,10 +107,11 @@ export function planWatchStart(
     };
   }
   // cache_watcher.go processInterval: the start RV follows every replayed event of the resource,
-  // delivered or filtered out.
+  // delivered or filtered out. resume-off-by-one replays from the event at the requested RV itself.
   let startRv = request.rv;
   const initialEvents: WatchEventOut[] = [];
-  for (const event of history.events) {
+  const replayed = behaviour.replayFromRvInclusive ? store.historySince(request.rv - 1).events : history.events;
+  for (const event of replayed) {
     if (event.resource !== def.resource) continue;
     startRv = Math.max(startRv, event.rv);
     const out = cacherWatchEvent(def, request.filter, event);

@@ -130,3 +130,24 @@ describe('other request errors', () => {
     expect((parse('watch=1&resourceVersion=3', CONFIGMAPS, null) as { request: { filter: object } }).request.filter).not.toHaveProperty('namespace');
   });
 });
+
+describe('the WatchList feature gate off (kube-apiserver 1.33 default)', () => {
+  const parseGateOff = (query: string) => parseCollectionRequest(CONFIGMAPS, undefined, new URLSearchParams(query), false, { watchListGate: false });
+
+  it('rejects sendInitialEvents with 422, as apimachinery validateWatchOptions does', () => {
+    const status = statusOf(() => parseGateOff('watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true'));
+    expect(status).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: INVALID_PREFIX + 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+    });
+  });
+
+  it('does not default legacy RV ""/"0" watches to watch-list', () => {
+    for (const rv of ['', '0']) {
+      const parsed = parseGateOff(`watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
+      expect(parsed.kind).toBe('watch');
+      expect((parsed as { request: object }).request).not.toHaveProperty('sendInitialEvents');
+    }
+  });
+});

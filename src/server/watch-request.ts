@@ -81,10 +81,12 @@ export function decodeListOptions(query: URLSearchParams): ListOptions {
 /**
  * `SetListOptionsDefaults` (apimachinery `pkg/apis/meta/internalversion/defaults.go`) with the
  * WatchList gate on: a legacy watch with RV ""/"0", no sendInitialEvents and no RVM becomes a
- * watch-list request. Storage cannot tell it from an explicit one.
+ * watch-list request. Storage cannot tell it from an explicit one. With the gate off (kube-apiserver
+ * 1.33's default) nothing is defaulted.
  */
-export function setListOptionsDefaults(options: ListOptions): ListOptions {
+export function setListOptionsDefaults(options: ListOptions, watchListGate = true): ListOptions {
   if (
+    watchListGate &&
     options.watch &&
     options.sendInitialEvents === undefined &&
     options.resourceVersionMatch === '' &&
@@ -99,14 +101,19 @@ const RVM = 'resourceVersionMatch';
 
 /**
  * `ValidateListOptions` (apimachinery `pkg/apis/meta/internalversion/validation/validation.go`)
- * with the WatchList gate on. No rule involves allowWatchBookmarks.
+ * with the WatchList gate on, or off (`watchListGate` false: sendInitialEvents is then forbidden
+ * for watches, the 422 that makes client-go fall back to LIST+WATCH). No rule involves
+ * allowWatchBookmarks.
  */
-export function validateListOptions(options: ListOptions): FieldError[] {
+export function validateListOptions(options: ListOptions, watchListGate = true): FieldError[] {
   const errs: FieldError[] = [];
   const match = options.resourceVersionMatch;
   if (options.watch) {
     if (options.sendInitialEvents !== undefined && match !== 'NotOlderThan') {
       errs.push({ type: 'Forbidden', field: RVM, detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' });
+    }
+    if (options.sendInitialEvents !== undefined && !watchListGate) {
+      errs.push({ type: 'Forbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled' });
     }
     if (match !== '') {
       if (options.sendInitialEvents === undefined) {
@@ -174,7 +181,8 @@ export type ListOrWatch = { kind: 'list'; filter: WatchFilter; options: ListOpti
 
 /**
  * The whole pipeline for a GET on a collection. `namespace` is the path's namespace (absent for
- * all-namespaces or cluster-scoped paths); `forceWatch` is set for the legacy `/watch/` paths.
+ * all-namespaces or cluster-scoped paths); `forceWatch` is set for the legacy `/watch/` paths;
+ * `watchListGate` is the server's WatchList feature gate (default on, as in kube-apiserver >= 1.34).
  * Throws ApiStatusError (400 or 422).
  */
 export function parseCollectionRequest(
@@ -182,11 +190,13 @@ export function parseCollectionRequest(
   namespace: string | undefined,
   query: URLSearchParams,
   forceWatch = false,
+  gates: { watchListGate?: boolean } = {},
 ): ListOrWatch {
+  const watchListGate = gates.watchListGate ?? true;
   let options = decodeListOptions(query);
   if (forceWatch) options = { ...options, watch: true };
-  options = setListOptionsDefaults(options);
-  const errs = validateListOptions(options);
+  options = setListOptionsDefaults(options, watchListGate);
+  const errs = validateListOptions(options, watchListGate);
   if (errs.length > 0) throw new ApiStatusError(invalid('meta.k8s.io', 'ListOptions', '', errs));
   try {
     checkFieldLabels(options.fieldSelector, def.fieldLabels);

@@ -33,6 +33,7 @@ import type {
   StreamRecord,
   TimelineEntry,
 } from '../record/timeline.js';
+import { clientNodeVerdict } from './client-node.js';
 import type { ClientVerdict } from './types.js';
 
 /** The reflector's initial-events-end ticker interval (newInitialEventsEndBookmarkTicker, 10*time.Second). */
@@ -636,8 +637,10 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
 /**
  * One verdict per client profile the record has the requests for: `client-go>=0.35` needs a
  * watch-list stream (the first one of scenario `watch-list`, else the first), `client-go<=0.34`
- * needs a LIST (scenario `list` preferred); a profile without them is omitted, never invented.
- * `logLines[].atMs` are ms since the profile's first request.
+ * needs a LIST (scenario `list` preferred), and `client-node` (@kubernetes/client-node 1.4's
+ * informer, client-node.ts) needs a LIST and judges its watch on a stream of client-node's shape;
+ * a profile without its requests is omitted, never invented. Order: client-go>=0.35,
+ * client-go<=0.34, client-node. `logLines[].atMs` are ms since the profile's first request.
  */
 export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
   const verdicts: ClientVerdict[] = [];
@@ -645,5 +648,7 @@ export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
   if (watchList !== undefined) verdicts.push(watchList);
   const listWatch = listWatchVerdict(record);
   if (listWatch !== undefined) verdicts.push(listWatch);
+  const clientNode = clientNodeVerdict(record);
+  if (clientNode !== undefined) verdicts.push(clientNode);
   return verdicts;
 }

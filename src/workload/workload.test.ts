@@ -78,7 +78,7 @@ class FakeApi implements WorkloadClient {
   }
 }
 
-function setupWorkload(resource: ResolvedResource = CONFIGMAPS, options: { namespace?: string } = {}) {
+function setupWorkload(resource: ResolvedResource = CONFIGMAPS, options: { namespace?: string; template?: Record<string, unknown> } = {}) {
   const clock = new FakeClock(1_000);
   const api = new FakeApi(clock);
   const workload = new Workload(api, resource, clock, { runId: 'r1', ...options });
@@ -242,6 +242,30 @@ describe('Workload writes', () => {
     expect(api.calls[1]!.path).toBe('/apis/example.com/v1/namespaces/watchmark-r1/widgets');
     expect(api.calls[1]!.body).not.toHaveProperty('data');
     expect(api.calls[1]!.body).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });
+  });
+
+  it("creates a scenario's objectTemplate with watchmark's name, namespace and labels, and keeps its content on update", async () => {
+    const template = {
+      metadata: { name: 'ignored', namespace: 'ignored', labels: { app: 'demo', [RUN_LABEL]: 'spoofed' } },
+      spec: { size: 3 },
+    };
+    const { api, workload } = setupWorkload(WIDGETS, { template });
+    await workload.setup();
+    const name = await workload.create();
+    expect(api.calls[1]!.body).toEqual({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name, namespace: 'watchmark-r1', labels: { app: 'demo', [MANAGED_BY_LABEL]: 'watchmark', [RUN_LABEL]: 'r1' } },
+      spec: { size: 3 },
+    });
+    await workload.update(name);
+    expect(api.calls[2]!.body).toMatchObject({ spec: { size: 3 }, metadata: { annotations: { 'watchmark.io/step': '1' } } });
+    // A ConfigMap template replaces the default data rather than being mixed with it.
+    const cm = setupWorkload(CONFIGMAPS, { template: { data: { mine: 'x' } } });
+    await cm.workload.setup();
+    await cm.workload.create();
+    expect(cm.api.calls[1]!.body).toMatchObject({ data: { mine: 'x' } });
+    expect((cm.api.calls[1]!.body as { data: object }).data).not.toHaveProperty('step');
   });
 
   it('records the RV of a delete answered with the object (graceful deletion)', async () => {

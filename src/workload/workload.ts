@@ -27,6 +27,12 @@ export interface WorkloadOptions {
   runId: string;
   /** Use this existing namespace instead of creating a temporary one (it is then never deleted). */
   namespace?: string;
+  /**
+   * The object to create (a scenario's objectTemplate), for resources watchmark cannot fill in by
+   * itself: apiVersion/kind default to the resource's, and metadata name, namespace and
+   * watchmark's labels are always set by the workload (the template's other labels are kept).
+   */
+  template?: Record<string, unknown>;
 }
 
 /**
@@ -78,11 +84,18 @@ export class Workload {
   /** Creates one object; returns its name. */
   async create(signal?: AbortSignal): Promise<string> {
     const name = `watchmark-${this.options.runId}-${this.counter++}`;
+    const template = (this.options.template ?? {}) as KubeObject;
     const body: KubeObject = {
-      apiVersion: this.resource.apiVersion,
-      kind: this.resource.kind,
-      metadata: { name, labels: this.labels, ...(this.namespace ? { namespace: this.namespace } : {}) },
-      ...(this.isConfigMap() ? { data: { step: '0' } } : {}),
+      ...(this.options.template ? {} : this.isConfigMap() ? { data: { step: '0' } } : {}),
+      ...template,
+      apiVersion: template.apiVersion ?? this.resource.apiVersion,
+      kind: template.kind ?? this.resource.kind,
+      metadata: {
+        ...(template.metadata ?? {}),
+        name,
+        labels: { ...(template.metadata?.labels ?? {}), ...this.labels },
+        ...(this.namespace ? { namespace: this.namespace } : {}),
+      },
     };
     const obj = await this.write('create', name, 'POST', this.collection(), body, signal, [200, 201]);
     this.live.set(name, obj);
@@ -97,7 +110,7 @@ export class Workload {
     const body: KubeObject = {
       ...current,
       metadata: { ...current.metadata, annotations: { ...(current.metadata?.annotations ?? {}), 'watchmark.io/step': step } },
-      ...(this.isConfigMap() ? { data: { step } } : {}),
+      ...(this.isConfigMap() && !this.options.template ? { data: { step } } : {}),
     };
     const obj = await this.write('update', name, 'PUT', `${this.collection()}/${encodeURIComponent(name)}`, body, signal, [200]);
     this.live.set(name, obj);

@@ -1,0 +1,41 @@
+import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
+import { WatchmarkError } from '../errors.js';
+import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
+import { runResourceMatrix } from '../probe/resource-matrix.js';
+import type { ConnectionFlags } from '../targets/types.js';
+import { useColor, writeOutputFile, type CliIo } from './io.js';
+
+export interface ResourceMatrixFlags extends ConnectionFlags {
+  resource?: string;
+  target?: string;
+  json?: string;
+  embedded: boolean;
+  profile: string;
+  color: boolean;
+  probeTimeout?: string;
+}
+
+/**
+ * `watchmark run --all-resources`: the watch-list probe against every listable and watchable
+ * resource, a table of classes with evidence, and the JSON resource matrix. Exit 1 when a client-go
+ * v0.35+ informer would hang on any resource (accepts-and-ignores), else 0.
+ */
+export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliIo, signal: AbortSignal): Promise<number> {
+  if (flags.resource !== undefined) {
+    throw new WatchmarkError('WM_USAGE', '--all-resources probes every resource: drop --resource (or use `watchmark explain RESOURCE` for one)');
+  }
+  const { embedded, probeTimeout, ...rest } = flags;
+  const config = parseConfig(RunConfigSchema, {
+    ...rest,
+    allResources: true,
+    ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
+  });
+  const human = config.json === '-' ? io.stderr : io.stdout;
+  const matrix = await runResourceMatrix(
+    { ...config, embedded },
+    { env: io.env, signal, notice: (line) => io.stderr.write(`watchmark: ${line}\n`) },
+  );
+  if (config.json) writeOutputFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io);
+  human.write(renderMatrix(matrix, { color: useColor(human, io.env, flags.color) }));
+  return exitCodeForMatrix(matrix);
+}

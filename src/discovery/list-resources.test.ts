@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { rejection } from '../../test/support/rejection.js';
+import { listWatchableResources, qualifiedName } from './list-resources.js';
+import type { DiscoveryClient } from './resolve-resource.js';
+
+function fakeDiscovery(docs: Record<string, { status?: number; body: unknown }>): DiscoveryClient & { paths: string[] } {
+  const paths: string[] = [];
+  return {
+    paths,
+    async requestJson(_method, path) {
+      paths.push(path);
+      const doc = docs[path];
+      if (!doc) return { status: 404, body: { kind: 'Status', message: 'the server could not find the requested resource' }, text: '' };
+      return { status: doc.status ?? 200, body: doc.body, text: JSON.stringify(doc.body) };
+    },
+  };
+}
+
+const all = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+function cluster() {
+  return fakeDiscovery({
+    '/api/v1': {
+      body: {
+        resources: [
+          { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: all, shortNames: ['po'] },
+          { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'] },
+          { name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] },
+          { name: 'componentstatuses', singularName: 'componentstatus', namespaced: false, kind: 'ComponentStatus', verbs: ['get', 'list'] },
+          { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: all },
+        ],
+      },
+    },
+    '/apis': {
+      body: {
+        groups: [
+          {
+            name: 'example.com',
+            versions: [{ version: 'v2' }, { version: 'v1' }],
+            preferredVersion: { groupVersion: 'example.com/v2', version: 'v2' },
+          },
+          { name: 'metrics.k8s.io', versions: [{ version: 'v1beta1' }], preferredVersion: { version: 'v1beta1' } },
+        ],
+      },
+    },
+    '/apis/example.com/v2': { body: { resources: [{ name: 'widgets', singularName: 'widget', namespaced: true, kind: 'Widget', verbs: ['get', 'list', 'watch'] }] } },
+    '/apis/example.com/v1': { body: { resources: [{ name: 'oldwidgets', namespaced: true, kind: 'OldWidget', verbs: all }] } },
+    '/apis/metrics.k8s.io/v1beta1': { status: 503, body: { kind: 'Status', message: 'the server is currently unable to handle the request' } },
+  });
+}
+
+describe('listWatchableResources', () => {
+  it('lists core and every group\'s preferred version, only top-level resources with list and watch', async () => {
+    const client = cluster();
+    const inventory = await listWatchableResources(client);
+    expect(inventory.resources.map((r) => `${qualifiedName(r)} ${r.apiVersion} ${r.kind} ${r.namespaced}`)).toEqual([
+      'pods v1 Pod true',
+      'namespaces v1 Namespace false',
+      'widgets.example.com example.com/v2 Widget true',
+    ]);
+    expect(client.paths).not.toContain('/apis/example.com/v1');
+  });
+
+  it('records a group version that does not answer (an unavailable aggregated API) instead of failing', async () => {
+    const inventory = await listWatchableResources(cluster());
+    expect(inventory.problems).toEqual([{ groupVersion: 'metrics.k8s.io/v1beta1', status: 503, message: 'the server is currently unable to handle the request' }]);
+  });
+
+  it('fails with WM_AUTH or WM_DISCOVERY when core discovery does not answer', async () => {
+    expect((await rejection(listWatchableResources(fakeDiscovery({ '/api/v1': { status: 403, body: { message: 'forbidden' } } })))).code).toBe('WM_AUTH');
+    expect((await rejection(listWatchableResources(fakeDiscovery({})))).code).toBe('WM_DISCOVERY');
+  });
+});
