@@ -3,7 +3,9 @@ import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { runWatchmark } from '../run/run-watchmark.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import type { RunRecord } from '../record/timeline.js';
+import { useColor, type CliIo } from './io.js';
+import { writeReportOutputs } from './outputs.js';
 import { resourceMatrixCommand } from './resource-matrix-command.js';
 
 interface RunFlags extends ConnectionFlags {
@@ -33,6 +35,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
   // With --json - the report owns stdout; the human summary goes to stderr.
   const human = config.json === '-' ? io.stderr : io.stdout;
   const color = useColor(human, io.env, flags.color);
+  let record: RunRecord | null = null;
   const report = await runWatchmark(
     { ...config, embedded },
     {
@@ -42,10 +45,11 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
         notice: (line) => io.stderr.write(`watchmark: ${line}\n`),
         onPhase: (phase, detail) => io.stderr.write(`watchmark: ${phase}: ${detail}\n`),
         onWriteError: (line) => io.stderr.write(`watchmark: workload write failed: ${line}\n`),
+        onRecord: (r) => (record = r),
       },
     },
   );
-  if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
+  writeReportOutputs(report, record, { ...(config.json ? { json: config.json } : {}) }, io);
   human.write(renderTerminal(report, { color }));
   return exitCodeFor(report);
 }
