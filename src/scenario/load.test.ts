@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WatchmarkError } from '../errors.js';
-import { loadBuiltinScenarios, parseScenarioText, selectScenarios } from './load.js';
+import { builtinScenarioDir, loadBuiltinScenarios, parseScenarioText, selectScenarios } from './load.js';
 
 function problemsOf(text: string): string[] {
   try {
@@ -152,5 +152,27 @@ describe('selectScenarios', () => {
     dir = mkdtempSync(join(tmpdir(), 'wm-scn-'));
     writeFileSync(join(dir, 'copy.yaml'), VALID.replace('name: mine', 'name: watch-list'));
     expect(() => selectScenarios(['watch-list', 'copy.yaml'], 'quick', dir)).toThrow(/two scenarios are named "watch-list": scenarios\/watch-list\.yaml and copy\.yaml/);
+  });
+});
+
+describe('the README', () => {
+  it("shows a scenario file that is valid and an error listing that matches what watchmark prints", () => {
+    const readme = readFileSync(join(builtinScenarioDir(), '..', 'README.md'), 'utf8');
+    const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(yamlBlock).toBeDefined();
+    const s = parseScenarioText(yamlBlock!, 'README.md');
+    expect(s).toMatchObject({ name: 'deployments-churn', resource: 'deployments.apps' });
+    const broken = [
+      'name: deployments-churn',
+      'description: d',
+      'duration: 30s',
+      'watches:',
+      '  - name: informer',
+      '    timeoutSeconds: soon',
+      '    allowWatchBookmark: true',
+      '',
+    ].join('\n');
+    // The README's example lines name another file and lines; the problems themselves must be exact.
+    for (const line of problemsOf(broken)) expect(readme).toContain(line.replace(/^my\.yaml:\d+:\d+: /, ''));
   });
 });
