@@ -15,8 +15,9 @@ const rows = process.argv.slice(2).map((arg) => {
   };
   const flagged = report.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `\`${c.id}\` ${c.status}`);
   const bookmarks = report.streams.reduce((n, s) => n + s.eventCounts.BOOKMARK, 0);
-  return `| ${label} | ${report.target.serverVersion ?? 'n/a'} | ${report.verdict.toUpperCase()} | ${flagged.join(', ') || 'none'} | ${verdict('client-go>=0.35')} | ${verdict('client-go<=0.34')} | ${bookmarks} |`;
+    const skipped = report.checks.filter((c) => c.status === 'skip').map((c) => `\`${c.id}\``);
+  return `| ${label} | ${report.target.serverVersion ?? 'n/a'} | ${report.verdict.toUpperCase()} | ${flagged.join(', ') || 'none'} | ${skipped.join(', ') || 'none'} | ${verdict('client-go>=0.35')} | ${verdict('client-go<=0.34')} | ${verdict('client-node')} | ${bookmarks} |`;
 });
-console.log('| target | server version | verdict | fail / warn checks | client-go >= v0.35 | client-go <= v0.34 | bookmarks seen |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| target | server version | verdict | fail / warn checks | skipped checks | client-go >= v0.35 | client-go <= v0.34 | client-node | bookmarks seen |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);

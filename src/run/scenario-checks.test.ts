@@ -72,13 +72,14 @@ describe('combine', () => {
     expect(c).toMatchObject({ status: 'warn', summary: 's2: slow (+1 more scenario)' });
   });
 
-  it('is skip only when every scenario skipped, with the distinct reasons', () => {
+  it('is skip only when every scenario skipped, quoting the rarest reason', () => {
     const c = combine('x', [
       { scenario: 's1', result: r('skip', 'no watch-list stream') },
-      { scenario: 's2', result: r('skip', 'no watch-list stream') },
-      { scenario: 's3', result: r('skip', 'no workload') },
+      { scenario: 's2', result: r('skip', 'the server still serves RV 1') },
+      { scenario: 's3', result: r('skip', 'no watch-list stream') },
     ]);
-    expect(c).toMatchObject({ status: 'skip', summary: 'no watch-list stream (1 other scenario skipped for another reason)' });
+    // The reason only one scenario gives is the specific one.
+    expect(c).toMatchObject({ status: 'skip', summary: 'the server still serves RV 1 (2 other scenarios skipped for another reason)' });
   });
 
   it('keeps a single scenario\'s result as it is', () => {

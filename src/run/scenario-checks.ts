@@ -79,9 +79,16 @@ function summarize(ran: readonly { scenario: string; result: CheckResult }[], st
   return quoted.join('; ') + (rest > 0 ? ` (+${rest} more scenario${rest === 1 ? '' : 's'})` : '');
 }
 
-/** Skipped everywhere: the first reason, and how many scenarios gave another one. */
+/**
+ * Skipped everywhere: the rarest reason first (a scenario-specific one such as "the server still
+ * serves RV 1" says more than the "no stream of this kind" every other scenario gives), and how
+ * many scenarios gave another one.
+ */
 function skipReasons(summaries: readonly string[]): string {
-  const first = summaries[0] ?? '';
-  const others = summaries.filter((r) => r !== first).length;
-  return first + (others > 0 ? ` (${others} other scenario${others === 1 ? '' : 's'} skipped for another reason)` : '');
+  const counts = new Map<string, number>();
+  for (const r of summaries) counts.set(r, (counts.get(r) ?? 0) + 1);
+  let chosen = summaries[0] ?? '';
+  for (const [reason, n] of counts) if (n < counts.get(chosen)!) chosen = reason;
+  const others = summaries.length - counts.get(chosen)!;
+  return chosen + (others > 0 ? ` (${others} other scenario${others === 1 ? '' : 's'} skipped for another reason)` : '');
 }
