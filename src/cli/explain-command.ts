@@ -8,9 +8,8 @@ import { renderExplanation } from '../probe/explain-render.js';
 import { probeWatchList } from '../probe/watch-list-probe.js';
 import type { ListRecord } from '../record/timeline.js';
 import { fetchServerVersion } from '../run/run-watchmark.js';
-import { selectTarget, targetNotice } from '../targets/select.js';
+import { withTargetClient } from '../targets/select.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { TargetClient } from '../transport/client.js';
 import { buildListQuery } from '../transport/watch-query.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
 
@@ -37,12 +36,9 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
   });
   const clock = systemClock();
-  const target = await selectTarget({ ...config, embedded }, io.env, signal);
-  const notice = targetNotice({ ...config, embedded }, target);
-  if (notice) io.stderr.write(`watchmark: ${notice}\n`);
-  const client = new TargetClient(target.connection, clock);
   const human = config.json === '-' ? io.stderr : io.stdout;
-  try {
+  const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
+  return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
     const serverVersion = await fetchServerVersion(client);
     const resource = await resolveResource(client, config.resource);
     const missing = ['list', 'watch'].filter((verb) => !resource.verbs.includes(verb));
@@ -75,8 +71,5 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
     if (config.json) writeOutputFile(config.json, JSON.stringify(model, null, 2) + '\n', io);
     human.write(renderExplanation(model, { color: useColor(human, io.env, flags.color) }));
     return model.exitCode;
-  } finally {
-    await client.close();
-    await target.stop();
-  }
+  });
 }

@@ -8,8 +8,7 @@ import { buildReport, exitCodeFor } from '../report/model.js';
 import { formatObserveLine, type ObserveLineState } from '../report/observe-lines.js';
 import { renderTerminal } from '../report/terminal.js';
 import { fetchServerVersion } from '../run/run-watchmark.js';
-import { selectTarget, targetNotice } from '../targets/select.js';
-import { TargetClient } from '../transport/client.js';
+import { withTargetClient } from '../targets/select.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
@@ -51,12 +50,9 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   });
   const clock = systemClock();
   const startedAtMs = clock.nowMs();
-  const target = await selectTarget({ ...config, embedded }, io.env, signal);
-  const notice = targetNotice({ ...config, embedded }, target);
-  if (notice) io.stderr.write(`watchmark: ${notice}\n`);
-  const client = new TargetClient(target.connection, clock);
   const human = config.json === '-' ? io.stderr : io.stdout;
-  try {
+  const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
+  return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
     const serverVersion = await fetchServerVersion(client);
     const resource = await resolveResource(client, config.resource);
     const namespace = resource.namespaced ? (config.namespace ?? target.namespace ?? 'default') : undefined;
@@ -132,8 +128,5 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
     if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
     human.write('\n' + renderTerminal(report, { color: useColor(human, io.env) }));
     return exitCodeFor(report);
-  } finally {
-    await client.close();
-    await target.stop();
-  }
+  });
 }

@@ -9,8 +9,8 @@ import { listWatchableResources, qualifiedName } from '../discovery/list-resourc
 import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { fetchServerVersion } from '../run/run-watchmark.js';
-import { selectTarget, targetNotice, type TargetSelection } from '../targets/select.js';
-import { TargetClient } from '../transport/client.js';
+import { withTargetClient, type TargetSelection } from '../targets/select.js';
+import type { TargetClient } from '../transport/client.js';
 import { classifyWatchListProbe } from './classify.js';
 import { buildResourceMatrix, type ResourceMatrix, type ResourceMatrixRow } from './matrix-model.js';
 import { MATRIX_PROBE_TIMEOUT_MS, probeWatchList, type WatchListProbe } from './watch-list-probe.js';
@@ -80,11 +80,7 @@ export async function runResourceMatrix(
   const probeTimeoutMs = config.probeTimeoutMs ?? MATRIX_PROBE_TIMEOUT_MS;
   const concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
   const startedAtMs = clock.nowMs();
-  const target = await selectTarget(config, options.env ?? process.env, signal);
-  const notice = targetNotice(config, target);
-  if (notice) options.notice?.(notice);
-  const client = new TargetClient(target.connection, clock);
-  try {
+  return withTargetClient(config, { env: options.env ?? process.env, signal, clock, ...(options.notice ? { notice: options.notice } : {}) }, async (target, client) => {
     const serverVersion = await fetchServerVersion(client);
     const inventory = await listWatchableResources(client);
     options.notice?.(
@@ -108,8 +104,5 @@ export async function runResourceMatrix(
       startedAtWallMs: clock.anchorWallMs + startedAtMs,
       durationMs: clock.nowMs() - startedAtMs,
     });
-  } finally {
-    await client.close();
-    await target.stop();
-  }
+  });
 }

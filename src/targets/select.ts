@@ -1,4 +1,6 @@
+import type { Clock } from '../clock.js';
 import type { ServerProfile } from '../server/index.js';
+import { TargetClient } from '../transport/client.js';
 import { startEmbeddedTarget } from './embedded.js';
 import { resolveTarget } from './resolve.js';
 import { startTestbedTarget, type TestbedTarget } from './testbed.js';
@@ -30,4 +32,25 @@ export function targetNotice(selection: TargetSelection, target: ReadyTarget): s
   return asked
     ? `started the ${target.description}`
     : `no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config): started the ${target.description}`;
+}
+
+/**
+ * Selects the target, reports the notice line, opens a client on it and runs `use`; the client is
+ * closed and a target watchmark started is stopped afterwards — on success, on error and on Ctrl-C.
+ */
+export async function withTargetClient<T>(
+  selection: TargetSelection,
+  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal; clock: Clock; notice?: (line: string) => void },
+  use: (target: ReadyTarget, client: TargetClient) => Promise<T>,
+): Promise<T> {
+  const target = await selectTarget(selection, options.env, options.signal);
+  const notice = targetNotice(selection, target);
+  if (notice) options.notice?.(notice);
+  const client = new TargetClient(target.connection, options.clock);
+  try {
+    return await use(target, client);
+  } finally {
+    await client.close();
+    await target.stop();
+  }
 }
