@@ -35,6 +35,14 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   scenario: z.array(z.string().min(1)).default([]),
   failOn: z.enum(['fail', 'warn']).default('fail'),
   json: z.string().min(1).optional(),
+  /** JUnit XML report file, or - for stdout. */
+  junit: z.string().min(1).optional(),
+  /** Self-contained HTML report file (not stdout). */
+  html: z.string().min(1).refine((file) => file !== '-', 'write the HTML report to a file, not stdout').optional(),
+  /** GitHub Actions annotations and step summary; unset = on when GITHUB_ACTIONS=true. */
+  github: z.boolean().optional(),
+  /** Recording file (NDJSON, `watchmark report FILE` replays it); not stdout. */
+  record: z.string().min(1).refine((file) => file !== '-', 'write the recording to a file, not stdout').optional(),
   profile: z.enum(PROFILE_NAMES).default('reference'),
   color: z.boolean().optional(),
   /** Policy: fail when bookmarks are further apart than this (not a client-go requirement). */

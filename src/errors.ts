@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'WM_SCENARIO'
   | 'WM_TARGET'
   | 'WM_TIMEOUT'
+  | 'WM_RECORDING'
   | 'WM_ABORTED'
   | 'WM_INTERNAL';
 

@@ -22,7 +22,33 @@ export { compileScenarios } from './scenario/compile.js';
 export { parseScenarioText, loadScenarioFile, selectScenarios, type LoadedScenario } from './scenario/load.js';
 export { ScenarioSchema, scenarioJsonSchema, type Scenario } from './scenario/schema.js';
 export { runSuite } from './run/run-suite.js';
-export { runWatchmark } from './run/run-watchmark.js';
+export { runWatchmark, measureRun } from './run/run-watchmark.js';
+export { deriveReport, type RunFacts, type RunMeasurement } from './run/derive-report.js';
+export {
+  encodeRecording,
+  encodeRecordingText,
+  decodeRecording,
+  RecordingDecoder,
+  RECORDING_KIND,
+  RECORDING_VERSION,
+  type DecodedRecording,
+  type RecordingHeader,
+  type RecordingFooter,
+  type RecordingCounts,
+} from './recording/ndjson.js';
+export { writeRecordingFile, readRecordingFile } from './recording/file.js';
 export { buildReport, type Report, type StreamSummary } from './report/model.js';
 export { renderTerminal } from './report/terminal.js';
+export { renderHtml, type HtmlReportInput } from './report/html.js';
+export { timelineModel, type TimelineModel } from './report/timeline-model.js';
 export { Workload } from './workload/workload.js';
+export { LiveProgress, progressModeFor } from './progress/live-progress.js';
+export { reduce as reduceProgress, initialProgress } from './progress/model.js';
+export type { SuiteListener, SuiteWindow } from './run/run-suite.js';
+export { renderJunit } from './report/junit.js';
+export { renderGithubAnnotations, renderGithubSummary } from './report/github.js';
+export { runResourceMatrix } from './probe/resource-matrix.js';
+export { classifyWatchListProbe } from './probe/classify.js';
+export { explainProbe } from './probe/explain.js';
+export { listWatchableResources } from './discovery/list-resources.js';
+export { clientNodeVerdict } from './verdict/client-node.js';

@@ -68,4 +68,11 @@ describe.concurrent('watchmark run --all-resources (CLI subprocess, embedded ser
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--all-resources probes every resource: drop --resource .*\(WM_USAGE\)/);
   });
+
+  it('refuses the suite-only options with --all-resources instead of ignoring them (exit 2)', async () => {
+    const res = await runCli(['run', '--all-resources', '--embedded', '--record', 'r.ndjson', '--scenario', 'watch-list']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--all-resources runs a read-only probe per resource; --record, --scenario only apply to the suite \(WM_USAGE\)/);
+    expect(res.stderr).not.toMatch(/started the embedded/);
+  });
 });

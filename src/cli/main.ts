@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isWatchmarkError } from '../errors.js';
 import { TOOL } from '../version.js';
+import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
 import type { CliIo } from './io.js';
 import { explainCommand } from './explain-command.js';
 import { observeCommand } from './observe-command.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 
@@ -38,6 +40,11 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .description('run the default suite against a target and print the checks and client-go verdicts')
       .option('-r, --resource <resource>', 'resource to test, named as in kubectl (configmaps, widgets.example.com)', )
       .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
+      .option('--junit <file>', 'write a JUnit XML report (a testsuite per scenario, a testcase per check) to FILE, or - for stdout')
+      .option('--html <file>', 'write a self-contained HTML report (verdicts, checks, per-stream timeline charts) to FILE')
+      .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
+      .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
+      .option('--record <file>', 'save the run\'s recording (NDJSON: every frame with its arrival time) to FILE; `watchmark report FILE` rebuilds the report from it')
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
       .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
       .option(
@@ -53,8 +60,26 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--embedded', 'ignore kubeconfigs and run against the embedded API server (same as --target embedded)', false)
       .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
       .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
+      .addOption(
+        new Option('--progress <mode>', 'live progress on stderr: auto (tty when stderr is a terminal, else plain), tty (status block), plain (a line every 10 s), none')
+          .choices([...PROGRESS_FLAG_VALUES])
+          .default('auto'),
+      )
       .option('--no-color', 'no colours in the output'),
   ).action(async (opts) => setExit(await runCommand(opts, io, signal)));
+
+  program
+    .command('report')
+    .argument('<recording>', 'a recording written by `run --record FILE`')
+    .description('rebuild the report of a recorded run offline (no server): the same checks, verdicts and outputs as the live run')
+    .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
+    .option('--junit <file>', 'write a JUnit XML report to FILE, or - for stdout')
+    .option('--html <file>', 'write a self-contained HTML report to FILE')
+    .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
+    .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity (default: the recorded run\'s)').choices(['fail', 'warn']))
+    .option('--no-color', 'no colours in the output')
+    .action(async (file: string, opts) => setExit(await reportCommand(file, opts, io)));
 
   addConnectionFlags(
     program

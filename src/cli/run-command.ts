@@ -1,17 +1,28 @@
+import { WatchmarkError } from '../errors.js';
 import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
-import { runWatchmark } from '../run/run-watchmark.js';
+import { measureRun } from '../run/run-watchmark.js';
+import { deriveReport, type RunMeasurement } from '../run/derive-report.js';
+import { writeRecordingFile } from '../recording/file.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import type { RunRecord } from '../record/timeline.js';
+import { systemClock } from '../clock.js';
+import { LiveProgress, progressModeFor, type ProgressFlag } from '../progress/live-progress.js';
+import { realScheduler } from '../scheduler.js';
 import { useColor, type CliIo } from './io.js';
-import { writeReportOutputs } from './outputs.js';
+import { resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
 import { resourceMatrixCommand } from './resource-matrix-command.js';
 
 interface RunFlags extends ConnectionFlags {
   resource?: string;
   target?: string;
   json?: string;
+  junit?: string;
+  html?: string;
+  /** undefined: on when GITHUB_ACTIONS=true (--github / --no-github force it). */
+  github?: boolean;
+  /** NDJSON recording of the whole run, for `watchmark report FILE`. */
+  record?: string;
   failOn: string;
   quick: boolean;
   scenario?: string[];
@@ -22,34 +33,80 @@ interface RunFlags extends ConnectionFlags {
   maxEventLatency?: string;
   allResources?: boolean;
   probeTimeout?: string;
+  /** auto (default): a status block when stderr is a terminal, a line every 10 s otherwise. */
+  progress?: ProgressFlag;
 }
 
 export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
-  if (flags.allResources) return resourceMatrixCommand(flags, io, signal);
-  const { embedded, maxBookmarkInterval, maxEventLatency, ...rest } = flags;
+  if (flags.allResources) {
+    // The matrix is a read-only probe, not a suite run: refuse the suite's options instead of ignoring them.
+    const suiteOnly = (
+      [
+        ['--record', flags.record],
+        ['--junit', flags.junit],
+        ['--html', flags.html],
+        ['--scenario', flags.scenario?.length ? flags.scenario : undefined],
+        ['--max-bookmark-interval', flags.maxBookmarkInterval],
+        ['--max-event-latency', flags.maxEventLatency],
+      ] as const
+    ).filter(([, v]) => v !== undefined);
+    if (suiteOnly.length > 0) {
+      throw new WatchmarkError('WM_USAGE', `--all-resources runs a read-only probe per resource; ${suiteOnly.map(([f]) => f).join(', ')} only apply to the suite`);
+    }
+    return resourceMatrixCommand(flags, io, signal);
+  }
+  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
     ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
     ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
   });
-  // With --json - the report owns stdout; the human summary goes to stderr.
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  const outputs = resolveOutputFlags(config, io.env);
+  // With --json - (or --junit -) the report owns stdout; the human summary goes to stderr.
+  const human = stdoutTaken(outputs) ? io.stderr : io.stdout;
   const color = useColor(human, io.env, flags.color);
-  let record: RunRecord | null = null;
-  const report = await runWatchmark(
-    { ...config, embedded },
-    {
-      env: io.env,
-      signal,
-      hooks: {
-        notice: (line) => io.stderr.write(`watchmark: ${line}\n`),
-        onPhase: (phase, detail) => io.stderr.write(`watchmark: ${phase}: ${detail}\n`),
-        onWriteError: (line) => io.stderr.write(`watchmark: workload write failed: ${line}\n`),
-        onRecord: (r) => (record = r),
+  // Live progress always goes to stderr (stdout may carry --json -), and is erased before the report.
+  const clock = systemClock();
+  const progress = new LiveProgress({
+    mode: progressModeFor(progressFlag ?? 'auto', io.stderr),
+    stream: io.stderr,
+    clock,
+    scheduler: realScheduler,
+    color: useColor(io.stderr, io.env, flags.color),
+  });
+  // main() prints the Ctrl-C notice below the block: keep the block and draw the next one below it.
+  const onAbort = () => progress.detach();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let measurement: RunMeasurement;
+  try {
+    measurement = await measureRun(
+      { ...config, embedded },
+      {
+        env: io.env,
+        signal,
+        clock,
+        hooks: {
+          ...progress.listener,
+          notice: (line) => progress.log(`watchmark: ${line}`),
+          onPhase: (phase, detail) => {
+            progress.listener.onPhase(phase, detail);
+            progress.log(`watchmark: ${phase}: ${detail}`);
+          },
+          onWriteError: (line) => {
+            progress.listener.onWriteError(line);
+            progress.log(`watchmark: workload write failed: ${line}`);
+          },
+        },
       },
-    },
-  );
-  writeReportOutputs(report, record, { ...(config.json ? { json: config.json } : {}) }, io);
+    );
+  } finally {
+    progress.stop();
+    signal.removeEventListener('abort', onAbort);
+  }
+  const report = deriveReport(measurement.facts, measurement.record);
+  // The recording first: it is what every other output can be rebuilt from (`watchmark report`).
+  if (config.record) writeRecordingFile(config.record, measurement);
+  writeReportOutputs(report, measurement.record, outputs, io);
   human.write(renderTerminal(report, { color }));
   return exitCodeFor(report);
 }

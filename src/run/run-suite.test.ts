@@ -231,4 +231,37 @@ describe('runSuite: streams that open later, with an RV taken from the run', () 
     expect(record.streams[1]!.entries[0]).toMatchObject({ reason: 'not-opened', error: { message: 'late#1 was not opened: the observation ended before the stream was due to open' } });
     expect(record.streams[0]!.entries.at(-1)).toMatchObject({ kind: 'close', reason: 'client-abort' });
   });
+
+  it('announces the window once, before any stream entry, for the live progress view', async () => {
+    const calls: string[] = [];
+    const windows: unknown[] = [];
+    const plan = { ...planWith([SOURCE, resumeFrom('event', 1_000, 2_000)], 3_000), watchListMaxWindowMs: 8_000 };
+    const done = runSuite({
+      client: new ScriptedClient(clock, { 'source#1': sourceScript }),
+      plan,
+      resource: CONFIGMAPS,
+      workload: fakeWorkload(clock),
+      clock,
+      signal: new AbortController().signal,
+      listener: {
+        onPhase: (phase) => calls.push(`phase ${phase}`),
+        onWindow: (window) => (calls.push('window'), windows.push(window)),
+        onEntry: (id, entry) => calls.push(`${id} ${entry.kind}`),
+      },
+    });
+    const startMs = clock.nowMs();
+    await vi.advanceTimersByTimeAsync(4_000);
+    await done;
+    expect(calls.slice(0, 3)).toEqual(['phase setup', 'phase observe', 'window']);
+    expect(calls.filter((c) => c === 'window')).toHaveLength(1);
+    expect(windows[0]).toEqual({
+      startMs,
+      windowMs: 3_000,
+      maxWindowMs: 8_000,
+      streams: [
+        { id: 'source#1', openAtMs: 0, options: { allowWatchBookmarks: true } },
+        { id: 'resume#1', openAtMs: 2_000, options: { allowWatchBookmarks: true } },
+      ],
+    });
+  });
 });

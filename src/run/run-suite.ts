@@ -39,6 +39,17 @@ export interface SuiteListener {
   onPhase?(phase: 'setup' | 'observe' | 'cleanup', detail: string): void;
   onEntry?(streamId: string, entry: TimelineEntry): void;
   onWriteError?(message: string): void;
+  /** Once, as the streams start opening: the observation window on the run's clock, and the planned streams. */
+  onWindow?(window: SuiteWindow): void;
+}
+
+export interface SuiteWindow {
+  /** clock.nowMs() when the streams start opening (every openAtMs is relative to it). */
+  startMs: number;
+  windowMs: number;
+  /** A watch-list stream still awaiting its initial-events-end bookmark at windowMs is observed at most this long. */
+  maxWindowMs: number;
+  streams: Array<{ id: string; openAtMs: number; options: StreamPlan['options'] }>;
 }
 
 /**
@@ -100,6 +111,12 @@ export async function runSuite(args: {
 
   listener?.onPhase?.('observe', `${plan.streams.length} streams for ${Math.round(plan.windowMs / 1000)} s`);
   const openedAtMs = clock.nowMs();
+  listener?.onWindow?.({
+    startMs: openedAtMs,
+    windowMs: plan.windowMs,
+    maxWindowMs: Math.max(plan.windowMs, plan.watchListMaxWindowMs),
+    streams: plan.streams.map((s) => ({ id: s.id, openAtMs: s.openAtMs ?? 0, options: s.options })),
+  });
   const openStream = async (s: StreamPlan, i: number): Promise<StreamRecord> => {
     const signalOfStream = controllers[i]!.signal;
     if ((s.openAtMs ?? 0) > 0 && !(await delay(openedAtMs + s.openAtMs! - clock.nowMs(), signalOfStream))) {

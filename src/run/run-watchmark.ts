@@ -5,16 +5,15 @@ import { redactConfig, type RunConfig } from '../config.js';
 import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import type { RunRecord } from '../record/timeline.js';
-import { buildReport, type Report } from '../report/model.js';
+import type { Report } from '../report/model.js';
 import { selectTarget, targetNotice } from '../targets/select.js';
 import type { ReadyTarget } from '../targets/types.js';
 import { TargetClient } from '../transport/client.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
 import { Workload } from '../workload/workload.js';
 import { compileScenarios, resourceOfScenarios } from '../scenario/compile.js';
 import { selectScenarios } from '../scenario/load.js';
 import { runSuite, type SuiteListener } from './run-suite.js';
-import { runScenarioChecks } from './scenario-checks.js';
+import { deriveReport, type RunFacts, type RunMeasurement } from './derive-report.js';
 
 export interface RunHooks extends SuiteListener {
   /** One-line notices for the user (e.g. "started the embedded server"). */
@@ -23,16 +22,32 @@ export interface RunHooks extends SuiteListener {
   onRecord?(record: RunRecord): void;
 }
 
+export type RunWatchmarkConfig = Omit<RunConfig, 'scenario'> & { scenario?: string[]; embedded?: boolean };
+export interface RunWatchmarkOptions {
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  hooks?: RunHooks;
+  clock?: Clock;
+  cwd?: string;
+}
+
 /**
  * The whole `watchmark run` job as a library call: resolve the target (kubectl's order, then the
  * embedded server), discover the resource, run the default suite with a workload, derive
  * checks and client-go verdicts, and clean up everything created — also when `signal` aborts
  * (Ctrl-C) or something throws. Returns the report; never exits the process.
  */
-export async function runWatchmark(
-  config: Omit<RunConfig, 'scenario'> & { scenario?: string[]; embedded?: boolean },
-  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; hooks?: RunHooks; clock?: Clock; cwd?: string } = {},
-): Promise<Report> {
+export async function runWatchmark(config: RunWatchmarkConfig, options: RunWatchmarkOptions = {}): Promise<Report> {
+  const { facts, record } = await measureRun(config, options);
+  return deriveReport(facts, record);
+}
+
+/**
+ * The measuring half of runWatchmark: everything runWatchmark does but deriving the report.
+ * Returns the facts and the raw record; `deriveReport(facts, record)` is the report, live or
+ * from a recording (encodeRecording). Throws WM_ABORTED when `signal` aborts.
+ */
+export async function measureRun(config: RunWatchmarkConfig, options: RunWatchmarkOptions = {}): Promise<RunMeasurement> {
   const clock = options.clock ?? systemClock();
   const signal = options.signal ?? new AbortController().signal;
   const hooks = options.hooks ?? {};
@@ -73,24 +88,21 @@ export async function runWatchmark(
       ...(config.maxBookmarkIntervalMs !== undefined ? { maxBookmarkIntervalMs: config.maxBookmarkIntervalMs } : {}),
       ...(config.maxEventLatencyMs !== undefined ? { maxEventLatencyMs: config.maxEventLatencyMs } : {}),
     };
-    const { checks, scenarios: scenarioResults } = runScenarioChecks(record, plan.scenarios, { defaults: DEFAULT_CHECK_PARAMS, overrides });
-    const clientGo = deriveClientVerdicts(record);
     if (workload) {
       hooks.onPhase?.('cleanup', 'removing what the workload created');
       cleanupProblems = await workload.cleanup();
     }
-    return buildReport({
-      record,
-      checks,
-      scenarios: scenarioResults,
-      clientGo,
+    const facts: RunFacts = {
       target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
       resource: describeResource(resource, workload?.namespace ?? namespace),
       config: redactConfig({ ...config }),
       failOn: config.failOn,
       startedAtMs,
+      scenarios: plan.scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description, checkParams: s.checkParams })),
+      checkParams: { defaults: { ...DEFAULT_CHECK_PARAMS }, overrides },
       workload: workload ? { namespace: workload.namespace ?? null, writes: workload.writes.length, cleanupProblems } : null,
-    });
+    };
+    return { facts, record };
   } finally {
     // Runs on success (already cleaned: a no-op), on error and on Ctrl-C.
     if (workload) await workload.cleanup();

@@ -13,7 +13,7 @@ import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import type { ProfileBehaviour } from './profiles.js';
 import type { KubeObject, ResourceDef, ResourceName } from './resources.js';
 import { isPublicRoute, routeRequest, type Route } from './routes.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '../scheduler.js';
 import {
   ApiStatusError,
   badRequest,

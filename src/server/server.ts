@@ -34,7 +34,7 @@ import { createRequestHandler, type HttpRequest, type HttpResponse } from './han
 import { renderKubeconfig } from './kubeconfig.js';
 import { isServerProfile, profileBehaviour, SERVER_PROFILES, type ServerProfile } from './profiles.js';
 import { NAMESPACES, RESOURCES, type ResourceName } from './resources.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { realScheduler, type Scheduler } from '../scheduler.js';
 import { ObjectStore } from './store.js';
 import { WatchHub } from './watch-hub.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { profileBehaviour, type ServerProfile } from './profiles.js';
 import { CONFIGMAPS, NAMESPACES } from './resources.js';
-import { ManualScheduler } from './scheduler.js';
+import { ManualScheduler } from '../scheduler.js';
 import { ObjectStore } from './store.js';
 import { WatchHub } from './watch-hub.js';
 import { parseCollectionRequest } from './watch-request.js';

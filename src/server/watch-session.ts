@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { bookmarkDeliverable, nextBookmarkAtMs } from './bookmark-schedule.js';
 import type { ProfileBehaviour } from './profiles.js';
 import type { ResourceDef } from './resources.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '../scheduler.js';
 import type { StoreEvent } from './store.js';
 import { cacherWatchEvent, predicateWatchEvent } from './watch-filter.js';
 import { planWatchStart, wantsBookmarks, type WatchStartPlan, type WatchStoreView } from './watch-plan.js';

@@ -519,6 +519,18 @@ describe('credentials', () => {
     expect(serialized).toContain('[redacted]');
     expect(of(records[1]!, 'event')).toHaveLength(1);
   });
+
+  it('records cookie and auth-challenge response headers with their values replaced', async () => {
+    const server = await serve('http');
+    const { client } = connect(server);
+    const watching = client.watch(spec({ id: 'a' }));
+    const ex = await server.nextRequest();
+    ex.res.writeHead(401, { 'content-type': 'application/json', 'set-cookie': 'session=c00kie-value', 'www-authenticate': 'Bearer realm="kubernetes"', 'x-other': 'kept' });
+    ex.res.end('{"kind":"Status","code":401}');
+    const record = await watching;
+    expect(of(record, 'response')[0]!.headers).toMatchObject({ 'set-cookie': '[redacted]', 'www-authenticate': '[redacted]', 'x-other': 'kept' });
+    expect(JSON.stringify(record)).not.toContain('c00kie-value');
+  });
 });
 
 describe('requestJson', () => {

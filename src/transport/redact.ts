@@ -26,3 +26,22 @@ export function redactorFor(authHeaders: Record<string, string>): Redactor {
     return out;
   };
 }
+
+/**
+ * Response headers whose values can carry session or credential material (cookies, auth
+ * challenges). watchmark never sends cookies, so these should not occur; their values are
+ * replaced anyway, defensively, wherever response headers are recorded or saved.
+ */
+export const SENSITIVE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'www-authenticate', 'proxy-authenticate']);
+
+/** Lower-cased response headers with SENSITIVE_RESPONSE_HEADERS values replaced; the input is not changed. */
+export function redactResponseHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  let out: Record<string, string> | undefined;
+  for (const name of Object.keys(headers)) {
+    if (SENSITIVE_RESPONSE_HEADERS.has(name.toLowerCase()) && headers[name] !== REDACTED) {
+      out ??= { ...headers };
+      out[name] = REDACTED;
+    }
+  }
+  return out ?? { ...headers };
+}

@@ -9,14 +9,15 @@
  * Exactly one `close` entry ends every record, whichever comes first: the server ending the
  * body, a transport error, or watchmark aborting. Callbacks after that are ignored. Response
  * headers, error bodies and error messages pass through the redactor (a server echoing the
- * credential back must not get it into the record); decoded frames do not, for speed.
+ * credential back must not get it into the record), and cookie and auth-challenge header values
+ * are replaced outright (SENSITIVE_RESPONSE_HEADERS); decoded frames are not redacted, for speed.
  */
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { WatchFrameDecoder } from '../decode/watch-frames.js';
 import type { CloseEntry, ResponseEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
 import type { ProtocolProbe } from './negotiated-protocol.js';
-import type { Redactor } from './redact.js';
+import { redactResponseHeaders, type Redactor } from './redact.js';
 import { classifyTransportError, type TransportFailure } from './transport-errors.js';
 
 /** Bodies of non-200 responses are kept up to this many bytes. */
@@ -180,7 +181,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
       if (value === undefined) continue;
       recorded[name.toLowerCase()] = this.redact(Array.isArray(value) ? value.join(', ') : value);
     }
-    return recorded;
+    return redactResponseHeaders(recorded);
   }
 
   private keepErrorBody(chunk: Uint8Array): void {

@@ -14,12 +14,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** An environment with no kubeconfig anywhere (fresh HOME, KUBECONFIG unset) and no colours. */
+/**
+ * An environment with no kubeconfig anywhere (fresh HOME, KUBECONFIG unset), no colours, and not
+ * GitHub Actions (else, on this repo's own CI, every run would annotate it and append to its summary).
+ */
 export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const home = mkdtempSync(path.join(tmpdir(), 'watchmark-home-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1' };
   delete env.KUBECONFIG;
   delete env.FORCE_COLOR;
+  delete env.GITHUB_ACTIONS;
+  delete env.GITHUB_STEP_SUMMARY;
+  Object.assign(env, extra);
   return env;
 }
 

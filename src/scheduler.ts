@@ -1,8 +1,8 @@
 /**
- * Timers behind an interface, so watch sessions run on real timers in the server and on a
+ * Timers behind an interface, so watch sessions and the live progress view run on real timers and on a
  * hand-driven scheduler (with a FakeClock) in unit tests.
  */
-import type { FakeClock } from '../clock.js';
+import type { FakeClock } from './clock.js';
 
 export interface Scheduler {
   /** Runs `fn` after `delayMs`; returns a cancel function. */

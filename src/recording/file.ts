@@ -1,0 +1,90 @@
+/**
+ * Recording files: the thin I/O around the pure NDJSON codec (ndjson.ts). Writing is atomic (a
+ * temp file in the same directory, renamed at the end), so a failed or interrupted write never
+ * leaves a half-written recording under the requested name; reading streams line by line.
+ */
+import { closeSync, createReadStream, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { WatchmarkError } from '../errors.js';
+import type { RunMeasurement } from '../run/derive-report.js';
+import { encodeRecording, RecordingDecoder, type DecodedRecording } from './ndjson.js';
+
+/** Lines are written in batches of about this many characters. */
+const WRITE_BATCH_CHARS = 256 * 1024;
+
+/**
+ * Writes the recording of `m` to `file` atomically (temp file + rename). Synchronous: a Ctrl-C
+ * arriving meanwhile is handled after the file is complete. Throws WM_RECORDING, leaving nothing
+ * behind, when the file cannot be written.
+ */
+export function writeRecordingFile(file: string, m: RunMeasurement): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  let fd: number | undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+    fd = openSync(tmp, 'w', 0o600);
+    let batch = '';
+    for (const line of encodeRecording(m)) {
+      batch += line + '\n';
+      if (batch.length >= WRITE_BATCH_CHARS) {
+        writeAll(fd, batch);
+        batch = '';
+      }
+    }
+    writeAll(fd, batch);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(tmp, { force: true });
+    } catch {
+      // Best effort: the write error is what gets reported.
+    }
+    throw new WatchmarkError('WM_RECORDING', `cannot write recording ${file}: ${(err as Error).message}`, {}, { cause: err });
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+/**
+ * Reads and decodes a recording file, streaming it line by line. Throws WM_RECORDING naming the
+ * file (and the line, for bad content): `rec.ndjson:17: not a JSON object`.
+ */
+export async function readRecordingFile(file: string): Promise<DecodedRecording> {
+  const decoder = new RecordingDecoder(file);
+  const text = new StringDecoder('utf8');
+  let pending = '';
+  const feed = (chunk: string) => {
+    pending += chunk;
+    let start = 0;
+    for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
+      const line = pending.slice(start, nl);
+      decoder.line(line.endsWith('\r') ? line.slice(0, -1) : line);
+      start = nl + 1;
+    }
+    pending = pending.slice(start);
+  };
+  try {
+    for await (const chunk of createReadStream(file)) feed(text.write(chunk as Buffer));
+  } catch (err) {
+    if (err instanceof WatchmarkError) throw err;
+    throw new WatchmarkError('WM_RECORDING', `cannot read recording ${file}: ${describeFsError(err)}`, { file }, { cause: err });
+  }
+  feed(text.end());
+  return decoder.end(pending);
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES') return 'permission denied';
+  return (err as Error).message;
+}
