@@ -90,6 +90,10 @@ export const ServeConfigSchema = z.object({
   kubeconfigOut: z.string().min(1).optional(),
   tls: z.boolean().default(true),
   token: z.string().min(1).optional(),
+  /** The WatchList feature gate (on in kube-apiserver 1.32 and 1.34+, off in 1.33). */
+  watchList: z.boolean().default(true),
+  /** --resource-profile RESOURCE=PROFILE: per-resource profile overrides. */
+  resourceProfile: z.record(z.string(), z.enum(PROFILE_NAMES)).default({}),
 });
 export type ServeConfig = z.infer<typeof ServeConfigSchema>;
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResourceMatrix } from '../src/probe/matrix-model.js';
 import { startEmbeddedServer, type EmbeddedServerOptions } from '../src/server/index.js';
-import { runCli } from './support/cli.js';
+import { runCli, startCli } from './support/cli.js';
 
 function tmpFile(name: string): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'watchmark-test-')), name);
@@ -74,5 +74,43 @@ describe.concurrent('watchmark run --all-resources (CLI subprocess, embedded ser
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--all-resources runs a read-only probe per resource; --record, --scenario only apply to the suite \(WM_USAGE\)/);
     expect(res.stderr).not.toMatch(/started the embedded/);
+  });
+
+  it('`serve --resource-profile configmaps=kinm` makes one resource hang while the other supports watch-list (exit 1)', async () => {
+    const kubeconfig = tmpFile('kubeconfig');
+    const serve = startCli(['serve', '--resource-profile', 'configmaps=kinm', '--kubeconfig-out', kubeconfig]);
+    try {
+      await serve.waitFor(/listening at https:\/\/127\.0\.0\.1:\d+/);
+      expect(serve.output().stdout).toMatch(/configmaps: profile kinm/);
+      const res = await runCli(['run', '--all-resources', '--kubeconfig', kubeconfig, '--probe-timeout', '3s', '--json', '-']);
+      expect(res.code, res.stderr).toBe(1);
+      const matrix = JSON.parse(res.stdout) as ResourceMatrix;
+      expect(classesOf(matrix)).toEqual({ configmaps: 'accepts-and-ignores', namespaces: 'supports' });
+      expect(matrix.denyList).toEqual(['configmaps']);
+    } finally {
+      serve.child.kill('SIGINT');
+      await serve.result;
+    }
+  });
+
+  it('`serve --no-watch-list` answers watch-list with 422 everywhere: rejects-cleanly, exit 0; a bad --resource-profile is exit 2', async () => {
+    const kubeconfig = tmpFile('kubeconfig');
+    const serve = startCli(['serve', '--no-watch-list', '--kubeconfig-out', kubeconfig]);
+    try {
+      await serve.waitFor(/listening at/);
+      expect(serve.output().stdout).toMatch(/WatchList feature gate off/);
+      const res = await runCli(['run', '--all-resources', '--kubeconfig', kubeconfig, '--json', '-']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(classesOf(JSON.parse(res.stdout) as ResourceMatrix)).toEqual({ configmaps: 'rejects-cleanly', namespaces: 'rejects-cleanly' });
+    } finally {
+      serve.child.kill('SIGINT');
+      await serve.result;
+    }
+    const bad = await runCli(['serve', '--resource-profile', 'configmaps']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--resource-profile "configmaps" is not RESOURCE=PROFILE/);
+    const unknown = await runCli(['serve', '--resource-profile', 'secrets=kinm']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/does not serve "secrets"/);
   });
 });

@@ -121,6 +121,13 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
     .option('--port <n>', 'port on 127.0.0.1 (0 = random free port)', '0')
     .option('--kubeconfig-out <file>', 'write a kubeconfig for the server to FILE')
     .option('--plain-http', 'serve plain HTTP instead of HTTPS', false)
+    .option('--no-watch-list', 'WatchList feature gate off (kube-apiserver 1.33 default): sendInitialEvents gets 422, RV ""/"0" watches are not watch-lists')
+    .option(
+      '--resource-profile <resource=profile>',
+      'give one resource another profile, as if another server (an aggregated API) served it, e.g. configmaps=kinm (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (opts) => setExit(await serveCommand(opts, io, signal)));
 
   return program;

@@ -13,6 +13,23 @@ interface ServeFlags {
   port: string;
   kubeconfigOut?: string;
   plainHttp: boolean;
+  watchList: boolean;
+  resourceProfile?: string[];
+}
+
+/** `--resource-profile configmaps=kinm` (repeatable) -> { configmaps: 'kinm' }. */
+export function parseResourceProfiles(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0 || eq === value.length - 1) {
+      throw new WatchmarkError('WM_USAGE', `--resource-profile "${value}" is not RESOURCE=PROFILE (e.g. configmaps=kinm)`);
+    }
+    const resource = value.slice(0, eq).trim();
+    if (resource in out) throw new WatchmarkError('WM_USAGE', `--resource-profile names ${resource} twice`);
+    out[resource] = value.slice(eq + 1).trim();
+  }
+  return out;
 }
 
 /**
@@ -31,6 +48,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIo, signal: AbortSi
     port,
     tls: !flags.plainHttp,
     ...(flags.kubeconfigOut ? { kubeconfigOut: flags.kubeconfigOut } : {}),
+    watchList: flags.watchList,
+    resourceProfile: parseResourceProfiles(flags.resourceProfile ?? []),
   });
   const server = await startEmbeddedServer({
     profile: config.profile,
@@ -38,6 +57,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIo, signal: AbortSi
     ...(config.initialEventsEndDelayMs !== undefined ? { initialEventsEndDelayMs: config.initialEventsEndDelayMs } : {}),
     port: config.port,
     tls: config.tls,
+    watchList: config.watchList,
+    resourceOverrides: Object.fromEntries(Object.entries(config.resourceProfile).map(([resource, profile]) => [resource, { profile }])),
   });
   const temporary = !config.kubeconfigOut;
   const kubeconfigFile = config.kubeconfigOut ?? path.join(tmpdir(), `watchmark-serve-${new URL(server.url).port}.kubeconfig`);
@@ -49,6 +70,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIo, signal: AbortSi
       [
         `watchmark embedded API server (profile ${config.profile}) listening at ${server.url}`,
         profile ? `  ${profile.description}` : '',
+        config.watchList ? '' : '  WatchList feature gate off: sendInitialEvents is answered 422 (kube-apiserver 1.33 default)',
+        ...Object.entries(config.resourceProfile).map(([resource, p]) => `  ${resource}: profile ${p}`),
         `  kubeconfig: ${kubeconfigFile}${temporary ? ' (removed when the server stops)' : ''}`,
         `  try: kubectl --kubeconfig ${kubeconfigFile} get configmaps -A`,
         '  press Ctrl-C to stop',
