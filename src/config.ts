@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import { WatchmarkError } from './errors.js';
+import { SERVER_PROFILES, type ServerProfile } from './server/profiles.js';
 
 /**
  * One source of truth for options: CLI flags (and later config files and environment) map onto
  * these schemas; the resolved config, secrets redacted, is printed into the JSON report.
  */
-export const PROFILE_NAMES = [
-  'reference',
-  'kinm',
-  'slow-initial-events-end',
-  'unrequested-bookmarks',
-  'broken-bookmark-object',
-  'resume-off-by-one',
-] as const;
+/** The embedded server's profiles, named once in server/profiles.ts. */
+export const PROFILE_NAMES = SERVER_PROFILES as readonly [ServerProfile, ...ServerProfile[]];
+const Profile = z.enum(PROFILE_NAMES);
 
 export const ConnectionFlagsSchema = z.object({
   kubeconfig: z.string().min(1).optional(),
@@ -43,7 +39,7 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   github: z.boolean().optional(),
   /** Recording file (NDJSON, `watchmark report FILE` replays it); not stdout. */
   record: z.string().min(1).refine((file) => file !== '-', 'write the recording to a file, not stdout').optional(),
-  profile: z.enum(PROFILE_NAMES).default('reference'),
+  profile: Profile.default('reference'),
   color: z.boolean().optional(),
   /** Policy: fail when bookmarks are further apart than this (not a client-go requirement). */
   maxBookmarkIntervalMs: z.number().positive().optional(),
@@ -59,7 +55,7 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
   target: z.enum(TARGET_NAMES).optional(),
-  profile: z.enum(PROFILE_NAMES).default('reference'),
+  profile: Profile.default('reference'),
   json: z.string().min(1).optional(),
   /** How long to wait for the end bookmark: long enough for client-go's 10 s and 20 s ticks. */
   probeTimeoutMs: z.number().positive().default(25_000),
@@ -77,13 +73,13 @@ export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   durationMs: z.number().positive().default(60_000),
   labelSelector: z.string().optional(),
   fieldSelector: z.string().optional(),
-  profile: z.enum(PROFILE_NAMES).default('reference'),
+  profile: Profile.default('reference'),
   json: z.string().min(1).optional(),
 });
 export type ObserveConfig = z.infer<typeof ObserveConfigSchema>;
 
 export const ServeConfigSchema = z.object({
-  profile: z.enum(PROFILE_NAMES).default('reference'),
+  profile: Profile.default('reference'),
   bookmarkIntervalMs: z.number().positive().default(60_000),
   initialEventsEndDelayMs: z.number().nonnegative().optional(),
   port: z.number().int().min(0).max(65535).default(0),
@@ -93,7 +89,7 @@ export const ServeConfigSchema = z.object({
   /** The WatchList feature gate (on in kube-apiserver 1.32 and 1.34+, off in 1.33). */
   watchList: z.boolean().default(true),
   /** --resource-profile RESOURCE=PROFILE: per-resource profile overrides. */
-  resourceProfile: z.record(z.string(), z.enum(PROFILE_NAMES)).default({}),
+  resourceProfile: z.record(z.string(), Profile).default({}),
 });
 export type ServeConfig = z.infer<typeof ServeConfigSchema>;
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { watchExpired } from '../src/checks/watch-expired.js';
 import { FakeClock, systemClock } from '../src/clock.js';
 import { RunConfigSchema, parseConfig } from '../src/config.js';
-import { collectionPath, type ResolvedResource } from '../src/discovery/resolve-resource.js';
+import { collectionPath } from '../src/discovery/resolve-resource.js';
 import { DEFAULT_CHECK_PARAMS } from '../src/checks/types.js';
 import { isChangeEvent } from '../src/record/derive.js';
 import type { RunRecord, TimelineEntry } from '../src/record/timeline.js';
@@ -17,18 +17,8 @@ import { runWatchmark } from '../src/run/run-watchmark.js';
 import { startEmbeddedServer, type ServerProfile } from '../src/server/index.js';
 import { TargetClient } from '../src/transport/client.js';
 import { Workload } from '../src/workload/workload.js';
+import { CONFIGMAPS } from './support/fixtures.js';
 
-const CONFIGMAPS: ResolvedResource = {
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  resource: 'configmaps',
-  group: '',
-  version: 'v1',
-  namespaced: true,
-  verbs: ['create', 'update', 'delete', 'list', 'watch'],
-  shortNames: ['cm'],
-  singularName: 'configmap',
-};
 
 /**
  * Seeds three configmaps, lets them age out of a 1 s history on the server's fake clock, writes

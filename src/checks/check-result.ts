@@ -1,4 +1,6 @@
-/** Assembling CheckResults the same way in every check. */
+/** Assembling CheckResults (and the event descriptions in their findings) the same way in every check. */
+import { msSinceRequest, objectKeyOf, resourceVersionOf, sinceRequest } from '../record/derive.js';
+import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import type { CheckResult, CheckStatus, Finding, Severity } from './types.js';
 
 /** How many examples a finding lists before it only counts. */
@@ -47,4 +49,25 @@ export function listExamples(items: string[], max = MAX_EXAMPLES): string {
 
 export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : pluralNoun}`;
+}
+
+/** An event's identity for comparisons and messages: type, namespace/name, RV. */
+export function eventKey(event: EventEntry): string {
+  return `${event.type} ${objectKeyOf(event.object) ?? '<no name>'} RV ${resourceVersionOf(event) ?? 'none'}`;
+}
+
+/** "MODIFIED ns/a RV 12 (#4, +1.2s after the request)", for messages. */
+export function describeEvent(stream: StreamRecord, event: EventEntry): string {
+  return `${eventKey(event)} (#${event.seq}, ${sinceRequest(stream, event.atMs)})`;
+}
+
+/** An event as finding evidence. */
+export function eventEvidence(stream: StreamRecord, event: EventEntry): Record<string, unknown> {
+  return {
+    seq: event.seq,
+    type: event.type,
+    object: objectKeyOf(event.object) ?? null,
+    resourceVersion: resourceVersionOf(event) ?? null,
+    atMsSinceRequest: msSinceRequest(stream, event.atMs),
+  };
 }

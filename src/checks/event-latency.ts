@@ -13,6 +13,7 @@ import {
 } from '../record/derive.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
+import { describeWrite } from './replay.js';
 import type { Check, CheckParams, Finding } from './types.js';
 
 const ID = 'event.latency';
@@ -59,10 +60,6 @@ function matchesWrite(event: EventEntry, write: WorkloadWrite): boolean {
   if (write.verb === 'delete') return event.type === 'DELETED' && event.atMs >= write.sentAtMs;
   if (write.resourceVersion !== undefined) return resourceVersionOf(event) === write.resourceVersion;
   return event.type !== 'DELETED' && event.atMs >= write.sentAtMs;
-}
-
-function describeWrite(stream: StreamRecord, write: WorkloadWrite): string {
-  return `${write.verb} of ${write.namespace ? `${write.namespace}/` : ''}${write.name}${write.resourceVersion ? ` (RV ${write.resourceVersion})` : ''} acknowledged ${sinceRequest(stream, write.atMs)}`;
 }
 
 interface Matched {

@@ -4,15 +4,13 @@ import {
   initialStateModeOf,
   isChangeEvent,
   msSinceRequest,
-  objectKeyOf,
   observedUntilMs,
-  resourceVersionOf,
   responseOf,
   selectorsOf,
   sinceRequest,
 } from '../record/derive.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
-import { resultOf, skipped } from './check-result.js';
+import { describeEvent, eventEvidence, eventKey, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 
 const ID = 'watch.concurrent-order';
@@ -23,26 +21,6 @@ const ID = 'watch.concurrent-order';
  * watcher within milliseconds (single ordered dispatch), but a close can race a delivery.
  */
 export const CLOSE_RACE_TOLERANCE_MS = 1_000;
-
-/** What must match: type, namespace/name, RV. */
-function eventKey(event: EventEntry): string {
-  return `${event.type} ${objectKeyOf(event.object) ?? '<no name>'} RV ${resourceVersionOf(event) ?? 'none'}`;
-}
-
-function describe(stream: StreamRecord, event: EventEntry): string {
-  return `${eventKey(event)} (#${event.seq}, ${sinceRequest(stream, event.atMs)})`;
-}
-
-function eventEvidence(stream: StreamRecord, event: EventEntry | undefined) {
-  if (event === undefined) return null;
-  return {
-    seq: event.seq,
-    type: event.type,
-    object: objectKeyOf(event.object) ?? null,
-    resourceVersion: resourceVersionOf(event) ?? null,
-    atMsSinceRequest: msSinceRequest(stream, event.atMs),
-  };
-}
 
 /** The group two streams must share to be compared: same collection, selectors, explicit start RV and sendInitialEvents. */
 function groupKeyOf(stream: StreamRecord): string | undefined {
@@ -148,7 +126,7 @@ export const watchConcurrentOrder: Check = {
         continue;
       }
       const side = (stream: StreamRecord, event: EventEntry | undefined, untilMs: number) =>
-        event !== undefined ? `${stream.id} got ${describe(stream, event)}` : `${stream.id} got nothing there (observed until ${sinceRequest(stream, untilMs)})`;
+        event !== undefined ? `${stream.id} got ${describeEvent(stream, event)}` : `${stream.id} got nothing there (observed until ${sinceRequest(stream, untilMs)})`;
       findings.push({
         severity: 'fail',
         message:
@@ -162,8 +140,8 @@ export const watchConcurrentOrder: Check = {
           selectors: selectorsOf(a.request.options),
           matchingBefore: divergence.index,
           sides: [
-            { stream: a.id, event: eventEvidence(a, divergence.first), changeEvents: aEvents.length, observedUntilMsSinceRequest: msSinceRequest(a, aUntilMs) },
-            { stream: b.id, event: eventEvidence(b, divergence.second), changeEvents: bEvents.length, observedUntilMsSinceRequest: msSinceRequest(b, bUntilMs) },
+            { stream: a.id, event: divergence.first ? eventEvidence(a, divergence.first) : null, changeEvents: aEvents.length, observedUntilMsSinceRequest: msSinceRequest(a, aUntilMs) },
+            { stream: b.id, event: divergence.second ? eventEvidence(b, divergence.second) : null, changeEvents: bEvents.length, observedUntilMsSinceRequest: msSinceRequest(b, bUntilMs) },
           ],
         },
       });

@@ -2,7 +2,6 @@ import {
   eventsOf,
   isChangeEvent,
   msSinceRequest,
-  objectKeyOf,
   observedUntilMs,
   parseResourceVersion,
   resourceVersionOf,
@@ -11,7 +10,7 @@ import {
   writesVisibleTo,
 } from '../record/derive.js';
 import type { EventEntry, RunRecord, StreamRecord, WorkloadWrite } from '../record/timeline.js';
-import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
+import { MAX_EXAMPLES, describeEvent, eventEvidence, eventKey, listExamples, resultOf, skipped } from './check-result.js';
 import {
   describeAnswer,
   describeStart,
@@ -28,24 +27,6 @@ import type { Check, Finding } from './types.js';
 import { CLOSE_RACE_TOLERANCE_MS } from './watch-concurrent-order.js';
 
 const ID = 'watch.resume';
-
-function eventKey(event: EventEntry): string {
-  return `${event.type} ${objectKeyOf(event.object) ?? '<no name>'} RV ${resourceVersionOf(event) ?? 'none'}`;
-}
-
-function describeEvent(stream: StreamRecord, event: EventEntry): string {
-  return `${eventKey(event)} (#${event.seq}, ${sinceRequest(stream, event.atMs)})`;
-}
-
-function eventEvidence(stream: StreamRecord, event: EventEntry): Record<string, unknown> {
-  return {
-    seq: event.seq,
-    type: event.type,
-    object: objectKeyOf(event.object) ?? null,
-    resourceVersion: resourceVersionOf(event) ?? null,
-    atMsSinceRequest: msSinceRequest(stream, event.atMs),
-  };
-}
 
 /**
  * When a write without an RV (a delete answered with a Status) certainly came after the start

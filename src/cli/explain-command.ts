@@ -7,7 +7,7 @@ import { explainProbe } from '../probe/explain.js';
 import { renderExplanation } from '../probe/explain-render.js';
 import { probeWatchList } from '../probe/watch-list-probe.js';
 import type { ListRecord } from '../record/timeline.js';
-import { fetchServerVersion } from '../run/run-watchmark.js';
+import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { buildListQuery } from '../transport/watch-query.js';
@@ -39,7 +39,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
-    const serverVersion = await fetchServerVersion(client);
+    const targetInfo = await describeTarget(client, target);
     const resource = await resolveResource(client, config.resource);
     const missing = ['list', 'watch'].filter((verb) => !resource.verbs.includes(verb));
     if (missing.length > 0) {
@@ -63,7 +63,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
       if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
     }
     const model = explainProbe({
-      target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
+      target: targetInfo,
       probe,
       ...(fallbackList ? { fallbackList } : {}),
       anchorWallMs: clock.anchorWallMs,

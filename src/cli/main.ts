@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isWatchmarkError } from '../errors.js';
+import { SERVER_PROFILES } from '../server/profiles.js';
 import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
 import type { CliIo } from './io.js';
@@ -115,7 +116,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
   program
     .command('serve')
     .description('start the embedded API server (optionally misbehaving) for your own controllers; prints the URL and writes a kubeconfig')
-    .option('--profile <profile>', 'reference | kinm | slow-initial-events-end | unrequested-bookmarks | broken-bookmark-object | resume-off-by-one', 'reference')
+    .option('--profile <profile>', SERVER_PROFILES.join(' | '), 'reference')
     .option('--bookmark-interval <duration>', 'periodic bookmark interval per watcher', '60s')
     .option('--initial-events-end-delay <duration>', 'slow-initial-events-end: delay before the end bookmark')
     .option('--port <n>', 'port on 127.0.0.1 (0 = random free port)', '0')

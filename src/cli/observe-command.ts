@@ -7,7 +7,7 @@ import type { RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../re
 import { buildReport, exitCodeFor } from '../report/model.js';
 import { formatObserveLine, type ObserveLineState } from '../report/observe-lines.js';
 import { renderTerminal } from '../report/terminal.js';
-import { fetchServerVersion } from '../run/run-watchmark.js';
+import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
@@ -53,7 +53,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
-    const serverVersion = await fetchServerVersion(client);
+    const targetInfo = await describeTarget(client, target);
     const resource = await resolveResource(client, config.resource);
     const namespace = resource.namespaced ? (config.namespace ?? target.namespace ?? 'default') : undefined;
     const options: WatchOptions = {
@@ -118,7 +118,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
       record,
       checks: runChecks(record, DEFAULT_CHECK_PARAMS),
       clientGo: deriveClientVerdicts(record),
-      target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
+      target: targetInfo,
       resource: { name: resource.group ? `${resource.resource}.${resource.group}` : resource.resource, apiVersion: resource.apiVersion, kind: resource.kind, namespace: namespace ?? null },
       config: redactConfig({ ...config }),
       failOn: 'fail',

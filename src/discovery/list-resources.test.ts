@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rejection } from '../../test/support/rejection.js';
 import { listWatchableResources, qualifiedName } from './list-resources.js';
-import type { DiscoveryClient } from './resolve-resource.js';
+import { fakeDiscovery } from '../../test/support/fixtures.js';
 
-function fakeDiscovery(docs: Record<string, { status?: number; body: unknown }>): DiscoveryClient & { paths: string[] } {
-  const paths: string[] = [];
-  return {
-    paths,
-    async requestJson(_method, path) {
-      paths.push(path);
-      const doc = docs[path];
-      if (!doc) return { status: 404, body: { kind: 'Status', message: 'the server could not find the requested resource' }, text: '' };
-      return { status: doc.status ?? 200, body: doc.body, text: JSON.stringify(doc.body) };
-    },
-  };
-}
 
 const all = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 

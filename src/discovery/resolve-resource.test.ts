@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { WatchmarkError } from '../errors.js';
-import { collectionPath, resolveResource, statusMessage, type DiscoveryClient } from './resolve-resource.js';
+import { collectionPath, resolveResource, statusMessage } from './resolve-resource.js';
+import { fakeDiscovery } from '../../test/support/fixtures.js';
 import { rejection } from '../../test/support/rejection.js';
 
-/** Discovery documents by path; anything else is a 404. Records the paths asked for. */
-function fakeDiscovery(docs: Record<string, { status?: number; body: unknown }>): DiscoveryClient & { paths: string[] } {
-  const paths: string[] = [];
-  return {
-    paths,
-    async requestJson(_method, path) {
-      paths.push(path);
-      const doc = docs[path];
-      if (!doc) return { status: 404, body: { kind: 'Status', message: 'the server could not find the requested resource' }, text: '' };
-      return { status: doc.status ?? 200, body: doc.body, text: typeof doc.body === 'string' ? doc.body : JSON.stringify(doc.body) };
-    },
-  };
-}
 
 const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 

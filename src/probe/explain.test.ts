@@ -4,11 +4,10 @@ import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import type { ListRecord, StreamRecord } from '../record/timeline.js';
 import { explainProbe, type Explanation } from './explain.js';
 import { renderExplanation } from './explain-render.js';
+import { CONFIGMAPS as CONFIGMAPS_RESOURCE, FLAGS_TARGET } from '../../test/support/fixtures.js';
 
-const CONFIGMAPS: ResolvedResource = {
-  group: '', version: 'v1', apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, verbs: ['list', 'watch'], shortNames: ['cm'], singularName: 'configmap',
-};
-const TARGET = { server: 'https://127.0.0.1:6443', source: 'flags' as const, serverVersion: 'v1.34.0', description: 'server https://127.0.0.1:6443 (flags)' };
+const CONFIGMAPS: ResolvedResource = { ...CONFIGMAPS_RESOURCE, verbs: ['list', 'watch'] };
+const TARGET = FLAGS_TARGET;
 const WAIT_MS = 25_000;
 
 function explain(stream: StreamRecord, fallbackList?: ListRecord): Explanation {

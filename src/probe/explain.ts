@@ -12,11 +12,11 @@
 import { eventsOf, INITIAL_EVENTS_END_ANNOTATION, isChangeEvent, isInitialEventsEndBookmark, responseOf, closeOf, resourceVersionOf } from '../record/derive.js';
 import type { ListRecord, RunRecord } from '../record/timeline.js';
 import { formatMs } from '../report/terminal.js';
-import type { TargetSource } from '../targets/types.js';
+import type { Report } from '../report/model.js';
 import { deriveClientVerdicts } from '../verdict/client-go.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { TOOL } from '../version.js';
-import { classifyWatchListProbe, type ProbeClassification, type ResourceClass } from './classify.js';
+import { classifyWatchListProbe, type ProbeClassification } from './classify.js';
 import type { WatchListProbe } from './watch-list-probe.js';
 
 /** What happens to a client-go v0.35+ informer on this resource. */
@@ -38,19 +38,14 @@ export interface Fix {
   detail: string;
 }
 
-export interface Explanation {
+/** The probe's classification fields, then the explanation. */
+export interface Explanation extends ProbeClassification {
   schemaVersion: 1;
   kind: 'explain';
   tool: { name: string; version: string };
-  target: { server: string; source: TargetSource; serverVersion: string | null; description: string };
+  target: Report['target'];
   resource: { name: string; apiVersion: string; kind: string; namespaced: boolean; namespace: string | null };
   probe: { request: string; timeoutMs: number };
-  classification: ResourceClass;
-  httpStatus: number | null;
-  initialEvents: number;
-  endBookmarkAfterMs: number | null;
-  evidence: string;
-  reason: string;
   outcome: ExplainOutcome;
   /** One line: the answer. */
   headline: string;

@@ -5,10 +5,9 @@ import type { StreamRecord } from '../record/timeline.js';
 import { TOOL } from '../version.js';
 import { buildResourceMatrix, exitCodeForMatrix, renderMatrix } from './matrix-model.js';
 import { matrixRow } from './resource-matrix.js';
+import { CONFIGMAPS as CONFIGMAPS_RESOURCE, FLAGS_TARGET } from '../../test/support/fixtures.js';
 
-const CONFIGMAPS: ResolvedResource = {
-  group: '', version: 'v1', apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, verbs: ['list', 'watch'], shortNames: ['cm'], singularName: 'configmap',
-};
+const CONFIGMAPS: ResolvedResource = { ...CONFIGMAPS_RESOURCE, verbs: ['list', 'watch'] };
 const NAMESPACES: ResolvedResource = { ...CONFIGMAPS, kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], singularName: 'namespace' };
 const WIDGET_RESOURCE: ResolvedResource = { ...CONFIGMAPS, group: 'kinm.test', apiVersion: 'kinm.test/v1', kind: 'Widget', resource: 'widgets', shortNames: [], singularName: 'widget' };
 
@@ -16,7 +15,7 @@ function row(resource: ResolvedResource, stream: StreamRecord) {
   return matrixRow({ resource, namespace: null, probeTimeoutMs: 10_000, stream, endedAtMs: 10_000 });
 }
 
-const TARGET = { server: 'https://127.0.0.1:6443', source: 'flags' as const, serverVersion: 'v1.34.0', description: 'server https://127.0.0.1:6443 (flags)' };
+const TARGET = FLAGS_TARGET;
 
 function matrix(rows: ReturnType<typeof row>[]) {
   return buildResourceMatrix({

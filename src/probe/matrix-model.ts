@@ -4,7 +4,7 @@
  */
 import pc from 'picocolors';
 import type { DiscoveryProblem } from '../discovery/list-resources.js';
-import type { TargetSource } from '../targets/types.js';
+import type { Report } from '../report/model.js';
 import { buildWatchQuery } from '../transport/watch-query.js';
 import { TOOL } from '../version.js';
 import { CLIENT_GO_CONSEQUENCE, RESOURCE_CLASSES, type ProbeClassification, type ResourceClass } from './classify.js';
@@ -26,7 +26,7 @@ export interface ResourceMatrix {
   schemaVersion: 1;
   kind: 'resource-matrix';
   tool: { name: string; version: string };
-  target: { server: string; source: TargetSource; serverVersion: string | null; description: string };
+  target: Report['target'];
   probe: {
     /** The query sent to every collection (client-go v0.35's watch-list request). */
     query: string;

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { listWatchableResources, qualifiedName } from '../discovery/list-resources.js';
 import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
-import { fetchServerVersion } from '../run/run-watchmark.js';
+import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient, type TargetSelection } from '../targets/select.js';
 import type { TargetClient } from '../transport/client.js';
 import { classifyWatchListProbe } from './classify.js';
@@ -81,7 +81,7 @@ export async function runResourceMatrix(
   const concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
   const startedAtMs = clock.nowMs();
   return withTargetClient(config, { env: options.env ?? process.env, signal, clock, ...(options.notice ? { notice: options.notice } : {}) }, async (target, client) => {
-    const serverVersion = await fetchServerVersion(client);
+    const targetInfo = await describeTarget(client, target);
     const inventory = await listWatchableResources(client);
     options.notice?.(
       `probing ${inventory.resources.length} listable and watchable resources with a watch-list request each (${concurrency} at a time, up to ${probeTimeoutMs / 1000} s each)`,
@@ -95,7 +95,7 @@ export async function runResourceMatrix(
     });
     if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
     return buildResourceMatrix({
-      target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
+      target: targetInfo,
       rows: probes.map(matrixRow),
       discoveryProblems: inventory.problems,
       probeTimeoutMs,

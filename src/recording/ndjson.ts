@@ -18,7 +18,6 @@ import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
 import type { ListRecord, RunRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
 import type { RunFacts, RunMeasurement } from '../run/derive-report.js';
-import { redactResponseHeaders } from '../transport/redact.js';
 import { TOOL } from '../version.js';
 
 export const RECORDING_KIND = 'watchmark-recording';
@@ -71,9 +70,10 @@ const RUN_RECORD_FIELDS: Record<keyof RunRecord, 'header' | 'lines' | 'footer'> 
 void RUN_RECORD_FIELDS;
 
 /**
- * The recording of a measurement, line by line (no newlines). Nothing is changed in `m`.
- * Cookie and auth-challenge response header values are replaced (SENSITIVE_RESPONSE_HEADERS),
- * as the transport already does; the facts' config must already be redacted (redactConfig).
+ * The recording of a measurement, line by line (no newlines): the record exactly as measured.
+ * Credentials are kept out where they could enter, once: the transport redacts response headers,
+ * error bodies and messages as it records (transport/watch-stream.ts), and the facts' config is
+ * redacted (redactConfig) before it gets here.
  */
 export function* encodeRecording(m: RunMeasurement, tool: { name: string; version: string } = TOOL): Generator<string> {
   const { workload, ...facts } = m.facts;
@@ -85,8 +85,7 @@ export function* encodeRecording(m: RunMeasurement, tool: { name: string; versio
     yield JSON.stringify({ kind: 'stream', ...head });
     for (const entry of timeline) {
       entries++;
-      const saved = entry.kind === 'response' ? { ...entry, headers: redactResponseHeaders(entry.headers) } : entry;
-      yield JSON.stringify({ kind: 'entry', stream: stream.id, entry: saved });
+      yield JSON.stringify({ kind: 'entry', stream: stream.id, entry });
     }
   }
   for (const list of m.record.lists) yield JSON.stringify({ kind: 'list', ...list });

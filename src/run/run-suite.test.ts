@@ -1,22 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../clock.js';
-import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import type { EventEntry, ListRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
 import type { Workload } from '../workload/workload.js';
 import type { StreamPlan, SuitePlan } from './plan.js';
 import { runSuite, type SuiteClient } from './run-suite.js';
+import { CONFIGMAPS } from '../../test/support/fixtures.js';
 
-const CONFIGMAPS: ResolvedResource = {
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  resource: 'configmaps',
-  group: '',
-  version: 'v1',
-  namespaced: true,
-  verbs: ['create', 'update', 'delete', 'list', 'watch'],
-  shortNames: ['cm'],
-  singularName: 'configmap',
-};
 
 /** A clock that reads vitest's fake time, so timers and recorded times move together. */
 function fakeTimeClock(): Clock {

@@ -64,7 +64,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];
   try {
-    const serverVersion = await fetchServerVersion(client);
+    const targetInfo = await describeTarget(client, target);
     const resource = await resolveResource(client, wanted.resource);
     requireVerbs(resource, ['list', 'watch']);
     const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
@@ -93,7 +93,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
       cleanupProblems = await workload.cleanup();
     }
     const facts: RunFacts = {
-      target: { server: target.connection.server, source: target.source, serverVersion, description: target.description },
+      target: targetInfo,
       resource: describeResource(resource, workload?.namespace ?? namespace),
       config: redactConfig({ ...config }),
       failOn: config.failOn,
@@ -109,6 +109,15 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
     await client.close();
     await target.stop();
   }
+}
+
+/**
+ * The report's description of the target: GET /version (which also fails fast with WM_AUTH on
+ * bad credentials) plus what target selection said about it.
+ */
+export async function describeTarget(client: TargetClient, target: ReadyTarget): Promise<Report['target']> {
+  const serverVersion = await fetchServerVersion(client);
+  return { server: target.connection.server, source: target.source, serverVersion, description: target.description };
 }
 
 export async function fetchServerVersion(client: TargetClient): Promise<string | null> {

@@ -4,6 +4,7 @@ import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { MANAGED_BY_LABEL, RUN_LABEL, Workload, type WorkloadClient } from './workload.js';
 import { rejection } from '../../test/support/rejection.js';
+import { CONFIGMAPS } from '../../test/support/fixtures.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 interface Call {
@@ -16,17 +17,6 @@ type Answer = { status: number; body?: unknown; text?: string };
 /** Returns an answer, or undefined to let the fake API server answer. */
 type Override = (call: Call) => Answer | undefined | Promise<Answer | undefined>;
 
-const CONFIGMAPS: ResolvedResource = {
-  group: '',
-  version: 'v1',
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  resource: 'configmaps',
-  namespaced: true,
-  verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'],
-  shortNames: ['cm'],
-  singularName: 'configmap',
-};
 const WIDGETS: ResolvedResource = { ...CONFIGMAPS, group: 'example.com', apiVersion: 'example.com/v1', kind: 'Widget', resource: 'widgets', shortNames: [], singularName: 'widget' };
 const CLUSTER_WIDGETS: ResolvedResource = { ...WIDGETS, namespaced: false };
 
