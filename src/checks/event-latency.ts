@@ -13,7 +13,7 @@ import {
 } from '../record/derive.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
-import { describeWrite } from './replay.js';
+import { describeWrite, eventOfWrite } from './replay.js';
 import type { Check, CheckParams, Finding } from './types.js';
 
 const ID = 'event.latency';
@@ -42,26 +42,6 @@ export function latencyStats(values: number[]): LatencyStats {
   return { count: sorted.length, p50Ms: round(nearestRank(sorted, 50)), p99Ms: round(nearestRank(sorted, 99)), maxMs: round(sorted.at(-1)!) };
 }
 
-function sameObject(event: EventEntry, write: WorkloadWrite): boolean {
-  const metadata = metadataOf(event.object);
-  if (metadata?.['name'] !== write.name) return false;
-  const namespace = metadata['namespace'];
-  return write.namespace === undefined || typeof namespace !== 'string' || namespace === '' || namespace === write.namespace;
-}
-
-/**
- * The event a write produced: for a create/update with an acknowledged RV, the change event of
- * that object with that RV; without an RV, the first ADDED/MODIFIED of the object after the write
- * was sent; for a delete, the first DELETED of the object after the write was sent (a delete
- * answered with a Status carries no RV, and the DELETED event carries the deletion RV, spec 3.2).
- */
-function matchesWrite(event: EventEntry, write: WorkloadWrite): boolean {
-  if (!sameObject(event, write)) return false;
-  if (write.verb === 'delete') return event.type === 'DELETED' && event.atMs >= write.sentAtMs;
-  if (write.resourceVersion !== undefined) return resourceVersionOf(event) === write.resourceVersion;
-  return event.type !== 'DELETED' && event.atMs >= write.sentAtMs;
-}
-
 interface Matched {
   write: WorkloadWrite;
   event: EventEntry;
@@ -86,7 +66,7 @@ interface Matched {
  *
  * Per 200 stream without label/field selector (matching selectors is out of scope), for each
  * workload write to the same resource and namespace sent while the stream was open (after its
- * response arrived, so the write is live for it): the matching event (matchesWrite), and
+ * response arrived, so the write is live for it): the matching event (eventOfWrite), and
  * `event.atMs - write.atMs` and `event.atMs - write.sentAtMs`. Count, p50, p99 (nearest rank) and
  * max per stream go in the evidence.
  */
@@ -134,7 +114,7 @@ export const eventLatency: Check = {
       const missing: WorkloadWrite[] = [];
       const unjudged: WorkloadWrite[] = [];
       for (const write of writes) {
-        const event = changes.find((candidate) => !used.has(candidate.seq) && matchesWrite(candidate, write));
+        const event = changes.find((candidate) => !used.has(candidate.seq) && eventOfWrite(candidate, write));
         if (event !== undefined) {
           used.add(event.seq);
           matched.push({ write, event, fromResponseMs: event.atMs - write.atMs, fromSentMs: event.atMs - write.sentAtMs });

@@ -54,16 +54,17 @@ function sameObject(event: EventEntry, write: WorkloadWrite): boolean {
 }
 
 /**
- * The event a write produced: the change event of that object with the RV the write was
- * acknowledged with; for a write acknowledged without an RV (a delete answered with a Status,
- * spec 3.2), a DELETED (for a delete) or ADDED/MODIFIED of the object that arrived after the write
- * was sent.
+ * The event a write produced: for a delete, the first DELETED of the object after the write was
+ * sent (a delete answered with a Status carries no RV, and the DELETED event carries the deletion
+ * RV, not the RV of an object a delete answers with, spec 3.2); for a create/update acknowledged
+ * with an RV, the change event of that object with that RV; without an RV, an ADDED/MODIFIED of
+ * the object after the write was sent. Shared by event.latency, watch.resume and watch.expired.
  */
 export function eventOfWrite(event: EventEntry, write: WorkloadWrite): boolean {
   if (!sameObject(event, write)) return false;
+  if (write.verb === 'delete') return event.type === 'DELETED' && event.atMs >= write.sentAtMs;
   if (write.resourceVersion !== undefined && write.resourceVersion !== '') return resourceVersionOf(event) === write.resourceVersion;
-  if (event.atMs < write.sentAtMs) return false;
-  return write.verb === 'delete' ? event.type === 'DELETED' : event.type !== 'DELETED';
+  return event.type !== 'DELETED' && event.atMs >= write.sentAtMs;
 }
 
 /** "+1.52s after the request", or "200ms before the request" for writes made before the stream opened. */
