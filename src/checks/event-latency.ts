@@ -9,6 +9,7 @@ import {
   resourceVersionOf,
   responseOf,
   sinceRequest,
+  writesLiveAfterMs,
   writesVisibleTo,
 } from '../record/derive.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
@@ -65,8 +66,9 @@ interface Matched {
  * still observed 2 s after the write was acknowledged).
  *
  * Per 200 stream without label/field selector (matching selectors is out of scope), for each
- * workload write to the same resource and namespace sent while the stream was open (after its
- * response arrived, so the write is live for it): the matching event (eventOfWrite), and
+ * workload write to the same resource and namespace sent while the stream was open and live for
+ * it (after its response, and on a stream with an initial state after its first frame: the server
+ * may take its snapshot after answering, and an earlier write is part of it): the matching event (eventOfWrite), and
  * `event.atMs - write.atMs` and `event.atMs - write.sentAtMs`. Count, p50, p99 (nearest rank) and
  * max per stream go in the evidence.
  */
@@ -101,10 +103,10 @@ export const eventLatency: Check = {
     let slowTotal = 0;
     let maxFromResponse: { stream: string; ms: number } | undefined;
     for (const stream of streams) {
-      const response = responseOf(stream)!;
+      const liveAfterMs = writesLiveAfterMs(stream)!;
       const untilMs = observedUntilMs(stream, record.endedAtMs);
       const writes = writesVisibleTo(stream, record.writes)
-        .filter((write) => write.sentAtMs > response.atMs && write.sentAtMs < untilMs)
+        .filter((write) => write.sentAtMs > liveAfterMs && write.sentAtMs < untilMs)
         .sort((a, b) => a.sentAtMs - b.sentAtMs);
       if (writes.length === 0) continue;
       streamsWithWrites++;

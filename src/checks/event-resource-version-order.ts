@@ -1,4 +1,5 @@
-import { msSinceRequest, parseResourceVersion, resourceVersionOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
+import { describeLiveEvidence, msSinceRequest, parseResourceVersion, resourceVersionOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
+import type { InitialEventsSplit } from '../record/derive.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
@@ -17,6 +18,30 @@ function example(stream: StreamRecord, previous: EventEntry, event: EventEntry) 
   };
 }
 
+/** Info: events of a stream without the end bookmark that may be its initial state, not compared. */
+function uncertainInitial(stream: StreamRecord, split: InitialEventsSplit): Finding {
+  const first = split.initial[0]!;
+  const last = split.initial[split.initial.length - 1]!;
+  const range = first === last ? `#${first.seq}` : `#${first.seq}..#${last.seq}`;
+  return {
+    severity: 'info',
+    stream: stream.id,
+    message:
+      `${stream.id}: no initial-events-end bookmark marks where the initial state ends, so the ${split.initial.length} leading event(s) (${range}) that may belong to it ` +
+      `were not compared (the initial state comes in key order, each object with its own RV, and the server may take its snapshot after the request); ` +
+      (split.liveFrom !== undefined
+        ? `${split.live.length} event(s) from ${describeLiveEvidence(stream, split.liveFrom)} on are live and were compared.`
+        : 'no later event is certainly live.'),
+    evidence: {
+      stream: stream.id,
+      boundary: split.boundary,
+      mayBeInitial: split.initial.length,
+      firstLiveSeq: split.liveFrom?.event.seq ?? null,
+      liveEvidence: split.liveFrom?.evidence ?? null,
+    },
+  };
+}
+
 /**
  * Live ADDED/MODIFIED/DELETED events arrive in strictly increasing RV order.
  *
@@ -28,9 +53,11 @@ function example(stream: StreamRecord, previous: EventEntry, event: EventEntry) 
  *
  * Live events are: events after the initial-events-end bookmark (watch-list, or legacy RV ""/"0"
  * watches the server marked); every event of a watch from an explicit RV or with
- * sendInitialEvents=false; and, without the marker, events after the first workload write to the
- * watched resource sent after the response (initial events are ordered by key, not RV, so they
- * are never compared). RVs that are not decimal integers are skipped (info).
+ * sendInitialEvents=false; and, without the marker, the events from the first one that cannot
+ * belong to the server's snapshot on (derive.ts splitInitialEvents). The initial state comes in
+ * the store's key order with each object's own RV (the watch cache lists by key), and with
+ * NotOlderThan the snapshot may include writes made after the request, so events that may be
+ * initial are never compared (info says how many). RVs that are not decimal integers are skipped (info).
  */
 export const eventResourceVersionOrder: Check = {
   id: ID,
@@ -40,13 +67,16 @@ export const eventResourceVersionOrder: Check = {
   meaning:
     'Live ADDED/MODIFIED/DELETED events on one stream have strictly increasing RVs, because clients resume from the last RV ' +
     'they saw. Live events are those after the end bookmark, every event of a watch from an explicit RV or with ' +
-    "`sendInitialEvents=false`, and otherwise those after watchmark's first write; initial events are ordered by key, not RV," +
-    ' and are not compared.',
+    '`sendInitialEvents=false`, and otherwise those from the first event that cannot belong to the initial snapshot on (a ' +
+    "DELETED, a second event for an object, or the RV of a watchmark write sent after the stream's first frame). Initial " +
+    'events come in key order with their own RVs, so they, and any event that may be one, are not compared.',
   severities: {
     fail:
       'a live event at or below the RV of the event before it: client-go re-watches from the last RV it saw, so it would repeat ' +
       'or miss events around it.',
-    info: 'some RVs are not decimal integers, so they were not compared.',
+    info:
+      'some RVs are not decimal integers, so they were not compared; or a stream without the end bookmark had events that may ' +
+      'belong to its initial state, which were not compared.',
   },
   fix:
     'Deliver changes in commit order, each with the RV of its own commit: kube-apiserver dispatches each change once, in RV ' +
@@ -59,7 +89,9 @@ export const eventResourceVersionOrder: Check = {
     let compared = 0;
     let streamsWithLive = 0;
     for (const stream of record.streams) {
-      const { live } = splitInitialEvents(stream, record.writes);
+      const split = splitInitialEvents(stream, record.writes);
+      const { live } = split;
+      if (split.boundary !== 'end-bookmark' && split.boundary !== 'none' && split.initial.length > 0) findings.push(uncertainInitial(stream, split));
       if (live.length < 2) continue;
       streamsWithLive++;
       const violations: Array<{ previous: EventEntry; event: EventEntry }> = [];
@@ -97,7 +129,11 @@ export const eventResourceVersionOrder: Check = {
         });
       }
     }
-    if (streamsWithLive === 0) return skipped(ID, 'no stream had two or more live events to compare');
+    if (streamsWithLive === 0) {
+      const uncertain = findings.filter((finding) => finding.evidence?.['mayBeInitial'] !== undefined).map((finding) => finding.stream);
+      const why = uncertain.length > 0 ? ` (on ${listExamples(uncertain.map(String))} no end bookmark marks where the initial state ends, so events that may belong to it were not compared)` : '';
+      return skipped(ID, `no stream had two or more certainly live events to compare${why}`);
+    }
     return resultOf(ID, findings, `${compared} consecutive live event RV pair(s) on ${streamsWithLive} stream(s), all increasing`, 'live events out of RV order');
   },
 };

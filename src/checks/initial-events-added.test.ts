@@ -19,14 +19,14 @@ describe('initial-events.added', () => {
     expect(result.findings[0]?.message).toContain('client-go tolerates it');
   });
 
-  it('without a marker, counts only events before the first later write (kinm-like legacy RV "0" watch)', () => {
+  it('without a marker, counts only events before the first one that cannot be initial (kinm-like legacy RV "0" watch)', () => {
     const record = run()
       .stream(stream('legacy-watch#1', { resourceVersion: '0', allowWatchBookmarks: true }).response(10).modified(12, 'a', '5').added(12, 'b', '6').modified(1_300, 'b', '7'))
       .write({ atMs: 1_250, sentAtMs: 1_200, resource: 'configmaps', name: 'b', resourceVersion: '7' })
       .build();
     const result = initialEventsAdded.run(record, DEFAULT_CHECK_PARAMS);
     expect(result.status).toBe('warn');
-    expect(result.findings[0]?.evidence).toMatchObject({ boundary: 'first-write', counts: { MODIFIED: 1 }, initialEvents: 2 });
+    expect(result.findings[0]?.evidence).toMatchObject({ boundary: 'snapshot', counts: { MODIFIED: 1 }, initialEvents: 2 });
   });
 
   it('skips when no stream carries an initial state', () => {

@@ -1,4 +1,4 @@
-import { initialStateModeOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
+import { describeLiveEvidence, initialStateModeOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 
@@ -13,9 +13,9 @@ const ID = 'initial-events.added';
  * tolerates it (MODIFIED goes to store.Update of the temporary store), so this is a warn.
  *
  * Applies to watch-list streams and legacy RV ""/"0" watches. Initial events are those before the
- * initial-events-end bookmark; without it (kinm, 1.33 servers) they are told apart by time: the
- * events that arrived before the first workload write to the watched resource sent after the
- * stream's response (derive.ts splitInitialEvents); with no such write every event counts.
+ * initial-events-end bookmark; without it (kinm, 1.33 servers) those before the first event that
+ * cannot belong to a snapshot: a DELETED, a second event for an object, or one carrying the RV of
+ * a workload write sent after the stream's first frame (derive.ts splitInitialEvents).
  */
 export const initialEventsAdded: Check = {
   id: ID,
@@ -25,8 +25,8 @@ export const initialEventsAdded: Check = {
   meaning:
     'On watch-list streams and legacy `resourceVersion=""`/`"0"` watches the server first replays the current state, and ' +
     "kube-apiserver sends it as synthetic ADDED events, one per existing object, whatever the object's history. Initial " +
-    "events are those before the end bookmark; without one, those that arrived before watchmark's first write to the resource" +
-    ' after the response.',
+    'events are those before the end bookmark; without one, those before the first event that cannot belong to a snapshot ' +
+    "(a DELETED, a second event for an object, or the RV of a watchmark write sent after the stream's first frame).",
   severities: {
     warn:
       'initial events that are not ADDED, e.g. MODIFIED for objects updated since they were created (kinm). client-go tolerates ' +
@@ -55,9 +55,9 @@ export const initialEventsAdded: Check = {
       const howSplit =
         split.boundary === 'end-bookmark'
           ? 'before the initial-events-end bookmark'
-          : split.boundary === 'first-write'
-            ? `before the first workload write to ${stream.request.watched.resource} (no initial-events-end bookmark to tell them apart)`
-            : 'with no initial-events-end bookmark and no later workload write, so every event counts as initial';
+          : split.liveFrom !== undefined
+            ? `before ${describeLiveEvidence(stream, split.liveFrom)}, the first event that cannot belong to a snapshot (no initial-events-end bookmark to tell them apart)`
+            : 'with no initial-events-end bookmark and no event that cannot belong to a snapshot, so every event counts as initial';
       findings.push({
         severity: 'warn',
         stream: stream.id,

@@ -95,7 +95,7 @@ describe('validation.watch-list', () => {
     const result = check(run().list(seededList).stream(noBookmarks().response(34).added(1_025, 'd', '106').close(5_035)).write(writeD));
     expect(result.status).toBe('warn');
     expect(result.findings[0]?.message).toContain('the server ignores sendInitialEvents=true');
-    expect(result.findings[0]?.evidence).toMatchObject({ initialEvents: 0, boundary: 'first-write', reference: { count: 3 } });
+    expect(result.findings[0]?.evidence).toMatchObject({ initialEvents: 0, boundary: 'stream-end', reference: { count: 3 } });
   });
 
   it('takes the watch-list stream as the reference for the initial state, and only notes an empty state with nothing to deliver', () => {

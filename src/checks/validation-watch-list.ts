@@ -14,6 +14,8 @@ import {
   responseOf,
   sinceRequest,
   splitInitialEvents,
+  describeLiveEvidence,
+  snapshotOnlyEvents,
 } from '../record/derive.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
 import { statusOfErrorObject } from '../verdict/client-go.js';
@@ -344,14 +346,14 @@ function judgeWithoutBookmarks(stream: StreamRecord, record: RunRecord, response
   }
   const split = splitInitialEvents(stream, record.writes);
   const reference = referenceState(stream, record);
-  if (split.initial.length === 0) {
+  if (snapshotOnlyEvents(stream, record.writes, split).length === 0) {
     if (reference !== undefined && reference.count > 0) {
       findings.push({
         severity: 'warn',
         stream: stream.id,
         message:
           `${stream.id}: expected ${query} to stream the current state first (${reference.source}); observed no initial event ` +
-          `(${split.boundary === 'first-write' ? `none before the first workload write ${sinceRequest(stream, split.splitWrite!.sentAtMs)}` : `${countsText(eventCounts(stream))} in the whole stream`}): ` +
+          `(${split.initial.length > 0 ? `only ${split.initial.length} event(s) for objects written after the request` : split.liveFrom !== undefined ? `none before ${describeLiveEvidence(stream, split.liveFrom)}` : `${countsText(eventCounts(stream))} in the whole stream`}): ` +
           `the server ignores sendInitialEvents=true. A server doing the same to a client-go >= v0.35 watch-list would hang it unless it still sends the initial-events-end bookmark.`,
         evidence: { ...evidence, initialEvents: 0, boundary: split.boundary, reference },
       });

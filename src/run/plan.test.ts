@@ -169,12 +169,14 @@ describe('the default suite (built-in scenarios)', () => {
     }
   });
 
-  it('has exactly one plain WATCH without allowWatchBookmarks (the old client that must never get a BOOKMARK)', () => {
+  it('has exactly one plain WATCH from the LIST RV without allowWatchBookmarks (the old client that must never get a BOOKMARK), and one from RV 0', () => {
     for (const plan of [quick, full]) {
       const without = plan.streams.filter((s) => !s.options.allowWatchBookmarks && !s.options.sendInitialEvents);
-      expect(without.map((s) => s.id)).toEqual(['watch-no-bookmarks#1']);
-      expect(without[0]!.options).toEqual({ timeoutSeconds: 10 });
-      expect(without[0]!.rv).toEqual({ kind: 'from-list' });
+      expect(without.map((s) => s.id).sort()).toEqual(['late-rv0-watch#1', 'watch-no-bookmarks#1']);
+      const fromList = without.find((s) => s.id === 'watch-no-bookmarks#1')!;
+      expect(fromList.options).toEqual({ timeoutSeconds: 10 });
+      expect(fromList.rv).toEqual({ kind: 'from-list' });
+      expect(without.find((s) => s.id === 'late-rv0-watch#1')).toMatchObject({ rv: { kind: 'literal', value: '0' }, options: { timeoutSeconds: 8 } });
     }
   });
 

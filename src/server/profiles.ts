@@ -11,7 +11,8 @@ export type ServerProfile =
   | 'slow-initial-events-end'
   | 'unrequested-bookmarks'
   | 'broken-bookmark-object'
-  | 'resume-off-by-one';
+  | 'resume-off-by-one'
+  | 'late-snapshot';
 
 export interface ProfileInfo {
   name: ServerProfile;
@@ -39,6 +40,11 @@ export interface ProfileInfo {
  * - `resume-off-by-one`: reference, but a watch from an explicit RV N also replays the event at
  *   N (`>=` where the cacher has `>`, cache_watcher.go process), so a client resuming from the
  *   RV of the last event it saw gets that event again.
+ * - `late-snapshot`: reference, but a watch that starts with the initial state answers 200 at
+ *   once and takes its snapshot `snapshotDelayMs` later (NotOlderThan allows any RV at or after
+ *   the request: a server waiting for its cache to be fresh, or a slow store), so the snapshot
+ *   includes writes made after the request, in key order. Healthy behaviour that a checker must
+ *   not mistake for out-of-order live events.
  */
 export const PROFILES: readonly ProfileInfo[] = [
   {
@@ -66,6 +72,11 @@ export const PROFILES: readonly ProfileInfo[] = [
     name: 'resume-off-by-one',
     description: 'reference, but a watch from resourceVersion N also replays the event at N, so a resumed watch repeats the last event seen',
   },
+  {
+    name: 'late-snapshot',
+    description:
+      'reference, but a watch that starts with the initial state takes its snapshot 1.5 s after answering 200, so it includes the writes made meanwhile (healthy: NotOlderThan allows it)',
+  },
 ];
 
 export const SERVER_PROFILES: readonly ServerProfile[] = PROFILES.map((p) => p.name);
@@ -86,7 +97,12 @@ export interface ProfileBehaviour {
   delayInitialEventsEnd: boolean;
   /** A watch from an explicit RV N replays history from N itself (events with RV >= N), not after it. */
   replayFromRvInclusive: boolean;
+  /** ms between answering 200 and taking the initial-state snapshot (0: at once, as the cacher does). */
+  snapshotDelayMs: number;
 }
+
+/** late-snapshot's delay: long enough for the workload's first writes to land before the snapshot. */
+export const LATE_SNAPSHOT_DELAY_MS = 1_500;
 
 export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
   const reference: ProfileBehaviour = {
@@ -95,6 +111,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
     bookmarkWithoutTypeMeta: false,
     delayInitialEventsEnd: false,
     replayFromRvInclusive: false,
+    snapshotDelayMs: 0,
   };
   switch (profile) {
     case 'reference':
@@ -109,5 +126,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
       return { ...reference, bookmarkWithoutTypeMeta: true };
     case 'resume-off-by-one':
       return { ...reference, replayFromRvInclusive: true };
+    case 'late-snapshot':
+      return { ...reference, snapshotDelayMs: LATE_SNAPSHOT_DELAY_MS };
   }
 }

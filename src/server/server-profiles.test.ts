@@ -16,6 +16,7 @@ describe('PROFILES table', () => {
       'unrequested-bookmarks',
       'broken-bookmark-object',
       'resume-off-by-one',
+      'late-snapshot',
     ]);
     expect(SERVER_PROFILES).toHaveLength(PROFILES.length);
     for (const p of PROFILES) expect(p.description).toMatch(/^[^\n]{10,200}$/);

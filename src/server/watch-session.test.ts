@@ -260,3 +260,36 @@ describe('WatchSession misbehaviour profiles', () => {
     ]);
   });
 });
+
+describe('WatchSession late-snapshot', () => {
+  it('answers 200 at once and takes the snapshot later: writes made meanwhile are in it, in key order', () => {
+    const { watch, scheduler, store } = setup('late-snapshot');
+    const { sink } = watch('sendInitialEvents=true&resourceVersionMatch=NotOlderThan');
+    expect(sink.opened).toBe(1);
+    expect(sink.summary()).toEqual([]);
+    store.create(CONFIGMAPS, { metadata: { name: 'c' } }, 'ns'); // 4
+    store.create(CONFIGMAPS, { metadata: { name: 'b' } }, 'ns'); // 5
+    scheduler.advance(1_499);
+    expect(sink.summary()).toEqual([]);
+    scheduler.advance(1);
+    // Key order (a, b, c), each object with its own RV: not RV order.
+    expect(sink.summary()).toEqual(['ADDED:a@3', 'ADDED:b@5', 'ADDED:c@4']);
+    store.create(CONFIGMAPS, { metadata: { name: 'd' } }, 'ns'); // 6
+    expect(sink.summary()).toEqual(['ADDED:a@3', 'ADDED:b@5', 'ADDED:c@4', 'ADDED:d@6']);
+  });
+
+  it('ends a late snapshot with the end bookmark at the snapshot RV when bookmarks are wanted', () => {
+    const { watch, scheduler, store } = setup('late-snapshot');
+    const { sink } = watch(WATCH_LIST);
+    store.create(CONFIGMAPS, { metadata: { name: 'b' } }, 'ns'); // 4
+    scheduler.advance(1_500);
+    expect(sink.summary()).toEqual(['ADDED:a@3', 'ADDED:b@4', 'END@4']);
+  });
+
+  it('does not delay watches from an explicit RV', () => {
+    const { watch, store } = setup('late-snapshot');
+    const { sink } = watch('resourceVersion=3');
+    store.create(CONFIGMAPS, { metadata: { name: 'b' } }, 'ns'); // 4
+    expect(sink.summary()).toEqual(['ADDED:b@4']);
+  });
+});

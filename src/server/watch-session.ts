@@ -48,7 +48,7 @@ export interface WatchSessionOptions {
 }
 
 export class WatchSession {
-  state: 'new' | 'waiting' | 'streaming' | 'closed' = 'new';
+  state: 'new' | 'waiting' | 'snapshotting' | 'streaming' | 'closed' = 'new';
   /** Live events need RV > startRv; periodic bookmarks need the current RV > startRv. */
   startRv = 0;
   private deadlineMs = 0;
@@ -65,7 +65,20 @@ export class WatchSession {
     const { clock, scheduler, timeoutMs } = this.options;
     this.deadlineMs = clock.nowMs() + timeoutMs;
     this.track(scheduler.after(timeoutMs, () => this.close('timeout')));
-    this.run(planWatchStart(this.options.def, this.options.request, this.options.store, this.options.behaviour));
+    const { def, request, store, behaviour } = this.options;
+    const startsWithInitialState = request.sendInitialEvents === true || (request.sendInitialEvents === undefined && request.rv === 0);
+    if (behaviour.snapshotDelayMs > 0 && startsWithInitialState) {
+      // late-snapshot: answer 200 now, take the snapshot later; writes meanwhile land in it.
+      this.open();
+      this.state = 'snapshotting';
+      this.track(
+        scheduler.after(behaviour.snapshotDelayMs, () => {
+          if (this.state === 'snapshotting') this.run(planWatchStart(def, request, store, behaviour));
+        }),
+      );
+      return;
+    }
+    this.run(planWatchStart(def, request, store, behaviour));
   }
 
   /** Called for every store write (any resource), in RV order. */
