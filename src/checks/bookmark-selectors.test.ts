@@ -105,3 +105,46 @@ describe('bookmark.selectors', () => {
     expect(none.summary).toContain('no 200 watch with allowWatchBookmarks=true and a label or field selector');
   });
 });
+
+describe('bookmark.selectors on watch-lists with a selector (issue 9.3)', () => {
+  const WATCH_LIST = { sendInitialEvents: true, allowWatchBookmarks: true, resourceVersionMatch: 'NotOlderThan', timeoutSeconds: 120 };
+  const unfilteredList = () => watchListStream('watch-list#1', WATCH_LIST).response(3).added(4, 'a', '100').added(4, 'b', '101').endBookmark(5, '101');
+
+  it('passes when the selector watch-lists end their initial events with the annotated bookmark', () => {
+    const result = check(
+      run()
+        .stream(unfilteredList())
+        .stream(watchListStream('selector-watch-list#1', { ...WATCH_LIST, labelSelector: 'watchmark.io/group=a' }).response(3).added(4, 'a', '100').endBookmark(5, '101'))
+        .stream(watchListStream('selector-watch-list-none#1', { ...WATCH_LIST, labelSelector: 'watchmark.io/no-such-label=true' }).response(3).endBookmark(5, '101')),
+    );
+    expect(result.status).toBe('pass');
+    expect(result.summary).toContain('2 selector watch-list(s) got the initial-events-end bookmark like the unfiltered one');
+  });
+
+  it('fails selector watch-lists without the end bookmark while the unfiltered one got it: selector informers never sync', () => {
+    const result = check(
+      run()
+        .stream(unfilteredList())
+        .stream(watchListStream('selector-watch-list#1', { ...WATCH_LIST, labelSelector: 'watchmark.io/group=a' }).response(3).added(4, 'a', '100'))
+        .stream(watchListStream('selector-watch-list-none#1', { ...WATCH_LIST, labelSelector: 'watchmark.io/no-such-label=true' }).response(3)),
+    );
+    expect(result.status).toBe('fail');
+    expect(result.findings.map((f) => [f.severity, f.stream])).toEqual([
+      ['fail', 'selector-watch-list#1'],
+      ['fail', 'selector-watch-list-none#1'],
+    ]);
+    expect(result.findings[0]!.message).toContain('labelSelector=watchmark.io/group=a');
+    expect(result.findings[0]!.message).toContain('informers with a selector never sync');
+    expect(result.findings[0]!.evidence).toMatchObject({ unfiltered: { stream: 'watch-list#1' } });
+  });
+
+  it('does not judge a selector watch-list when no unfiltered watch-list got its end bookmark (initial-events-end.present covers it)', () => {
+    const result = check(
+      run()
+        .stream(watchListStream('watch-list#1', WATCH_LIST).response(3).added(4, 'a', '100'))
+        .stream(watchListStream('selector-watch-list#1', { ...WATCH_LIST, labelSelector: 'watchmark.io/group=a' }).response(3).added(4, 'a', '100')),
+    );
+    expect(result.status).toBe('skip');
+    expect(result.summary).toContain('no selector watch-list could be compared');
+  });
+});

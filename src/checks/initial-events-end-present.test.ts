@@ -56,3 +56,18 @@ describe('initial-events-end.present with undecodable frames', () => {
     expect(result.summary).toContain('undecodable frame');
   });
 });
+
+describe('initial-events-end.present on watch-lists with a selector (issue 9.3)', () => {
+  const options = { sendInitialEvents: true, allowWatchBookmarks: true, resourceVersionMatch: 'NotOlderThan' };
+  it('fails the selector stream alone and says unfiltered informers sync while selector informers never do', () => {
+    const result = check(
+      watchListStream('watch-list#1', options).response(3).added(4, 'a', '100').endBookmark(5, '101'),
+      watchListStream('selector-watch-list#1', { ...options, labelSelector: 'watchmark.io/group=a' }).response(3).added(4, 'a', '100').close(9_000),
+    );
+    expect(result.status).toBe('fail');
+    expect(result.findings.map((f) => f.stream)).toEqual(['selector-watch-list#1']);
+    expect(result.findings[0]!.message).toContain('The same watch-list without a selector (watch-list#1) got its end bookmark');
+    expect(result.findings[0]!.message).toContain('client-go v0.35+ informers with this selector would never sync here, while unfiltered ones do');
+    expect(result.findings[0]!.evidence).toMatchObject({ selectors: { labelSelector: 'watchmark.io/group=a' }, unfilteredWithEndBookmark: 'watch-list#1' });
+  });
+});

@@ -10,7 +10,11 @@ import {
   msSinceRequest,
   observedUntilMs,
   responseOf,
+  hasSelector,
+  selectorText,
+  selectorsOf,
   sinceRequest,
+  unfilteredWatchListWithEndBookmark,
 } from '../record/derive.js';
 import { WATCH_LIST_WORKAROUNDS, walkWatch } from '../verdict/client-go.js';
 import { resultOf, skipped } from './check-result.js';
@@ -114,6 +118,7 @@ export const initialEventsEndPresent: Check = {
       const nearMisses = bookmarksOf(stream)
         .map((bookmark) => ({ seq: bookmark.seq, annotations: annotationsOf(bookmark) }))
         .filter((bookmark) => bookmark.annotations !== undefined && Object.keys(bookmark.annotations).length > 0);
+      const unfiltered = hasSelector(stream.request.options) ? unfilteredWatchListWithEndBookmark(stream, record.streams) : undefined;
       const ending =
         close === undefined || close.reason === 'client-abort'
           ? `was still open when observation ended ${sinceRequest(stream, untilMs)}`
@@ -125,7 +130,11 @@ export const initialEventsEndPresent: Check = {
           `${stream.id}: expected a BOOKMARK with metadata.annotations["${INITIAL_EVENTS_END_ANNOTATION}"] == "true" after the initial events; ` +
           `observed ${events.length} event(s) (${Object.entries(typeCounts).map(([type, count]) => `${count} ${type}`).join(', ') || 'none'}) and no such bookmark; the stream ${ending}. ` +
           (nearMisses.length > 0 ? `Bookmarks carried other annotations (see initial-events-end.annotation). ` : '') +
-          `Verdict: a client-go v0.35+ informer would never sync here: the reflector keeps the initial events in a temporary store until that bookmark, ` +
+          (unfiltered !== undefined
+            ? `The same watch-list without a selector (${unfiltered.stream.id}) got its end bookmark ${sinceRequest(unfiltered.stream, unfiltered.endBookmark.atMs)}: the server filters the end bookmark by ${selectorText(stream.request.options)} (see bookmark.selectors). ` +
+              `Verdict: client-go v0.35+ informers with this selector would never sync here, while unfiltered ones do: `
+            : `Verdict: a client-go v0.35+ informer would never sync here: `) +
+          `the reflector keeps the initial events in a temporary store until that bookmark, ` +
           `and re-issues the watch-list at every timeout without falling back to LIST (kubernetes/kubernetes#140890). ${WATCH_LIST_WORKAROUNDS}`,
         evidence: {
           stream: stream.id,
@@ -133,6 +142,8 @@ export const initialEventsEndPresent: Check = {
           observedUntilMsSinceRequest: msSinceRequest(stream, untilMs),
           closeReason: close?.reason ?? null,
           bookmarkAnnotations: nearMisses,
+          selectors: selectorsOf(stream.request.options),
+          unfilteredWithEndBookmark: unfiltered?.stream.id ?? null,
         },
       });
     }

@@ -424,6 +424,29 @@ export function hasSelector(options: WatchOptions): boolean {
   return Boolean(options.labelSelector) || Boolean(options.fieldSelector);
 }
 
+/** "labelSelector=a=b&fieldSelector=…", for messages. */
+export function selectorText(options: WatchOptions): string {
+  return Object.entries(selectorsOf(options))
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
+}
+
+/**
+ * For a watch-list stream with a selector: a 200 watch-list stream on the same collection without
+ * selectors that did get its initial-events-end bookmark. When one exists and the selector stream
+ * got none, the server filters the end bookmark by selector (kube-apiserver never does:
+ * cache_watcher.go convertToWatchEvent returns bookmarks before applying the filter).
+ */
+export function unfilteredWatchListWithEndBookmark(stream: StreamRecord, streams: readonly StreamRecord[]): { stream: StreamRecord; endBookmark: EventEntry } | undefined {
+  for (const other of streams) {
+    if (other === stream || !isWatchListRequest(other.request.options) || hasSelector(other.request.options)) continue;
+    if (collectionKeyOf(other) !== collectionKeyOf(stream) || responseOf(other)?.status !== 200) continue;
+    const endBookmark = initialEventsEndBookmark(other);
+    if (endBookmark !== undefined) return { stream: other, endBookmark };
+  }
+  return undefined;
+}
+
 /** `metadata.namespace/metadata.name` (or just the name) of an event object, for matching and messages. */
 export function objectKeyOf(object: unknown): string | undefined {
   const metadata = metadataOf(object);

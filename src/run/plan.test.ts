@@ -153,14 +153,26 @@ describe('the default suite (built-in scenarios)', () => {
   it('opens watch-list streams with the options of a client-go v0.35 reflector, outlasting the end-bookmark wait', () => {
     for (const plan of [quick, full]) {
       const watchLists = plan.streams.filter((s) => isWatchListRequest(s.options));
-      // The informer start, and the source of the resume-from-bookmark watch.
-      expect(watchLists.map((s) => s.id).sort()).toEqual(['resume-source-list#1', 'watch-list#1']);
+      // The informer start, the source of the resume-from-bookmark watch, and selector informers' starts.
+      expect(watchLists.map((s) => s.id).sort()).toEqual(['resume-source-list#1', 'selector-watch-list#1', 'selector-watch-list-none#1', 'watch-list#1']);
+      const selectors: Record<string, string> = {
+        'selector-watch-list#1': 'watchmark.io/group=a',
+        'selector-watch-list-none#1': 'watchmark.io/no-such-label=true',
+      };
       for (const wl of watchLists) {
         // client-go tools/cache/reflector.go watchList(): ResourceVersion lastKnownRV ("" at start),
         // AllowWatchBookmarks true, SendInitialEvents true, ResourceVersionMatch NotOlderThan, and a
-        // TimeoutSeconds (client-go draws 5-10 min; watchmark uses a bounded one). No selectors.
+        // TimeoutSeconds (client-go draws 5-10 min; watchmark uses a bounded one); the informer's
+        // label selector, if it has one (tools/cache/listwatch.go NewFilteredListWatchFromClient).
         expect(wl.rv).toEqual({ kind: 'literal' });
-        expect(wl.options).toEqual({ sendInitialEvents: true, allowWatchBookmarks: true, resourceVersionMatch: 'NotOlderThan', timeoutSeconds: 120 });
+        const labelSelector = selectors[wl.id];
+        expect(wl.options).toEqual({
+          sendInitialEvents: true,
+          allowWatchBookmarks: true,
+          resourceVersionMatch: 'NotOlderThan',
+          timeoutSeconds: 120,
+          ...(labelSelector ? { labelSelector } : {}),
+        });
         // The server must not end a watch-list stream before watchmark stops waiting for it.
         expect(wl.options.timeoutSeconds! * 1000).toBeGreaterThanOrEqual(plan.watchListMaxWindowMs);
       }

@@ -12,7 +12,8 @@ export type ServerProfile =
   | 'unrequested-bookmarks'
   | 'broken-bookmark-object'
   | 'resume-off-by-one'
-  | 'late-snapshot';
+  | 'late-snapshot'
+  | 'filtered-bookmarks';
 
 export interface ProfileInfo {
   name: ServerProfile;
@@ -45,6 +46,10 @@ export interface ProfileInfo {
  *   the request: a server waiting for its cache to be fresh, or a slow store), so the snapshot
  *   includes writes made after the request, in key order. Healthy behaviour that a checker must
  *   not mistake for out-of-order live events.
+ * - `filtered-bookmarks`: reference, but bookmarks go through the watch's label/field selector
+ *   like events do; a bookmark object has no labels or fields, so a watch with a selector gets
+ *   none, not even the initial-events-end bookmark (kube-apiserver's convertToWatchEvent returns
+ *   bookmarks before it applies the filter). Informers with selectors never sync.
  */
 export const PROFILES: readonly ProfileInfo[] = [
   {
@@ -77,6 +82,11 @@ export const PROFILES: readonly ProfileInfo[] = [
     description:
       'reference, but a watch that starts with the initial state takes its snapshot 1.5 s after answering 200, so it includes the writes made meanwhile (healthy: NotOlderThan allows it)',
   },
+  {
+    name: 'filtered-bookmarks',
+    description:
+      'reference, but bookmarks are filtered by label/field selectors like events, so watches with a selector get none, not even the initial-events-end bookmark',
+  },
 ];
 
 export const SERVER_PROFILES: readonly ServerProfile[] = PROFILES.map((p) => p.name);
@@ -99,6 +109,8 @@ export interface ProfileBehaviour {
   replayFromRvInclusive: boolean;
   /** ms between answering 200 and taking the initial-state snapshot (0: at once, as the cacher does). */
   snapshotDelayMs: number;
+  /** Bookmarks pass through the watch's selectors, so a watch with a selector gets none. */
+  bookmarksFilteredBySelector: boolean;
 }
 
 /** late-snapshot's delay: long enough for the workload's first writes to land before the snapshot. */
@@ -112,6 +124,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
     delayInitialEventsEnd: false,
     replayFromRvInclusive: false,
     snapshotDelayMs: 0,
+    bookmarksFilteredBySelector: false,
   };
   switch (profile) {
     case 'reference':
@@ -128,5 +141,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
       return { ...reference, replayFromRvInclusive: true };
     case 'late-snapshot':
       return { ...reference, snapshotDelayMs: LATE_SNAPSHOT_DELAY_MS };
+    case 'filtered-bookmarks':
+      return { ...reference, bookmarksFilteredBySelector: true };
   }
 }

@@ -17,6 +17,7 @@ describe('PROFILES table', () => {
       'broken-bookmark-object',
       'resume-off-by-one',
       'late-snapshot',
+      'filtered-bookmarks',
     ]);
     expect(SERVER_PROFILES).toHaveLength(PROFILES.length);
     for (const p of PROFILES) expect(p.description).toMatch(/^[^\n]{10,200}$/);

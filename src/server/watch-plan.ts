@@ -44,7 +44,9 @@ export type WatchStartPlan =
     };
 
 /** Does this watch get BOOKMARK events (end, periodic, pre-deadline) under this profile? */
-export function wantsBookmarks(request: Pick<WatchRequest, 'allowWatchBookmarks'>, behaviour: ProfileBehaviour): boolean {
+export function wantsBookmarks(request: Pick<WatchRequest, 'allowWatchBookmarks' | 'filter'>, behaviour: ProfileBehaviour): boolean {
+  // filtered-bookmarks: an empty bookmark object never matches a selector.
+  if (behaviour.bookmarksFilteredBySelector && (request.filter.labels.requirements.length > 0 || request.filter.fields.requirements.length > 0)) return false;
   switch (behaviour.bookmarks) {
     case 'always':
       return true;

@@ -293,3 +293,15 @@ describe('WatchSession late-snapshot', () => {
     expect(sink.summary()).toEqual(['ADDED:b@4']);
   });
 });
+
+describe('WatchSession filtered-bookmarks', () => {
+  it('sends no bookmark, not even the end bookmark, to a watch-list with a selector; unfiltered ones get it', () => {
+    const { watch, scheduler, write } = setup('filtered-bookmarks');
+    const selector = watch(`${WATCH_LIST}&labelSelector=app%3Dx`, { timeoutMs: 4_000 });
+    const unfiltered = watch(WATCH_LIST, { timeoutMs: 4_000 });
+    write('elsewhere');
+    scheduler.advance(4_000);
+    expect(selector.sink.summary()).toEqual([]);
+    expect(unfiltered.sink.summary()).toEqual(['ADDED:a@3', 'END@3', 'BOOKMARK@4']);
+  });
+});

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../clock.js';
 import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
-import { MANAGED_BY_LABEL, RUN_LABEL, Workload, type WorkloadClient } from './workload.js';
+import { GROUP_LABEL, MANAGED_BY_LABEL, RUN_LABEL, Workload, type WorkloadClient } from './workload.js';
 import { rejection } from '../../test/support/rejection.js';
 import { CONFIGMAPS } from '../../test/support/fixtures.js';
 
@@ -212,7 +212,7 @@ describe('Workload writes', () => {
     expect(api.calls[1]!.body).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name, namespace: 'watchmark-r1', labels: { [MANAGED_BY_LABEL]: 'watchmark', [RUN_LABEL]: 'r1' } },
+      metadata: { name, namespace: 'watchmark-r1', labels: { [MANAGED_BY_LABEL]: 'watchmark', [RUN_LABEL]: 'r1', [GROUP_LABEL]: 'a' } },
       data: { step: '0' },
     });
     await workload.update(name);
@@ -245,7 +245,7 @@ describe('Workload writes', () => {
     expect(api.calls[1]!.body).toEqual({
       apiVersion: 'example.com/v1',
       kind: 'Widget',
-      metadata: { name, namespace: 'watchmark-r1', labels: { app: 'demo', [MANAGED_BY_LABEL]: 'watchmark', [RUN_LABEL]: 'r1' } },
+      metadata: { name, namespace: 'watchmark-r1', labels: { app: 'demo', [MANAGED_BY_LABEL]: 'watchmark', [RUN_LABEL]: 'r1', [GROUP_LABEL]: 'a' } },
       spec: { size: 3 },
     });
     await workload.update(name);

@@ -15,6 +15,11 @@ export interface WorkloadClient {
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RUN_LABEL = 'watchmark.io/run';
+/**
+ * Alternates a/b over the objects the workload creates (the first is a), so that a selector
+ * `watchmark.io/group=a` matches some of them: what a controller's selector informer watches.
+ */
+export const GROUP_LABEL = 'watchmark.io/group';
 
 interface KubeObject {
   apiVersion?: string;
@@ -93,7 +98,7 @@ export class Workload {
       metadata: {
         ...(template.metadata ?? {}),
         name,
-        labels: { ...(template.metadata?.labels ?? {}), ...this.labels },
+        labels: { ...(template.metadata?.labels ?? {}), ...this.labels, [GROUP_LABEL]: this.counter % 2 === 1 ? 'a' : 'b' },
         ...(this.namespace ? { namespace: this.namespace } : {}),
       },
     };
