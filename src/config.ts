@@ -75,6 +75,7 @@ export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   fieldSelector: z.string().optional(),
   profile: Profile.default('reference'),
   json: z.string().min(1).optional(),
+  color: z.boolean().optional(),
 });
 export type ObserveConfig = z.infer<typeof ObserveConfigSchema>;
 

@@ -33,3 +33,34 @@ export class WatchmarkError extends Error {
 export function isWatchmarkError(err: unknown): err is WatchmarkError {
   return err instanceof WatchmarkError;
 }
+
+/** How much of a response body an error message quotes. */
+export const BODY_EXCERPT_CHARS = 300;
+
+/**
+ * A useful, one-line part of an HTTP response body for an error message: the `message` of a
+ * metav1.Status (or of any JSON object carrying one); otherwise the body compacted to one line
+ * (JSON re-serialized without its pretty-printing, other text with whitespace runs collapsed) and
+ * cut at `maxChars`. A pretty-printed body starting with "{" on its own line (kinm's 404) is
+ * quoted for what it says, never cut down to "{".
+ */
+export function responseBodyExcerpt(body: unknown, text: string, maxChars = BODY_EXCERPT_CHARS): string {
+  let parsed = body;
+  if (parsed === undefined || parsed === null) {
+    try {
+      parsed = JSON.parse(text) as unknown;
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const message = (parsed as { message?: unknown }).message;
+    if (typeof message === 'string' && message.trim() !== '') return bounded(message.replace(/\s+/g, ' ').trim(), maxChars);
+  }
+  const compact = parsed !== undefined && parsed !== null && typeof parsed === 'object' ? JSON.stringify(parsed) : text.replace(/\s+/g, ' ').trim();
+  return compact === '' ? '(empty body)' : bounded(compact, maxChars);
+}
+
+function bounded(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}

@@ -16,6 +16,7 @@ import { initialEventsEndAnnotation } from './initial-events-end-annotation.js';
 import { initialEventsEndLatency } from './initial-events-end-latency.js';
 import { initialEventsEndPresent } from './initial-events-end-present.js';
 import { initialEventsEndResourceVersion } from './initial-events-end-resource-version.js';
+import { resourceVersionMonotonic } from './resource-version-monotonic.js';
 import { streamErrorStatus } from './stream-error-status.js';
 import { streamFraming } from './stream-framing.js';
 import { validationWatchList } from './validation-watch-list.js';
@@ -39,6 +40,7 @@ export {
   initialEventsEndLatency,
   initialEventsEndPresent,
   initialEventsEndResourceVersion,
+  resourceVersionMonotonic,
   streamErrorStatus,
   streamFraming,
   validationWatchList,
@@ -60,6 +62,7 @@ export const ALL_CHECKS: readonly Check[] = [
   bookmarkResourceVersion,
   bookmarkBeforeDeadline,
   eventResourceVersionOrder,
+  resourceVersionMonotonic,
   streamFraming,
   streamErrorStatus,
   watchTimeout,

@@ -13,7 +13,18 @@ import { serveCommand } from './serve-command.js';
 /** Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage/connection/target error, 130 interrupted. */
 export const EXIT = { ok: 0, findings: 1, error: 2, interrupted: 130 } as const;
 
-function addConnectionFlags(cmd: Command): Command {
+/**
+ * The flags commands share, defined once so they cannot drift apart between commands (observe
+ * once lacked --no-color): how to reach or start a target, for every command that talks to a
+ * server, and how to print, for every command. `SHARED_FLAGS` names them for the test that holds
+ * every command to them.
+ */
+export const SHARED_FLAGS = {
+  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--embedded', '--target', '--profile'],
+  display: ['--no-color'],
+} as const;
+
+function addTargetFlags(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <file>', 'path to the kubeconfig file (else $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
@@ -21,7 +32,14 @@ function addConnectionFlags(cmd: Command): Command {
     .option('-s, --server <url>', 'API server URL (used alone, without a kubeconfig)')
     .option('--token <token>', 'bearer token for --server')
     .option('--certificate-authority <file>', 'CA certificate file for --server')
-    .option('--insecure-skip-tls-verify', 'do not verify the server certificate (insecure)');
+    .option('--insecure-skip-tls-verify', 'do not verify the server certificate (insecure)')
+    .option('--embedded', 'ignore kubeconfigs and use the embedded API server (same as --target embedded)', false)
+    .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
+    .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference');
+}
+
+function addDisplayFlags(cmd: Command): Command {
+  return cmd.option('--no-color', 'no colours in the output');
 }
 
 export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) => void): Command {
@@ -35,7 +53,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
     })
     .exitOverride();
 
-  addConnectionFlags(
+  addDisplayFlags(addTargetFlags(
     program
       .command('run')
       .description('run the default suite against a target and print the checks and client-go verdicts')
@@ -58,31 +76,27 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--max-event-latency <duration>', 'warn when an event arrives later than this after its write was acknowledged')
       .option('--all-resources', 'instead of the suite: send client-go\'s watch-list request to every listable and watchable resource (read-only) and classify each', false)
       .option('--probe-timeout <duration>', '--all-resources: how long to wait for each resource\'s end bookmark', '10s')
-      .option('--embedded', 'ignore kubeconfigs and run against the embedded API server (same as --target embedded)', false)
-      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
-      .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
       .addOption(
         new Option('--progress <mode>', 'live progress on stderr: auto (tty when stderr is a terminal, else plain), tty (status block), plain (a line every 10 s), none')
           .choices([...PROGRESS_FLAG_VALUES])
           .default('auto'),
       )
-      .option('--no-color', 'no colours in the output'),
-  ).action(async (opts) => setExit(await runCommand(opts, io, signal)));
+  )).action(async (opts) => setExit(await runCommand(opts, io, signal)));
 
-  program
-    .command('report')
-    .argument('<recording>', 'a recording written by `run --record FILE`')
-    .description('rebuild the report of a recorded run offline (no server): the same checks, verdicts and outputs as the live run')
-    .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
-    .option('--junit <file>', 'write a JUnit XML report to FILE, or - for stdout')
-    .option('--html <file>', 'write a self-contained HTML report to FILE')
-    .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
-    .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity (default: the recorded run\'s)').choices(['fail', 'warn']))
-    .option('--no-color', 'no colours in the output')
-    .action(async (file: string, opts) => setExit(await reportCommand(file, opts, io)));
+  addDisplayFlags(
+    program
+      .command('report')
+      .argument('<recording>', 'a recording written by `run --record FILE`')
+      .description('rebuild the report of a recorded run offline (no server): the same checks, verdicts and outputs as the live run')
+      .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
+      .option('--junit <file>', 'write a JUnit XML report to FILE, or - for stdout')
+      .option('--html <file>', 'write a self-contained HTML report to FILE')
+      .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
+      .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
+      .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity (default: the recorded run\'s)').choices(['fail', 'warn'])),
+  ).action(async (file: string, opts) => setExit(await reportCommand(file, opts, io)));
 
-  addConnectionFlags(
+  addDisplayFlags(addTargetFlags(
     program
       .command('observe')
       .argument('<resource>', 'resource to watch, named as in kubectl')
@@ -95,41 +109,35 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--field-selector <selector>', 'field selector')
       .option('--duration <duration>', 'how long to observe (e.g. 30s, 2m)', '60s')
       .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
-      .option('--embedded', 'ignore kubeconfigs and observe the embedded API server', false)
-      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine')
-      .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference'),
-  ).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
+  )).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
 
-  addConnectionFlags(
+  addDisplayFlags(addTargetFlags(
     program
       .command('explain')
       .argument('<resource>', 'resource, named as in kubectl')
       .description('probe one resource with client-go\'s watch-list request and explain, step by step, what a client-go v0.35+ informer does on this server, why, and the fixes')
       .option('--probe-timeout <duration>', 'how long to wait for the end bookmark (long enough to see client-go\'s 10 s warnings)', '25s')
       .option('--json <file>', 'write the explanation as JSON to FILE, or - for stdout')
-      .option('--embedded', 'ignore kubeconfigs and use the embedded API server', false)
-      .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine')
-      .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
-      .option('--no-color', 'no colours in the output'),
-  ).action(async (resource, opts) => setExit(await explainCommand(resource, opts, io, signal)));
+  )).action(async (resource, opts) => setExit(await explainCommand(resource, opts, io, signal)));
 
-  program
-    .command('serve')
-    .description('start the embedded API server (optionally misbehaving) for your own controllers; prints the URL and writes a kubeconfig')
-    .option('--profile <profile>', SERVER_PROFILES.join(' | '), 'reference')
-    .option('--bookmark-interval <duration>', 'periodic bookmark interval per watcher', '60s')
-    .option('--initial-events-end-delay <duration>', 'slow-initial-events-end: delay before the end bookmark')
-    .option('--port <n>', 'port on 127.0.0.1 (0 = random free port)', '0')
-    .option('--kubeconfig-out <file>', 'write a kubeconfig for the server to FILE')
-    .option('--plain-http', 'serve plain HTTP instead of HTTPS', false)
-    .option('--no-watch-list', 'WatchList feature gate off (kube-apiserver 1.33 default): sendInitialEvents gets 422, RV ""/"0" watches are not watch-lists')
-    .option(
-      '--resource-profile <resource=profile>',
-      'give one resource another profile, as if another server (an aggregated API) served it, e.g. configmaps=kinm (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
-    )
-    .action(async (opts) => setExit(await serveCommand(opts, io, signal)));
+  addDisplayFlags(
+    program
+      .command('serve')
+      .description('start the embedded API server (optionally misbehaving) for your own controllers; prints the URL and writes a kubeconfig')
+      .option('--profile <profile>', SERVER_PROFILES.join(' | '), 'reference')
+      .option('--bookmark-interval <duration>', 'periodic bookmark interval per watcher', '60s')
+      .option('--initial-events-end-delay <duration>', 'slow-initial-events-end: delay before the end bookmark')
+      .option('--port <n>', 'port on 127.0.0.1 (0 = random free port)', '0')
+      .option('--kubeconfig-out <file>', 'write a kubeconfig for the server to FILE')
+      .option('--plain-http', 'serve plain HTTP instead of HTTPS', false)
+      .option('--no-watch-list', 'WatchList feature gate off (kube-apiserver 1.33 default): sendInitialEvents gets 422, RV ""/"0" watches are not watch-lists')
+      .option(
+        '--resource-profile <resource=profile>',
+        'give one resource another profile, as if another server (an aggregated API) served it, e.g. configmaps=kinm (repeatable)',
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
+      ),
+  ).action(async (opts) => setExit(await serveCommand(opts, io, signal)));
 
   return program;
 }

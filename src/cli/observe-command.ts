@@ -25,6 +25,7 @@ interface ObserveFlags extends ConnectionFlags {
   embedded: boolean;
   target?: string;
   profile: string;
+  color: boolean;
 }
 
 /**
@@ -126,7 +127,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
       workload: null,
     });
     if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
-    human.write('\n' + renderTerminal(report, { color: useColor(human, io.env) }));
+    human.write('\n' + renderTerminal(report, { color: useColor(human, io.env, flags.color) }));
     return exitCodeFor(report);
   });
 }

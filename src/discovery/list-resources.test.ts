@@ -54,8 +54,28 @@ describe('listWatchableResources', () => {
     expect(inventory.problems).toEqual([{ groupVersion: 'metrics.k8s.io/v1beta1', status: 503, message: 'the server is currently unable to handle the request' }]);
   });
 
+  it('lists the named groups of a server that serves no core /api/v1 (kinm: 404 with a pretty-printed body)', async () => {
+    const paths = JSON.stringify({ paths: ['/apis', '/apis/kinm.test', '/apis/kinm.test/v1'] }, null, 2);
+    const client = fakeDiscovery({
+      '/api/v1': { status: 404, body: paths },
+      '/apis': { body: { groups: [{ name: 'kinm.test', versions: [{ version: 'v1' }], preferredVersion: { version: 'v1' } }] } },
+      '/apis/kinm.test/v1': { body: { resources: [{ name: 'widgets', singularName: 'widget', namespaced: true, kind: 'Widget', verbs: all }] } },
+    });
+    const inventory = await listWatchableResources(client);
+    expect(inventory.resources.map((r) => `${qualifiedName(r)} ${r.apiVersion} ${r.kind} ${r.namespaced}`)).toEqual(['widgets.kinm.test kinm.test/v1 Widget true']);
+    expect(inventory.problems).toEqual([]);
+  });
+
+  it('fails with WM_DISCOVERY naming both when neither /api/v1 nor /apis answers', async () => {
+    const err = await rejection(listWatchableResources(fakeDiscovery({})));
+    expect(err.code).toBe('WM_DISCOVERY');
+    expect(err.message).toBe(
+      'the server serves no API discovery: GET /api/v1 answered HTTP 404 (the server could not find the requested resource) and GET /apis answered HTTP 404: the server could not find the requested resource',
+    );
+  });
+
   it('fails with WM_AUTH or WM_DISCOVERY when core discovery does not answer', async () => {
     expect((await rejection(listWatchableResources(fakeDiscovery({ '/api/v1': { status: 403, body: { message: 'forbidden' } } })))).code).toBe('WM_AUTH');
-    expect((await rejection(listWatchableResources(fakeDiscovery({})))).code).toBe('WM_DISCOVERY');
+    expect((await rejection(listWatchableResources(fakeDiscovery({ '/api/v1': { status: 500, body: 'etcdserver: leader changed' } })))).code).toBe('WM_DISCOVERY');
   });
 });

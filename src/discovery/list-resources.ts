@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { listGroups, statusMessage, type ApiResource, type DiscoveryClient, type ResolvedResource } from './resolve-resource.js';
+import { listGroups, statusMessage, type ApiResource, type DiscoveryClient, type GroupInfo, type ResolvedResource } from './resolve-resource.js';
 
 /** A group version whose resource list could not be read (e.g. an aggregated API that is down: 503). */
 export interface DiscoveryProblem {
@@ -19,23 +19,36 @@ export interface ResourceInventory {
 /**
  * Every listable and watchable resource the server serves, read from legacy discovery: `/api/v1`,
  * then `/apis` and each group's preferred version (built-in groups, CRDs and aggregated APIs alike;
- * a CRD or aggregated API has no other marker in discovery). `/api/v1` and `/apis` must answer;
- * a group version that does not (an unavailable aggregated API answers 503) becomes a problem,
- * not an error, so one broken APIService does not hide the rest.
+ * a CRD or aggregated API has no other marker in discovery). A server may serve only named API
+ * groups (kinm, aggregated and shim servers: `/api/v1` answers 404), as `resolveResource` already
+ * allows; it must serve at least one of the two. A group version that does not answer (an
+ * unavailable aggregated API answers 503) becomes a problem, not an error, so one broken
+ * APIService does not hide the rest.
  */
 export async function listWatchableResources(client: DiscoveryClient): Promise<ResourceInventory> {
-  const resources: ResolvedResource[] = [];
+  const resources: ResourceInventory['resources'] = [];
   const problems: DiscoveryProblem[] = [];
   const core = await client.requestJson('GET', '/api/v1');
   if (core.status === 401 || core.status === 403) {
     throw new WatchmarkError('WM_AUTH', `discovery GET /api/v1 answered ${core.status}: ${statusMessage(core.body, core.text)}`);
   }
-  if (core.status !== 200) {
+  const coreServed = core.status !== 404;
+  if (coreServed && core.status !== 200) {
     throw new WatchmarkError('WM_DISCOVERY', `discovery GET /api/v1 answered HTTP ${core.status}: ${statusMessage(core.body, core.text)}`);
   }
-  resources.push(...watchableOf(core.body, '', 'v1'));
+  if (coreServed) resources.push(...watchableOf(core.body, '', 'v1'));
 
-  for (const group of await listGroups(client)) {
+  let groups: GroupInfo[];
+  try {
+    groups = await listGroups(client);
+  } catch (err) {
+    if (coreServed || !(err instanceof WatchmarkError) || err.code !== 'WM_DISCOVERY') throw err;
+    throw new WatchmarkError(
+      'WM_DISCOVERY',
+      `the server serves no API discovery: GET /api/v1 answered HTTP 404 (${statusMessage(core.body, core.text)}) and ${err.message.replace(/^discovery /, '')}`,
+    );
+  }
+  for (const group of groups) {
     const path = `/apis/${group.name}/${group.preferredVersion}`;
     const groupVersion = `${group.name}/${group.preferredVersion}`;
     let res: { status: number; body: unknown; text: string };

@@ -166,7 +166,7 @@ describe('resolveResource', () => {
     });
     const err = await rejection(resolveResource(d, 'configmaps'));
     expect(err.code).toBe('WM_DISCOVERY');
-    expect(err.message).toBe('discovery GET /api/v1 answered HTTP 500: etcdserver: request timed out');
+    expect(err.message).toBe('discovery GET /api/v1 answered HTTP 500: etcdserver: request timed out more detail');
   });
 
   it('/apis answering 404 is WM_DISCOVERY (every server has /apis)', async () => {
@@ -194,10 +194,18 @@ describe('collectionPath', () => {
 });
 
 describe('statusMessage', () => {
-  it('takes a Status message, else the first line of the text, cut at 200 characters', () => {
+  it('takes a Status message, else the whole body on one line, cut at 300 characters', () => {
     expect(statusMessage({ message: 'forbidden' }, 'ignored')).toBe('forbidden');
-    expect(statusMessage(undefined, '  first\nsecond')).toBe('first');
-    expect(statusMessage(undefined, 'x'.repeat(300))).toBe(`${'x'.repeat(200)}…`);
+    expect(statusMessage(undefined, '  first\nsecond')).toBe('first second');
+    expect(statusMessage(undefined, 'x'.repeat(400))).toBe(`${'x'.repeat(300)}…`);
     expect(statusMessage(null, '   ')).toBe('(empty body)');
+  });
+
+  it("quotes a pretty-printed non-Status JSON body (kinm's 404), not its first line \"{\"", () => {
+    const text = JSON.stringify({ paths: ['/apis', '/apis/kinm.test', '/apis/kinm.test/v1', '/healthz'] }, null, 2);
+    expect(text.split('\n')[0]).toBe('{');
+    expect(statusMessage(JSON.parse(text), text)).toBe('{"paths":["/apis","/apis/kinm.test","/apis/kinm.test/v1","/healthz"]}');
+    // Also when only the text is at hand (a recorded watch response body).
+    expect(statusMessage(undefined, text)).toBe('{"paths":["/apis","/apis/kinm.test","/apis/kinm.test/v1","/healthz"]}');
   });
 });

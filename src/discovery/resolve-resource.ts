@@ -1,4 +1,4 @@
-import { WatchmarkError } from '../errors.js';
+import { responseBodyExcerpt, WatchmarkError } from '../errors.js';
 import type { WatchedKind } from '../record/timeline.js';
 
 /** A resource as discovery describes it. */
@@ -139,10 +139,7 @@ async function getJson(client: DiscoveryClient, path: string, allowNotFound = fa
   return res.body;
 }
 
+/** The useful part of a response body for an error message (see responseBodyExcerpt). */
 export function statusMessage(body: unknown, text: string): string {
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-    return (body as { message: string }).message;
-  }
-  const t = text.trim().split('\n')[0] ?? '';
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t || '(empty body)';
+  return responseBodyExcerpt(body, text);
 }

@@ -10,13 +10,17 @@ describe('formatObserveLine', () => {
     expect(formatObserveLine({ kind: 'chunk', atMs: 1_001, bytes: 10 }, fresh())).toBeNull();
   });
 
-  it('prints the response head; a failed response gets the first line of its body, cut to 200 characters', () => {
+  it('prints the response head; a failed response gets its body on one line (a Status: its message), cut to 300 characters', () => {
     expect(
       formatObserveLine({ kind: 'response', atMs: 1_012.3456, status: 200, httpVersion: '2.0', contentType: 'application/json', headers: {} }, fresh()),
     ).toBe('   +0.012s  HTTP 200 (HTTP/2.0, application/json)');
-    const body = `${'x'.repeat(250)}\nsecond line`;
+    const body = `${'x'.repeat(250)}\nsecond line and more${'y'.repeat(100)}`;
     expect(formatObserveLine({ kind: 'response', atMs: 1_020, status: 410, httpVersion: '1.1', contentType: null, headers: {}, body }, fresh())).toBe(
-      `   +0.020s  HTTP 410 (HTTP/1.1, no content-type): ${'x'.repeat(200)}`,
+      `   +0.020s  HTTP 410 (HTTP/1.1, no content-type): ${'x'.repeat(250)} second line and more${'y'.repeat(29)}…`,
+    );
+    const status = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version: 1 (5)', reason: 'Expired', code: 410 }, null, 2);
+    expect(formatObserveLine({ kind: 'response', atMs: 1_020, status: 410, httpVersion: '1.1', contentType: 'application/json', headers: {}, body: status }, fresh())).toBe(
+      '   +0.020s  HTTP 410 (HTTP/1.1, application/json): too old resource version: 1 (5)',
     );
   });
 

@@ -1,3 +1,4 @@
+import { responseBodyExcerpt } from '../errors.js';
 import type { TimelineEntry } from '../record/timeline.js';
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -21,7 +22,7 @@ export function formatObserveLine(entry: TimelineEntry, state: ObserveLineState)
       return null;
     case 'response':
       return `${since}  HTTP ${entry.status} (HTTP/${entry.httpVersion}, ${entry.contentType ?? 'no content-type'})${
-        entry.body ? `: ${entry.body.split('\n')[0]!.slice(0, 200)}` : ''
+        entry.body ? `: ${responseBodyExcerpt(undefined, entry.body)}` : ''
       }`;
     case 'malformed':
       return `${since}  MALFORMED FRAME: ${entry.error}: ${JSON.stringify(entry.raw.slice(0, 120))}`;

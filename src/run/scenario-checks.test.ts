@@ -82,6 +82,20 @@ describe('combine', () => {
     expect(c).toMatchObject({ status: 'skip', summary: 'the server still serves RV 1 (2 other scenarios skipped for another reason)' });
   });
 
+  it('lists a finding every scenario made about the shared writes once, and keeps per-scenario ones', () => {
+    const shared = { severity: 'fail' as const, message: 'create of a reused RV 47', evidence: { resourceVersion: '47' } };
+    const own = { severity: 'fail' as const, stream: 'w#1', message: 'w#1 went back', evidence: {} };
+    const c = combine('x', [
+      { scenario: 's1', result: { ...r('fail', 'reuse'), findings: [shared, shared] } },
+      { scenario: 's2', result: { ...r('fail', 'reuse'), findings: [shared, own] } },
+    ]);
+    expect(c.findings).toEqual([
+      { ...shared, scenario: 's1' },
+      { ...shared, scenario: 's1' },
+      { ...own, scenario: 's2' },
+    ]);
+  });
+
   it('keeps a single scenario\'s result as it is', () => {
     expect(combine('x', [{ scenario: 'only', result: r('pass', 'fine') }])).toEqual({ id: 'x', status: 'pass', summary: 'fine', findings: [] });
   });

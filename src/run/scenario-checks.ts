@@ -1,5 +1,5 @@
 import { ALL_CHECKS } from '../checks/index.js';
-import type { Check, CheckParams, CheckResult, CheckStatus } from '../checks/types.js';
+import type { Check, CheckParams, CheckResult, CheckStatus, Finding } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
 import type { ScenarioResult } from '../report/model.js';
 
@@ -64,8 +64,24 @@ export function combine(id: string, parts: readonly { scenario: string; result: 
     id,
     status,
     summary,
-    findings: parts.flatMap(({ scenario, result }) => result.findings.map((f) => ({ ...f, scenario }))),
+    findings: dedupeFindings(parts.flatMap(({ scenario, result }) => result.findings.map((f) => ({ ...f, scenario })))),
   };
+}
+
+/**
+ * A finding about what every scenario shares (the run's LISTs and workload writes, e.g. a reused
+ * RV) is found once per scenario: list it once, under the first scenario that found it.
+ */
+function dedupeFindings(findings: Finding[]): Finding[] {
+  const firstScenario = new Map<string, string | undefined>();
+  return findings.filter((f) => {
+    const key = JSON.stringify([f.severity, f.stream ?? null, f.message, f.evidence]);
+    if (!firstScenario.has(key)) {
+      firstScenario.set(key, f.scenario);
+      return true;
+    }
+    return firstScenario.get(key) === f.scenario;
+  });
 }
 
 /** How many scenario summaries a combined summary quotes before it only counts. */

@@ -79,6 +79,15 @@ export class Workload {
         ...(signal ? { signal } : {}),
       }),
     );
+    if (res.status === 404) {
+      // Servers that serve only their own API groups (kinm, aggregated and shim servers) have no
+      // namespaces resource to create one in, yet serve namespaced resources in any namespace.
+      throw new WatchmarkError(
+        'WM_WORKLOAD',
+        `cannot create namespace ${name}: the server has no namespaces resource (POST /api/v1/namespaces answered HTTP 404: ${statusMessage(res.body, res.text)}); ` +
+          `pass --namespace NAME to run in a namespace the server accepts (kinm-like servers need it)`,
+      );
+    }
     if (res.status !== 201 && res.status !== 200) {
       throw new WatchmarkError('WM_WORKLOAD', `cannot create namespace ${name}: HTTP ${res.status}: ${statusMessage(res.body, res.text)}`);
     }

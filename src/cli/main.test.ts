@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { isolatedEnv } from '../../test/support/cli.js';
+import type { CliIo } from './io.js';
+import { buildProgram, SHARED_FLAGS } from './main.js';
+
+function capture(isTTY: boolean): { stream: CliIo['stdout']; text: () => string } {
+  const chunks: string[] = [];
+  const stream = { isTTY, columns: 120, write: (chunk: string | Uint8Array) => (chunks.push(String(chunk)), true) } as unknown as CliIo['stdout'];
+  return { stream, text: () => chunks.join('') };
+}
+
+function program(io?: CliIo, setExit: (code: number) => void = () => {}): Command {
+  const quiet = capture(false);
+  return buildProgram(io ?? { stdout: quiet.stream, stderr: quiet.stream, env: isolatedEnv() }, new AbortController().signal, setExit);
+}
+
+/** Each flag a command accepts, with its description (what --help shows). */
+function flagsOf(command: Command): Map<string, string> {
+  return new Map(command.options.map((option) => [option.long ?? option.flags, option.description]));
+}
+
+describe('shared flags', () => {
+  const commands = program().commands;
+
+  it('every command accepts the display flags (observe once rejected --no-color)', () => {
+    expect(commands.map((c) => c.name()).sort()).toEqual(['explain', 'observe', 'report', 'run', 'serve']);
+    for (const command of commands) {
+      for (const flag of SHARED_FLAGS.display) expect([command.name(), flagsOf(command).has(flag)]).toEqual([command.name(), true]);
+    }
+  });
+
+  it('every command that talks to a server takes the same target flags, described the same way', () => {
+    const withTarget = commands.filter((c) => flagsOf(c).has('--kubeconfig'));
+    expect(withTarget.map((c) => c.name())).toEqual(['run', 'observe', 'explain']);
+    const reference = flagsOf(withTarget[0]!);
+    for (const command of withTarget) {
+      const flags = flagsOf(command);
+      for (const flag of SHARED_FLAGS.target) expect([command.name(), flag, flags.get(flag)]).toEqual([command.name(), flag, reference.get(flag)]);
+    }
+  });
+
+  it('observe --no-color prints no colour on a terminal, where it otherwise would', async () => {
+    const observe = async (extra: string[]) => {
+      const stdout = capture(true);
+      const stderr = capture(false);
+      const env = isolatedEnv();
+      delete env.NO_COLOR;
+      let code = -1;
+      await program({ stdout: stdout.stream, stderr: stderr.stream, env }, (c) => (code = c)).parseAsync([
+        'node',
+        'watchmark',
+        'observe',
+        'namespaces',
+        '--embedded',
+        '--watch-list',
+        '--duration',
+        '1s',
+        ...extra,
+      ]);
+      expect(code, stderr.text()).toBe(0);
+      return stdout.text();
+    };
+    expect(await observe([])).toMatch(/\x1b\[/);
+    const plain = await observe(['--no-color']);
+    expect(plain).toMatch(/Verdict: PASS/);
+    expect(plain).not.toMatch(/\x1b\[/);
+  });
+});
