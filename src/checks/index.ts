@@ -19,6 +19,7 @@ import { initialEventsEndResourceVersion } from './initial-events-end-resource-v
 import { streamErrorStatus } from './stream-error-status.js';
 import { streamFraming } from './stream-framing.js';
 import { validationWatchList } from './validation-watch-list.js';
+import { watchAnswered } from './watch-answered.js';
 import { watchConcurrentOrder } from './watch-concurrent-order.js';
 import { watchExpired } from './watch-expired.js';
 import { watchResume } from './watch-resume.js';
@@ -42,6 +43,7 @@ export {
   streamErrorStatus,
   streamFraming,
   validationWatchList,
+  watchAnswered,
   watchConcurrentOrder,
   watchExpired,
   watchResume,
@@ -63,6 +65,7 @@ export const ALL_CHECKS: readonly Check[] = [
   streamFraming,
   streamErrorStatus,
   watchTimeout,
+  watchAnswered,
   validationWatchList,
   bookmarkPeriodic,
   bookmarkSelectors,
