@@ -20,6 +20,15 @@ describe('bookmark.unrequested', () => {
     expect(result.status).toBe('pass');
   });
 
+  it('skips, never passes, when the watches without bookmarks were answered 403 or not at all', () => {
+    const result = check(
+      plainWatchStream('old#1', '100', { allowWatchBookmarks: undefined }).response(5, { status: 403 }).close(6),
+      plainWatchStream('old#2', '100', { allowWatchBookmarks: undefined }).close(16_000, 'client-abort'),
+    );
+    expect(result.status).toBe('skip');
+    expect(result.summary).toBe('no stream without allowWatchBookmarks=true got a 200 response (old#1, old#2)');
+  });
+
   it('skips when every stream allowed bookmarks', () => {
     expect(check(plainWatchStream().response(5).bookmark(8_000, '101')).status).toBe('skip');
   });

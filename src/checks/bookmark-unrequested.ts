@@ -1,4 +1,4 @@
-import { bookmarksOf, msSinceRequest, resourceVersionOf, sinceRequest } from '../record/derive.js';
+import { bookmarksOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest } from '../record/derive.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 
@@ -33,8 +33,11 @@ export const bookmarkUnrequested: Check = {
     'watcher.allowWatchBookmarks`), and adds the end bookmark only when both `sendInitialEvents` and `allowWatchBookmarks` ' +
     'are set, so `sendInitialEvents=true` without `allowWatchBookmarks` gets the initial state and no bookmark at all.',
   run(record) {
-    const streams = record.streams.filter((stream) => stream.request.options.allowWatchBookmarks !== true);
-    if (streams.length === 0) return skipped(ID, 'every stream requested allowWatchBookmarks=true');
+    const unrequested = record.streams.filter((stream) => stream.request.options.allowWatchBookmarks !== true);
+    if (unrequested.length === 0) return skipped(ID, 'every stream requested allowWatchBookmarks=true');
+    // Only a started watch can show bookmarks: a 403 or no answer is not a pass.
+    const streams = unrequested.filter((stream) => responseOf(stream)?.status === 200);
+    if (streams.length === 0) return skipped(ID, `no stream without allowWatchBookmarks=true got a 200 response (${listExamples(unrequested.map((stream) => stream.id))})`);
     const findings: Finding[] = [];
     for (const stream of streams) {
       const bookmarks = bookmarksOf(stream);

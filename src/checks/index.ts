@@ -20,6 +20,7 @@ import { resourceVersionMonotonic } from './resource-version-monotonic.js';
 import { streamErrorStatus } from './stream-error-status.js';
 import { streamFraming } from './stream-framing.js';
 import { validationWatchList } from './validation-watch-list.js';
+import { watchAnswered } from './watch-answered.js';
 import { watchConcurrentOrder } from './watch-concurrent-order.js';
 import { watchExpired } from './watch-expired.js';
 import { watchResume } from './watch-resume.js';
@@ -44,6 +45,7 @@ export {
   streamErrorStatus,
   streamFraming,
   validationWatchList,
+  watchAnswered,
   watchConcurrentOrder,
   watchExpired,
   watchResume,
@@ -66,6 +68,7 @@ export const ALL_CHECKS: readonly Check[] = [
   streamFraming,
   streamErrorStatus,
   watchTimeout,
+  watchAnswered,
   validationWatchList,
   bookmarkPeriodic,
   bookmarkSelectors,

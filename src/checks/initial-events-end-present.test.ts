@@ -32,14 +32,20 @@ describe('initial-events-end.present', () => {
     expect(check(watchListStream().response(5).endBookmark(7, '9', 'True').close(20_000, 'client-abort')).status).toBe('fail');
   });
 
-  it('does not apply where client-go falls back: non-200, ERROR event, very short watch', () => {
+  it('does not apply where client-go falls back: non-200, ERROR event, very short watch; with nothing checked it skips, never passes', () => {
     const rejected = watchListStream('a').response(5, { status: 422 }).close(6);
     const errored = watchListStream('b').response(5).error(10, { code: 500, reason: 'InternalError' }).close(11);
     const veryShort = watchListStream('c').response(5).close(300, 'server-eof');
     const result = check(rejected, errored, veryShort);
-    expect(result.status).toBe('pass');
+    expect(result.status).toBe('skip');
     expect(result.findings).toEqual([]);
     expect(result.summary).toContain('not applicable');
+  });
+
+  it('skips, never passes, when the only watch-list was answered 403', () => {
+    const result = check(watchListStream().response(5, { status: 403 }).close(6));
+    expect(result.status).toBe('skip');
+    expect(result.summary).toContain('HTTP 403');
   });
 
   it('skips without a watch-list stream', () => {
@@ -52,7 +58,7 @@ describe('initial-events-end.present', () => {
 describe('initial-events-end.present with undecodable frames', () => {
   it('does not claim "never syncs" where a decode error makes client-go fall back', () => {
     const result = check(watchListStream().response(5).added(6, 'a', '3').event(7, 'SYNC', {}).close(300_005));
-    expect(result.status).toBe('pass');
+    expect(result.status).toBe('skip');
     expect(result.summary).toContain('undecodable frame');
   });
 });

@@ -66,18 +66,56 @@ describe('validation.watch-list', () => {
     expect(second?.evidence).toMatchObject({ case: 'rvm-without-initial-events', expectedStatus: 422, status: 200, eventCounts: {} });
   });
 
-  it('notes (info) a 422 whose body is not a Status, another 4xx, and an in-stream ERROR instead of a 422', () => {
+  it('passes an invalid combination only on 422: a non-Status 422 body is noted, another 4xx or an in-stream ERROR is a warn named as observed', () => {
     const result = check(
       run()
         .stream(noRvm().response(32, { status: 422, body: 'invalid options' }).close(32))
-        .stream(rvmOnly().response(32, { status: 400, body: 'bad request' }).close(32))
+        .stream(rvmOnly().response(32, { status: 400, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'BadRequest', message: 'bad options', code: 400 }) }).close(32))
         .stream(noRvm().sentAt(40).response(42).error(43, { code: 400, reason: 'BadRequest' }).close(44)),
     );
-    expect(result.status).toBe('pass');
-    expect(result.findings.map((f) => f.severity)).toEqual(['info', 'info', 'info']);
+    expect(result.status).toBe('warn');
+    expect(result.findings.map((f) => f.severity)).toEqual(['info', 'warn', 'warn']);
     expect(result.findings[0]?.message).toContain('body is not a Status');
-    expect(result.findings[1]?.message).toContain('observed HTTP 400');
+    expect(result.findings[1]?.message).toContain('observed HTTP 400 BadRequest: bad options');
     expect(result.findings[2]?.message).toContain('an ERROR event');
+  });
+
+  const FORBIDDEN = (verb: string) =>
+    JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `configmaps is forbidden: User "ci" cannot ${verb} resource "configmaps" in API group "" in the namespace "watchmark"`,
+      reason: 'Forbidden',
+      details: { kind: 'configmaps' },
+      code: 403,
+    });
+
+  it('never claims a 422 when the server answered 403: skips, naming the status as it is', () => {
+    const result = check(
+      run()
+        .stream(noRvm().response(32, { status: 403, body: FORBIDDEN('watch') }).close(32))
+        .stream(rvmOnly().response(32, { status: 403, body: FORBIDDEN('watch') }).close(32))
+        .stream(noBookmarks().response(32, { status: 403, body: FORBIDDEN('watch') }).close(32)),
+    );
+    expect(result.status).toBe('skip');
+    expect(result.findings).toEqual([]);
+    expect(result.summary).not.toContain('rejected with 422');
+    expect(result.summary).toContain('validation-no-rvm#1 answered HTTP 403 Forbidden');
+    expect(result.summary).toContain('expected HTTP 422 Invalid: says nothing about validation');
+  });
+
+  it('judges the streams that were answered and names the ones that were not (503), without claiming more than it saw', () => {
+    const result = check(
+      run()
+        .stream(noRvm().response(32, { status: 422, body: NO_RVM }).close(32))
+        .stream(rvmOnly().response(32, { status: 503, body: 'upstream unavailable' }).close(32)),
+    );
+    expect(result.status).toBe('pass');
+    expect(result.summary).toContain('1 stream(s): 1 invalid combination(s) rejected with 422');
+    expect(result.summary).toContain('validation-rvm-only#1 answered HTTP 503 Service Unavailable: upstream unavailable');
+    expect(result.summary).not.toContain('accepted with the initial state');
   });
 
   it('warns when sendInitialEvents without allowWatchBookmarks sends the end bookmark, or any bookmark', () => {

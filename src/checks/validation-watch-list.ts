@@ -17,6 +17,7 @@ import {
   describeLiveEvidence,
   snapshotOnlyEvents,
 } from '../record/derive.js';
+import { answerKindOfStatus, answerOfStream, describeAnswer } from '../record/answers.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
 import { statusOfErrorObject } from '../verdict/client-go.js';
 import { listExamples, resultOf, skipped } from './check-result.js';
@@ -143,7 +144,10 @@ function watchListStatuses(stream: StreamRecord, record: RunRecord): Array<{ id:
  * altogether, which is what makes client-go >= v0.35 watch-lists hang. A server with the WatchList
  * gate off (kube-apiserver 1.33 default) rejects every sendInitialEvents with 422; that is
  * recognised (message, or the watch-list stream rejected too) and only noted. A 422 body that is
- * not a Status, a rejection with another code, or an ERROR event in a 200 stream are info.
+ * not a Status is info. An invalid combination passes only on 422: a rejection with another 4xx or
+ * an ERROR event in a 200 stream is a warn (named as observed). 401/403/407 and
+ * 404/405/408/429/5xx say nothing about validation: not judged, named in the summary, and a skip
+ * when nothing else was answered (record/answers.ts; the report lists them as untested).
  */
 export const validationWatchList: Check = {
   id: ID,
@@ -159,13 +163,15 @@ export const validationWatchList: Check = {
     'invalid ones usually ignores the options altogether, which is what makes client-go v0.35+ watch-lists hang.',
   severities: {
     warn:
-      'an invalid combination is answered with 200 and a stream; or `sendInitialEvents` without `allowWatchBookmarks` is ' +
-      'rejected with 422 while the real watch-list is accepted (the server requires bookmarks); or it gets a bookmark, or no ' +
-      'initial state although the collection has objects.',
+      'an invalid combination is answered with 200 and a stream, with an ERROR event inside a 200 stream, or rejected with ' +
+      'another 4xx than 422 (e.g. 400); or `sendInitialEvents` without `allowWatchBookmarks` is rejected (422 while the real ' +
+      'watch-list is accepted: the server requires bookmarks; or another 4xx); or it gets a bookmark, or no initial state ' +
+      'although the collection has objects. The check passes an invalid combination only on 422.',
     info:
-      'a rejection with another code, or an ERROR event in a 200 stream, instead of 422; a 422 whose body is not a Status; or a' +
-      " server with its WatchList feature off (422 for every `sendInitialEvents`, kube-apiserver 1.33's default), which is " +
-      'recognised and only noted.',
+      'a 422 whose body is not a Status; or a server with its WatchList feature off (422 for every `sendInitialEvents`, ' +
+      "kube-apiserver 1.33's default), which is recognised and only noted. Answers that say nothing about validation " +
+      '(401/403/407, 404/405/408/429/5xx, no response) are not judged: the check names them as they are and skips when ' +
+      'nothing else was answered, and the report lists those streams as untested (verdict INCONCLUSIVE).',
   },
   fix:
     'Validate watch options before starting the watch and reject with HTTP 422 and a Status (`reason: Invalid`, `details: ' +
@@ -188,6 +194,8 @@ export const validationWatchList: Check = {
     const findings: Finding[] = [];
     const notes: string[] = [];
     let judged = 0;
+    /** What the judged streams showed as kube-apiserver would, for the pass summary. */
+    const outcomes = { rejected422: 0, acceptedWithoutBookmark: 0, gateOff: 0 };
     for (const { stream, validationCase } of cases) {
       const response = responseOf(stream);
       const query = queryOf(stream.request.options);
@@ -195,14 +203,26 @@ export const validationWatchList: Check = {
         notes.push(`${stream.id}: no response (${closeOf(stream)?.error?.message ?? closeOf(stream)?.reason ?? 'never answered'})`);
         continue;
       }
+      // 401/403/407 and 404/405/408/429/5xx are answers about the credentials or the server's
+      // state, not about the options: no evidence either way (the report lists the stream as untested).
+      const answerKind = answerKindOfStatus(response.status);
+      if (answerKind === 'denied' || answerKind === 'error') {
+        const expected = validationCase === 'initial-events-without-bookmarks' ? 'HTTP 200 and the initial state' : 'HTTP 422 Invalid';
+        notes.push(`${stream.id} answered ${describeAnswer(answerOfStream(stream, record.endedAtMs))}, expected ${expected}: says nothing about validation`);
+        continue;
+      }
       judged++;
       if (validationCase === 'initial-events-without-bookmarks') {
-        findings.push(...judgeWithoutBookmarks(stream, record, response, query));
+        const judgedFindings = judgeWithoutBookmarks(stream, record, response, query);
+        findings.push(...judgedFindings);
+        if (response.status === 200 && judgedFindings.every((f) => f.severity === 'info')) outcomes.acceptedWithoutBookmark++;
+        if (judgedFindings.some((f) => f.evidence['gateOff'] === true)) outcomes.gateOff++;
         continue;
       }
       const rule = RULES[validationCase];
       const ruleEvidence = { stream: stream.id, case: validationCase, query, expectedStatus: 422, status: response.status };
       if (response.status === 422) {
+        outcomes.rejected422++;
         const status = bodyStatus(response);
         if (!status.isStatus) {
           findings.push({
@@ -218,11 +238,11 @@ export const validationWatchList: Check = {
       }
       if (response.status !== 200) {
         findings.push({
-          severity: 'info',
+          severity: 'warn',
           stream: stream.id,
           message:
-            `${stream.id}: expected HTTP 422 Invalid for ${query} (validateWatchOptions: "${rule}"); observed HTTP ${response.status}. ` +
-            `The combination is rejected, only with another code; client-go treats any non-200 watch start as an error alike.`,
+            `${stream.id}: expected HTTP 422 Invalid for ${query} (validateWatchOptions: "${rule}"); observed ${describeAnswer(answerOfStream(stream, record.endedAtMs))}. ` +
+            `The combination is rejected, only with another code than kube-apiserver's; client-go treats any non-200 watch start as an error alike.`,
           evidence: { ...ruleEvidence, body: response.body?.slice(0, 512) ?? null },
         });
         continue;
@@ -232,7 +252,7 @@ export const validationWatchList: Check = {
       if (firstError !== undefined) {
         const status = statusOfErrorObject(firstError.object);
         findings.push({
-          severity: 'info',
+          severity: 'warn',
           stream: stream.id,
           message:
             `${stream.id}: expected HTTP 422 Invalid for ${query} (validateWatchOptions: "${rule}"); observed HTTP 200 and an ERROR event ${sinceRequest(stream, firstError.atMs)}` +
@@ -253,14 +273,14 @@ export const validationWatchList: Check = {
         evidence: { ...ruleEvidence, eventCounts: counts, initialEventsEndBookmark: marker !== undefined },
       });
     }
-    if (judged === 0) return skipped(ID, `no validation stream got a response (${notes.join('; ')})`);
-    const noteText = notes.length > 0 ? ` (not judged: ${notes.join('; ')})` : '';
-    return resultOf(
-      ID,
-      findings,
-      `${judged} stream(s): invalid watch-list combinations rejected with 422, sendInitialEvents without allowWatchBookmarks accepted with the initial state and no bookmark${noteText}`,
-      `watch-list option validation differs from kube-apiserver${noteText}`,
-    );
+    if (judged === 0) return skipped(ID, `no validation stream got an answer about validation (${listExamples(notes, 2)})`);
+    const noteText = notes.length > 0 ? ` (not judged: ${listExamples(notes, 2)})` : '';
+    const seen = [
+      outcomes.rejected422 > 0 ? `${outcomes.rejected422} invalid combination(s) rejected with 422` : '',
+      outcomes.acceptedWithoutBookmark > 0 ? 'sendInitialEvents without allowWatchBookmarks accepted with the initial state and no bookmark' : '',
+      outcomes.gateOff > 0 ? 'sendInitialEvents rejected with 422 as by a server with the WatchList feature off' : '',
+    ].filter((part) => part !== '');
+    return resultOf(ID, findings, `${judged} stream(s): ${seen.join('; ')}${noteText}`, `watch-list option validation differs from kube-apiserver${noteText}`);
   },
 };
 
@@ -282,16 +302,18 @@ function judgeWithoutBookmarks(stream: StreamRecord, record: RunRecord, response
           message:
             `${stream.id}: ${query} was rejected with HTTP 422, and so was every watch-list request${status.message ? ` ("${status.message}")` : ''}: the server has its WatchList feature off ` +
             `(kube-apiserver 1.33's default: "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled"), so this combination cannot be judged. client-go falls back to LIST+WATCH.`,
-          evidence: { ...evidence, watchListStatuses: watchLists, body: response.body?.slice(0, 512) ?? null },
+          evidence: { ...evidence, gateOff: true, watchListStatuses: watchLists, body: response.body?.slice(0, 512) ?? null },
         },
       ];
     }
     if (response.status !== 422) {
       return [
         {
-          severity: 'info',
+          severity: 'warn',
           stream: stream.id,
-          message: `${stream.id}: expected ${query} to be accepted (HTTP 200); observed HTTP ${response.status}, which says nothing about watch-list validation.`,
+          message:
+            `${stream.id}: expected ${query} to be accepted (HTTP 200): kube-apiserver's validateWatchOptions has no rule involving allowWatchBookmarks; ` +
+            `observed ${describeAnswer(answerOfStream(stream, record.endedAtMs))}. client-go's watch-list always sends allowWatchBookmarks=true, so it is unaffected; clients that stream the initial state without bookmarks get an error instead.`,
           evidence: { ...evidence, body: response.body?.slice(0, 512) ?? null },
         },
       ];

@@ -55,6 +55,15 @@ describe('watch.expired', () => {
     expect(check(withRole(http500, 'expired')).findings[0]!.message).toContain('observed HTTP 500');
   });
 
+  it('does not judge a 403: it answers for the credentials, not the RV (skip, naming the status)', () => {
+    const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', message: 'denied', code: 403 });
+    const forbidden = plainWatchStream('expired-rv#1', '1').sentAt(0).response(3, { status: 403, body }).close(4);
+    const result = check(withRole(forbidden, 'expired'));
+    expect(result.status).toBe('skip');
+    expect(result.findings).toEqual([]);
+    expect(result.summary).toBe('expired-rv#1 answered HTTP 403 Forbidden: denied: says nothing about expiry');
+  });
+
   it('fails when the server starts later in silence: writes above the RV missing, later events delivered', () => {
     const silent = fromRv1().added(1_005, 'd', '7').close(5_003);
     const result = check(withRole(silent, 'expired'));

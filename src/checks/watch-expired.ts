@@ -9,6 +9,7 @@ import {
   sinceRequest,
   writesVisibleTo,
 } from '../record/derive.js';
+import { answerKindOfStatus, answerOfStream, describeAnswer as describeRequestAnswer } from '../record/answers.js';
 import type { RunRecord, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { classifyStatus } from '../verdict/client-go.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
@@ -89,6 +90,11 @@ function judgeStream(stream: StreamRecord, record: RunRecord): Judged {
   if (notOpened !== undefined) return { kind: 'unjudged', reason: notOpened };
   const response = responseOf(stream);
   if (response === undefined) return { kind: 'unjudged', reason: `${stream.id} got no response` };
+  // 401/403/407 answer for the credentials, not for the RV: no evidence either way (the report
+  // lists the stream as untested). Other errors stay judged: a server may answer an old RV so.
+  if (answerKindOfStatus(response.status) === 'denied') {
+    return { kind: 'unjudged', reason: `${stream.id} answered ${describeRequestAnswer(answerOfStream(stream, record.endedAtMs))}: says nothing about expiry` };
+  }
   const errorEvent = eventsOf(stream).find((event) => event.type === 'ERROR');
   const answer = watchErrorAnswer(stream, errorEvent);
   if (answer !== undefined) return judgeAnswer(stream, answer);

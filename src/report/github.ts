@@ -1,6 +1,7 @@
 import type { CheckResult, CheckStatus, Finding } from '../checks/types.js';
 import type { ClientOutcome } from '../verdict/types.js';
 import { FAILING_CLIENT_OUTCOMES } from './junit.js';
+import { describeUntestedGroup, untestedGroups } from './coverage.js';
 import type { Report } from './model.js';
 import { formatMs } from './terminal.js';
 
@@ -47,8 +48,23 @@ export function renderGithubAnnotations(report: Report): string {
   const warns = groupFindings(report.checks, 'warn');
   const errors = report.failOn === 'warn' ? [...fails, ...warns] : fails;
   const warnings = report.failOn === 'warn' ? [] : warns;
-  const annotations = [...limit('error', errors, report), ...limit('warning', warnings, report)];
+  const annotations = [...untestedAnnotation(report), ...limit('error', errors, report), ...limit('warning', warnings, report)];
   return annotations.map((a) => `::${a.kind} title=${escapeProperty(a.title)}::${escapeData(a.message)}\n`).join('');
+}
+
+/** An inconclusive run gets one ::error saying what went untested (a FAIL run is explained by its findings). */
+function untestedAnnotation(report: Report): Annotation[] {
+  if (report.verdict !== 'inconclusive') return [];
+  const groups = untestedGroups(report.untested.requests);
+  return [
+    {
+      kind: 'error',
+      title: 'watchmark: INCONCLUSIVE',
+      message:
+        `${report.untested.requests.length} request(s) got no usable answer, so the run did not test the server: ` +
+        groups.map((g) => describeUntestedGroup(g)).join('; '),
+    },
+  ];
 }
 
 function groupFindings(checks: readonly CheckResult[], severity: 'fail' | 'warn'): FindingGroup[] {
@@ -138,13 +154,19 @@ const OUTCOME_TEXT: Record<ClientOutcome, string> = {
  */
 export function renderGithubSummary(report: Report): string {
   const head: string[] = [];
-  const failed = report.verdict === 'fail';
-  head.push(`## watchmark: ${failed ? '❌ FAIL' : '✅ PASS'}`, '');
+  const verdict = { pass: '✅ PASS', fail: '❌ FAIL', inconclusive: '⚠️ INCONCLUSIVE' }[report.verdict];
+  head.push(`## watchmark: ${verdict}`, '');
   head.push(
-    `**Verdict: ${failed ? 'FAIL' : 'PASS'}** — ${report.counts.fail} fail, ${report.counts.warn} warn finding${report.counts.warn === 1 ? '' : 's'}; ` +
+    `**Verdict: ${verdict.split(' ')[1]}** — ${report.counts.fail} fail, ${report.counts.warn} warn finding${report.counts.warn === 1 ? '' : 's'}; ` +
       `the run fails on ${report.failOn === 'warn' ? 'fail and warn' : 'fail'} findings (\`--fail-on ${report.failOn}\`).`,
     '',
   );
+  if (report.untested.requests.length > 0) {
+    head.push(`### Not tested`, '', `${report.untested.requests.length} request(s) got no usable answer${report.verdict === 'inconclusive' ? ', so the verdict is INCONCLUSIVE (exit code 2)' : ''}:`, '');
+    for (const group of untestedGroups(report.untested.requests)) head.push(`- ${md(describeUntestedGroup(group))}`);
+    if (report.untested.checks.length > 0) head.push('', `Checks that could not run: ${report.untested.checks.map((k) => `\`${k.id}\``).join(', ')}`);
+    head.push('');
+  }
   const t = report.target;
   const r = report.resource;
   head.push(

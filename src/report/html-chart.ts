@@ -24,6 +24,7 @@ pre { background: var(--panel); padding: 8px; overflow-x: auto; white-space: pre
 .verdict .big { font-size: 28px; font-weight: 700; letter-spacing: 1px; }
 .verdict.pass .big { color: var(--pass); } .verdict.fail .big { color: var(--fail); }
 .verdict.pass { background: #eef7ef; } .verdict.fail { background: #fcecec; }
+.verdict.inconclusive .big { color: var(--warn); } .verdict.inconclusive { background: #fdf6e3; }
 .badge { display: inline-block; min-width: 44px; text-align: center; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 600; color: #fff; background: var(--skip); }
 .badge.pass, .badge.syncs { background: var(--pass); } .badge.fail, .badge.never-syncs, .badge.crashes { background: var(--fail); }
 .badge.warn, .badge.falls-back, .badge.loops, .badge.stops { background: var(--warn); color: #222; } .badge.info, .badge.skip { background: var(--skip); }

@@ -10,6 +10,7 @@ import type { CheckResult, Finding } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { HTML_REPORT_SCRIPT, HTML_REPORT_STYLE } from './html-chart.js';
+import { describeUntestedGroup, untestedGroups } from './coverage.js';
 import type { Report } from './model.js';
 import { formatMs } from './terminal.js';
 import { timelineModel, type TimelineModel } from './timeline-model.js';
@@ -44,7 +45,7 @@ const CSP = [
 export function renderHtml(input: HtmlReportInput): string {
   const { report, record } = input;
   const model = record === null ? null : timelineModel(report, record);
-  const verdict = report.verdict === 'pass' ? 'PASS' : 'FAIL';
+  const verdict = VERDICT_TEXT[report.verdict];
   const target = report.target;
   return [
     '<!DOCTYPE html>',
@@ -83,13 +84,25 @@ function renderHeader(report: Report): string {
     `<header>`,
     `<h1>watchmark ${escapeHtml(report.tool.version)} report</h1>`,
     `<p class="meta">${facts.join(' · ')}</p>`,
-    `<div class="verdict ${report.verdict}" id="verdict"><span class="big">${report.verdict === 'pass' ? 'PASS' : 'FAIL'}</span>`,
-    `<span>Verdict: ${report.verdict === 'pass' ? 'PASS' : 'FAIL'} (${report.counts.fail} fail, ${report.counts.warn} warn, ${report.counts.info} info; --fail-on ${escapeHtml(report.failOn)})</span></div>`,
+    `<div class="verdict ${report.verdict}" id="verdict"><span class="big">${VERDICT_TEXT[report.verdict]}</span>`,
+    `<span>Verdict: ${VERDICT_TEXT[report.verdict]} (${report.counts.fail} fail, ${report.counts.warn} warn, ${report.counts.info} info; --fail-on ${escapeHtml(report.failOn)})</span></div>`,
+    renderUntested(report),
     cleanup,
     `</header>`,
   ]
     .filter((line) => line !== '')
     .join('\n');
+}
+
+const VERDICT_TEXT: Record<Report['verdict'], string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' };
+
+/** The requests that got no usable answer and the checks that could not run; '' when all were answered. */
+function renderUntested(report: Report): string {
+  const { requests, checks } = report.untested;
+  if (requests.length === 0) return '';
+  const items = untestedGroups(requests).map((group) => `<li>${escapeHtml(describeUntestedGroup(group))}</li>`);
+  const notRun = checks.length > 0 ? `<p>${plural(checks.length, 'check')} could not run: ${checks.map((k) => `<code>${escapeHtml(k.id)}</code>`).join(', ')}</p>` : '';
+  return `<section class="untested" id="untested"><h2>Not tested</h2><p>${plural(requests.length, 'request')} got no usable answer:</p><ul>${items.join('')}</ul>${notRun}</section>`;
 }
 
 const OUTCOME_TEXT: Record<ClientVerdict['outcome'], string> = {

@@ -1,5 +1,6 @@
 import type { CheckStatus, Finding } from '../checks/types.js';
 import type { ClientOutcome, ClientVerdict } from '../verdict/types.js';
+import { describeUntestedGroup, untestedGroups } from './coverage.js';
 import type { Report, ScenarioResult } from './model.js';
 
 /**
@@ -10,6 +11,9 @@ export const FAILING_CLIENT_OUTCOMES: ReadonlySet<ClientOutcome> = new Set(['nev
 
 /** Name of the extra testsuite holding one testcase per client profile. */
 export const CLIENT_VERDICTS_SUITE = 'client-verdicts';
+
+/** Name of the testsuite listing the requests that got no usable answer (only when there are some). */
+export const UNTESTED_SUITE = 'untested';
 
 /**
  * Renders the report as JUnit XML, in the shape Jenkins (junit plugin junit-10.xsd), GitLab and
@@ -26,11 +30,13 @@ export function renderJunit(report: Report): string {
   const properties = reportProperties(report);
   const suites = scenariosOf(report).map((scenario) => scenarioSuite(report, scenario, properties));
   if (report.clientGo.length > 0) suites.push(clientSuite(report, properties));
+  if (report.untested.requests.length > 0) suites.push(untestedSuite(report, properties));
 
-  const totals = { tests: 0, failures: 0, skipped: 0 };
+  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   for (const s of suites) {
     totals.tests += s.tests;
     totals.failures += s.failures;
+    totals.errors += s.errors;
     totals.skipped += s.skipped;
   }
   const lines = [
@@ -39,7 +45,7 @@ export function renderJunit(report: Report): string {
       name: 'watchmark',
       tests: totals.tests,
       failures: totals.failures,
-      errors: 0,
+      errors: totals.errors,
       skipped: totals.skipped,
       time: seconds(report.durationMs),
       timestamp: timestamp(report.startedAt),
@@ -53,6 +59,7 @@ export function renderJunit(report: Report): string {
 interface Suite {
   tests: number;
   failures: number;
+  errors: number;
   skipped: number;
   lines: string[];
 }
@@ -61,6 +68,8 @@ interface Testcase {
   name: string;
   /** Text of a <failure>, with its message and type; absent when the testcase passes or is skipped. */
   failure?: { message: string; type: string; text: string };
+  /** An <error>: the test could not be carried out (a request that got no usable answer). */
+  error?: { message: string; type: string; text: string };
   skipped?: { message: string };
   systemOut?: string;
 }
@@ -156,29 +165,48 @@ function clientText(v: ClientVerdict): string {
   return lines.join('\n');
 }
 
+/**
+ * The run is INCONCLUSIVE: one <error type="inconclusive"> testcase per group of requests with the
+ * same answer (403s, no response head, ...), so CI shows the run as broken rather than green,
+ * and which checks could not run because of them.
+ */
+function untestedSuite(report: Report, properties: string[]): Suite {
+  const notRun = report.untested.checks.map((k) => `${k.id}: ${k.reason}`).join('\n');
+  const cases = untestedGroups(report.untested.requests).map((group): Testcase => {
+    const line = describeUntestedGroup(group);
+    return {
+      name: `${group.kind} ${group.ids[0]}${group.ids.length > 1 ? ` and ${group.ids.length - 1} more` : ''}`,
+      error: { message: line, type: 'inconclusive', text: `${line}\nrequests: ${group.ids.join(', ')}${notRun ? `\n\nchecks that could not run:\n${notRun}` : ''}` },
+    };
+  });
+  return suite({ name: UNTESTED_SUITE, time: seconds(0), timestamp: timestamp(report.startedAt) }, `watchmark.${UNTESTED_SUITE}`, cases, properties);
+}
+
 function suite(attributes: Record<string, string | number>, classname: string, cases: Testcase[], properties: string[]): Suite {
   const failures = cases.filter((c) => c.failure).length;
+  const errors = cases.filter((c) => c.error).length;
   const skipped = cases.filter((c) => c.skipped).length;
   const lines = [
-    `<testsuite${attrs({ name: attributes.name!, tests: cases.length, failures, errors: 0, skipped, ...attributes })}>`,
+    `<testsuite${attrs({ name: attributes.name!, tests: cases.length, failures, errors, skipped, ...attributes })}>`,
     '  <properties>',
     ...properties.map((p) => `    ${p}`),
     '  </properties>',
   ];
   for (const c of cases) {
     const open = `  <testcase${attrs({ name: c.name, classname, time: 0 })}`;
-    if (!c.failure && !c.skipped && c.systemOut === undefined) {
+    if (!c.failure && !c.error && !c.skipped && c.systemOut === undefined) {
       lines.push(`${open}/>`);
       continue;
     }
     lines.push(`${open}>`);
     if (c.failure) lines.push(`    <failure${attrs({ message: c.failure.message, type: c.failure.type })}>${text(c.failure.text)}</failure>`);
+    if (c.error) lines.push(`    <error${attrs({ message: c.error.message, type: c.error.type })}>${text(c.error.text)}</error>`);
     if (c.skipped) lines.push(`    <skipped${attrs({ message: c.skipped.message })}/>`);
     if (c.systemOut !== undefined) lines.push(`    <system-out>${text(c.systemOut)}</system-out>`);
     lines.push('  </testcase>');
   }
   lines.push('</testsuite>');
-  return { tests: cases.length, failures, skipped, lines };
+  return { tests: cases.length, failures, errors, skipped, lines };
 }
 
 function reportProperties(report: Report): string[] {

@@ -81,7 +81,12 @@ const check = (id: string, ...findings: Finding[]): CheckResult => ({
 function input(checks: CheckResult[], failOn: 'fail' | 'warn'): BuildReportInput {
   const record: RunRecord = {
     anchorWallMs: Date.UTC(2026, 0, 1, 12, 0, 0),
-    streams: [streamOf([{ kind: 'close', atMs: 5_000, reason: 'client-abort' }])],
+    streams: [
+      streamOf([
+        { kind: 'response', atMs: 101, status: 200, httpVersion: '2.0', contentType: 'application/json', headers: {} },
+        { kind: 'close', atMs: 5_000, reason: 'client-abort' },
+      ]),
+    ],
     lists: [{ id: 'list#1', scenario: 'list', path: '/api/v1/configmaps?resourceVersion=0&limit=500', sentAtMs: 50, atMs: 60, status: 200, itemCount: 3, resourceVersion: '42' }],
     writes: [],
     endedAtMs: 12_345.6789,
@@ -133,6 +138,49 @@ describe('buildReport', () => {
     expect(report.failOn).toBe(failOn);
     expect(report.verdict).toBe(verdict);
     expect(exitCodeFor(report)).toBe(verdict === 'fail' ? 1 : 0);
+  });
+
+  const forbiddenWatch = (id: string): StreamRecord =>
+    streamOf(
+      [
+        {
+          kind: 'response',
+          atMs: 101,
+          status: 403,
+          httpVersion: '1.1',
+          contentType: 'application/json',
+          headers: {},
+          body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', message: 'watch denied by proxy', code: 403 }),
+        },
+        { kind: 'close', atMs: 101, reason: 'server-eof' },
+      ],
+      id,
+    );
+
+  it('403 on every watch and nothing failing: INCONCLUSIVE, exit code 2, the requests listed with the verb missing', () => {
+    const base = input([check('a')], 'fail');
+    const skippedCheck: CheckResult = { id: 'initial-events-end.present', status: 'skip', summary: 'no 200 watch-list stream', findings: [] };
+    const report = buildReport({
+      ...base,
+      checks: [skippedCheck],
+      record: { ...base.record, streams: [forbiddenWatch('watch#1'), forbiddenWatch('watch#2')], lists: [{ ...base.record.lists[0]!, status: 403, error: 'list denied' }] },
+    });
+    expect(report.verdict).toBe('inconclusive');
+    expect(exitCodeFor(report)).toBe(2);
+    expect(report.untested.requests.map((r) => [r.id, r.status, r.reason, r.missingPermission?.verb])).toEqual([
+      ['watch#1', 403, 'Forbidden', 'watch'],
+      ['watch#2', 403, 'Forbidden', 'watch'],
+      ['list#1', 403, 'Forbidden', 'list'],
+    ]);
+    expect(report.untested.checks).toEqual([{ id: 'initial-events-end.present', scenarios: [], reason: 'no 200 watch-list stream' }]);
+  });
+
+  it('with untested requests, a fail finding still makes the run FAIL (exit 1), and a warn one under --fail-on warn', () => {
+    const base = input([], 'fail');
+    const record = { ...base.record, streams: [forbiddenWatch('watch#1')] };
+    expect(buildReport({ ...base, record, checks: [check('a', finding('fail'))] }).verdict).toBe('fail');
+    expect(buildReport({ ...base, record, checks: [check('a', finding('warn'))] }).verdict).toBe('inconclusive');
+    expect(buildReport({ ...base, record, checks: [check('a', finding('warn'))], failOn: 'warn' }).verdict).toBe('fail');
   });
 
   it('a skipped check does not fail the run, even with --fail-on warn', () => {

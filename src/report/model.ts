@@ -3,6 +3,9 @@ import type { ListRecord, RunRecord, StreamRecord } from '../record/timeline.js'
 import type { TargetSource } from '../targets/types.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { TOOL } from '../version.js';
+import { checksNotRun, untestedRequests, type Untested } from './coverage.js';
+
+export type { Untested, UntestedRequest } from './coverage.js';
 
 /** The JSON report, schema version 1 (documented in the README). Plain data; renderers read only this. */
 export interface Report {
@@ -13,7 +16,11 @@ export interface Report {
   config: Record<string, unknown>;
   startedAt: string;
   durationMs: number;
-  verdict: 'pass' | 'fail';
+  /**
+   * fail: findings at or above --fail-on. Otherwise inconclusive when a watch or LIST got no
+   * usable answer (401/403/407, 404/405/408/429/5xx, no response head: see `untested`), else pass.
+   */
+  verdict: 'pass' | 'fail' | 'inconclusive';
   failOn: 'fail' | 'warn';
   counts: { fail: number; warn: number; info: number };
   checks: CheckResult[];
@@ -23,6 +30,8 @@ export interface Report {
   streams: StreamSummary[];
   lists: ListRecord[];
   workload: { namespace: string | null; writes: number; cleanupProblems: string[] } | null;
+  /** What could not be tested and why (empty lists when every request got a usable answer). */
+  untested: Untested;
 }
 
 /** One scenario's check outcomes (for reports that list checks per scenario, e.g. JUnit). */
@@ -101,7 +110,15 @@ export function buildReport(input: BuildReportInput): Report {
   const counts = { fail: 0, warn: 0, info: 0 };
   for (const c of input.checks) for (const f of c.findings) counts[f.severity]++;
   const failing = (s: Severity) => s === 'fail' || (input.failOn === 'warn' && s === 'warn');
-  const verdict = input.checks.some((c) => c.findings.some((f) => failing(f.severity))) ? 'fail' : 'pass';
+  const requests = untestedRequests(input.record);
+  const scenarios = input.scenarios ?? [];
+  // A finding that fails the run is evidence whatever else went untested; without one, untested
+  // requests mean the run did not test what a PASS would claim.
+  const verdict: Report['verdict'] = input.checks.some((c) => c.findings.some((f) => failing(f.severity)))
+    ? 'fail'
+    : requests.length > 0
+      ? 'inconclusive'
+      : 'pass';
   return {
     schemaVersion: 1,
     tool: TOOL,
@@ -114,17 +131,21 @@ export function buildReport(input: BuildReportInput): Report {
     failOn: input.failOn,
     counts,
     checks: input.checks,
-    scenarios: input.scenarios ?? [],
+    scenarios,
     clientGo: input.clientGo,
     streams: input.record.streams.map(summarizeStream),
     lists: input.record.lists,
     workload: input.workload,
+    untested: { requests, checks: checksNotRun(requests, input.checks, scenarios) },
   };
 }
 
-/** Exit code for a report: 1 when findings at or above --fail-on exist, else 0. */
-export function exitCodeFor(report: Report): 0 | 1 {
-  return report.verdict === 'fail' ? 1 : 0;
+/**
+ * Exit code for a report: 1 when findings at or above --fail-on exist, else 2 when the run is
+ * inconclusive (requests got no usable answer), else 0.
+ */
+export function exitCodeFor(report: Report): 0 | 1 | 2 {
+  return report.verdict === 'fail' ? 1 : report.verdict === 'inconclusive' ? 2 : 0;
 }
 
 function round(ms: number): number {

@@ -68,6 +68,7 @@ function report(overrides: Partial<Report> = {}): Report {
     streams: [],
     lists: [],
     workload: { namespace: 'watchmark-abc123', writes: 7, cleanupProblems: [] },
+    untested: { requests: [], checks: [] },
     ...overrides,
   };
 }

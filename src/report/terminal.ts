@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { CheckStatus, Severity } from '../checks/types.js';
 import type { ClientVerdict } from '../verdict/types.js';
+import { describeUntestedGroup, untestedGroups } from './coverage.js';
 import type { Report } from './model.js';
 
 export interface TerminalOptions {
@@ -57,10 +58,18 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
     }
   }
 
+  lines.push(...renderUntested(report, c));
+
   lines.push('');
   const counts = `${report.counts.fail} fail, ${report.counts.warn} warn`;
-  const verdict = report.verdict === 'pass' ? c.green(c.bold('PASS')) : c.red(c.bold('FAIL'));
-  lines.push(`Verdict: ${verdict} (${counts}; --fail-on ${report.failOn})`);
+  const verdict =
+    report.verdict === 'pass' ? c.green(c.bold('PASS')) : report.verdict === 'fail' ? c.red(c.bold('FAIL')) : c.yellow(c.bold('INCONCLUSIVE'));
+  const untested = report.untested.requests.length;
+  const why =
+    report.verdict === 'inconclusive'
+      ? `: ${untested} request${untested === 1 ? '' : 's'} got no usable answer, so the checks that rest on ${untested === 1 ? 'it' : 'them'} did not test the server`
+      : '';
+  lines.push(`Verdict: ${verdict} (${counts}; --fail-on ${report.failOn})${why}`);
   if (report.workload?.cleanupProblems.length) {
     lines.push(c.yellow(`Cleanup left things behind: ${report.workload.cleanupProblems.join('; ')}`));
   }
@@ -68,6 +77,18 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
+
+/** The requests that got no usable answer and the checks that could not run (nothing when all were answered). */
+function renderUntested(report: Report, c: Colors): string[] {
+  const { requests, checks } = report.untested;
+  if (requests.length === 0) return [];
+  const lines = ['', c.bold('Not tested'), `  ${requests.length} request${requests.length === 1 ? '' : 's'} got no usable answer:`];
+  for (const group of untestedGroups(requests)) lines.push(indent(wrap(describeUntestedGroup(group), 94), '    '));
+  if (checks.length > 0) {
+    lines.push(indent(wrap(`${checks.length} check${checks.length === 1 ? '' : 's'} could not run: ${checks.map((k) => k.id).join(', ')}`, 94), '  '));
+  }
+  return lines;
+}
 
 function paintOutcome(c: Colors, v: ClientVerdict): string {
   const synced = v.syncedAfterMs !== null ? `synced after ${formatMs(v.syncedAfterMs)}` : '';

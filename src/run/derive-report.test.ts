@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, run, watchListStream } from '../../test/support/timeline-builder.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
+import { exitCodeFor } from '../report/model.js';
 import { deriveReport, type RunFacts } from './derive-report.js';
 
 const facts: RunFacts = {
@@ -43,5 +44,109 @@ describe('deriveReport', () => {
     expect(status({ ...facts, checkParams: { defaults: lenient, overrides: {} } })).toBe('pass');
     expect(status({ ...facts, checkParams: { defaults: lenient, overrides: { timeoutSlackMs: 1_000 } } })).toBe('fail');
     expect(status({ ...facts, scenarios: [{ ...facts.scenarios[0]!, checkParams: { timeoutSlackMs: 60_000 } }] })).toBe('pass');
+  });
+});
+
+describe('deriveReport: a run that could test nothing is INCONCLUSIVE, not PASS', () => {
+  const forbidden = (verb: string) =>
+    JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `configmaps is forbidden: User "system:serviceaccount:ci:watchmark" cannot ${verb} resource "configmaps" in API group "" in the namespace "watchmark"`,
+      reason: 'Forbidden',
+      details: { kind: 'configmaps' },
+      code: 403,
+    });
+  const scenarios: RunFacts['scenarios'] = ['watch-list', 'watch', 'validation-watch-list'].map((name) => ({ name, file: `scenarios/${name}.yaml`, description: '', checkParams: {} }));
+  const multi: RunFacts = { ...facts, scenarios };
+
+  /** Every request of a small default-like plan answered 403 (a proxy or RBAC without watch/list). */
+  const allForbidden = run()
+    .list({ sentAtMs: 0, atMs: 3, status: 403, scenario: 'watch', error: 'configmaps is forbidden: User "system:serviceaccount:ci:watchmark" cannot list resource "configmaps" in API group "" in the namespace "watchmark"' })
+    .stream(watchListStream('watch-list#1').scenario('watch-list').sentAt(5).response(7, { status: 403, body: forbidden('watch') }).close(7))
+    .stream(plainWatchStream('watch#1').scenario('watch').sentAt(5).response(7, { status: 403, body: forbidden('watch') }).close(7))
+    .stream(plainWatchStream('validation-no-rvm#1', '', { resourceVersion: undefined, sendInitialEvents: true }).scenario('validation-watch-list').sentAt(5).response(7, { status: 403, body: forbidden('watch') }).close(7))
+    .endedAt(16_000)
+    .build();
+
+  it('403 on every watch and the LIST: verdict inconclusive, exit code 2, each request with its status, reason and missing RBAC verb', () => {
+    const report = deriveReport(multi, allForbidden);
+    expect(report.counts.fail).toBe(0);
+    expect(report.verdict).toBe('inconclusive');
+    expect(exitCodeFor(report)).toBe(2);
+    expect(report.untested.requests.map((r) => [r.id, r.kind, r.outcome, r.status, r.reason])).toEqual([
+      ['watch-list#1', 'watch', 'denied', 403, 'Forbidden'],
+      ['watch#1', 'watch', 'denied', 403, 'Forbidden'],
+      ['validation-no-rvm#1', 'watch', 'denied', 403, 'Forbidden'],
+      ['list#1', 'list', 'denied', 403, 'Forbidden'],
+    ]);
+    expect(report.untested.requests[0]?.missingPermission).toEqual({ verb: 'watch', resource: 'configmaps', group: '', namespace: 'watchmark' });
+    expect(report.untested.requests[3]?.missingPermission).toEqual({ verb: 'list', resource: 'configmaps', group: '', namespace: 'watchmark' });
+    const notRun = report.untested.checks.map((c) => c.id);
+    expect(notRun).toContain('initial-events-end.present');
+    expect(notRun).toContain('validation.watch-list');
+    expect(report.untested.checks.find((c) => c.id === 'validation.watch-list')?.reason).toContain('answered HTTP 403 Forbidden');
+    // validation.watch-list no longer claims a 422 it never saw.
+    expect(report.checks.find((c) => c.id === 'validation.watch-list')).toMatchObject({ status: 'skip' });
+    expect(report.checks.find((c) => c.id === 'validation.watch-list')?.summary).not.toContain('rejected with 422');
+  });
+
+  it('derives the RBAC verb from the request when the 403 body is not kube-apiserver\'s (a proxy): watch for a watch, list for a LIST', () => {
+    const proxied = run()
+      .list({ sentAtMs: 0, atMs: 3, status: 403, scenario: 'watch', error: 'HTTP 403: Forbidden by proxy' })
+      .stream(plainWatchStream('watch#1').scenario('watch').sentAt(5).response(7, { status: 403, body: 'Forbidden by proxy' }).close(7))
+      .endedAt(16_000)
+      .build();
+    const report = deriveReport(multi, proxied);
+    expect(report.verdict).toBe('inconclusive');
+    expect(report.untested.requests.map((r) => [r.id, r.message, r.missingPermission])).toEqual([
+      ['watch#1', 'Forbidden by proxy', { verb: 'watch', resource: 'configmaps', group: '', namespace: 'watchmark' }],
+      ['list#1', 'HTTP 403: Forbidden by proxy', { verb: 'list', resource: 'configmaps', group: '', namespace: 'watchmark' }],
+    ]);
+  });
+
+  it('a failing finding wins over untested requests: FAIL, exit 1, with the untested requests still listed', () => {
+    const failing = run()
+      .stream(plainWatchStream('watch#1').scenario('watch').sentAt(5).response(7).malformed(9, '{"type":').close(10_000, 'client-abort'))
+      .stream(watchListStream('watch-list#1').scenario('watch-list').sentAt(5).response(7, { status: 403, body: forbidden('watch') }).close(7))
+      .endedAt(16_000)
+      .build();
+    const report = deriveReport(multi, failing);
+    expect(report.verdict).toBe('fail');
+    expect(exitCodeFor(report)).toBe(1);
+    expect(report.untested.requests.map((r) => r.id)).toEqual(['watch-list#1']);
+  });
+
+  it('422s on the validation streams and on the watch-list of a server with WatchList off, and a 410 on an expired watch, are results: PASS, exit 0', () => {
+    const invalid = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid', message: 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', code: 422 });
+    const gateOff = run()
+      .list({ sentAtMs: 0, atMs: 3, scenario: 'watch', itemCount: 2 })
+      .stream(watchListStream('watch-list#1').scenario('watch-list').sentAt(5).response(7, { status: 422, body: invalid }).close(7))
+      .stream(plainWatchStream('watch#1').scenario('watch').sentAt(5).response(7).close(10_000, 'client-abort'))
+      .stream(plainWatchStream('validation-no-rvm#1', '', { resourceVersion: undefined, sendInitialEvents: true }).scenario('validation-watch-list').sentAt(5).response(7, { status: 422, body: invalid }).close(7))
+      .stream(plainWatchStream('expired-rv#1', '1').scenario('watch').sentAt(5).response(7, { status: 410, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', reason: 'Expired', code: 410 }) }).close(7))
+      .endedAt(10_000)
+      .build();
+    const report = deriveReport(multi, gateOff);
+    expect(report.untested).toEqual({ requests: [], checks: [] });
+    expect(report.verdict).toBe('pass');
+    expect(exitCodeFor(report)).toBe(0);
+  });
+
+  it('a watch that never got a response head is untested: INCONCLUSIVE when nothing fails, with how long it waited', () => {
+    const many = run().list({ sentAtMs: 0, atMs: 3, scenario: 'watch' });
+    for (let i = 1; i <= 150; i++) {
+      const s = plainWatchStream(`watch#${i}`).scenario('watch').sentAt(100 + i);
+      if (i <= 110) s.response(100 + i + 2);
+      many.stream(s.close(12_000, 'client-abort'));
+    }
+    const report = deriveReport(multi, many.endedAt(12_000).build());
+    expect(report.checks.find((c) => c.id === 'watch.answered')?.status).toBe('warn');
+    expect(report.verdict).toBe('inconclusive');
+    expect(exitCodeFor(report)).toBe(2);
+    expect(report.untested.requests).toHaveLength(40);
+    expect(report.untested.requests[0]).toMatchObject({ id: 'watch#111', outcome: 'no-response', status: null, reason: 'no response head', waitedMs: 11_789, missingPermission: null });
   });
 });

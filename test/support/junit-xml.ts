@@ -10,6 +10,7 @@ export interface JunitCase {
   classname: string;
   time: string;
   failure?: { message: string; type: string; text: string };
+  error?: { message: string; type: string; text: string };
   skipped?: { message: string };
   systemOut?: string;
 }
@@ -54,7 +55,7 @@ export function parseJunit(xml: string): JunitDocument {
     htmlEntities: true, // numeric references (&#10; in attributes)
     textNodeName: '#text',
     // Elements only: the testsuite's `skipped` attribute stays a string.
-    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ['testsuite', 'testcase', 'property', 'failure', 'skipped', 'system-out'].includes(name),
+    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ['testsuite', 'testcase', 'property', 'failure', 'error', 'skipped', 'system-out'].includes(name),
   });
   const doc = parser.parse(xml) as { testsuites: Node & { testsuite?: Node[] } };
   const root = doc.testsuites;
@@ -72,12 +73,15 @@ export function parseJunit(xml: string): JunitDocument {
 
 function testcase(node: Node): JunitCase {
   const failures = (node.failure as Node[] | undefined) ?? [];
+  const errors = (node.error as Node[] | undefined) ?? [];
   const skipped = (node.skipped as Node[] | undefined) ?? [];
   const out = (node['system-out'] as unknown[] | undefined) ?? [];
-  if (failures.length > 1 || skipped.length > 1 || out.length > 1) throw new Error(`testcase ${String(node.name)} has repeated children`);
+  if (failures.length > 1 || errors.length > 1 || skipped.length > 1 || out.length > 1) throw new Error(`testcase ${String(node.name)} has repeated children`);
   const c: JunitCase = { name: String(node.name), classname: String(node.classname), time: String(node.time) };
   const f = failures[0];
   if (f) c.failure = { message: String(f.message), type: String(f.type), text: textOf(f) };
+  const e = errors[0];
+  if (e) c.error = { message: String(e.message), type: String(e.type), text: textOf(e) };
   const s = skipped[0];
   if (s) c.skipped = { message: String(s.message) };
   if (out[0] !== undefined) c.systemOut = textOf(out[0]);

@@ -148,6 +148,7 @@ export function failingReport(overrides: Partial<Report> = {}): Report {
     ],
     lists: [],
     workload: { namespace: 'watchmark-abc123', writes: 19, cleanupProblems: [] },
+    untested: { requests: [], checks: [] },
     ...overrides,
   };
 }
