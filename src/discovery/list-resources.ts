@@ -26,7 +26,7 @@ export interface ResourceInventory {
  * APIService does not hide the rest.
  */
 export async function listWatchableResources(client: DiscoveryClient): Promise<ResourceInventory> {
-  const resources: ResourceInventory['resources'] = [];
+  const resources: ResolvedResource[] = [];
   const problems: DiscoveryProblem[] = [];
   const core = await client.requestJson('GET', '/api/v1');
   if (core.status === 401 || core.status === 403) {

@@ -639,6 +639,13 @@ describe('list', () => {
     });
   });
 
+  it("records a failed list's pretty-printed non-Status body on one line (kinm's 404)", async () => {
+    const server = await serve('http');
+    const { client } = connect(server);
+    server.autoRespond = (_req, res) => respond(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ paths: ['/apis', '/healthz'] }, null, 2));
+    expect(await client.list({ id: 'l', scenario: 's', path: '/api/v1/configmaps' })).toMatchObject({ status: 404, error: 'HTTP 404: {"paths":["/apis","/healthz"]}' });
+  });
+
   it('records a transport failure as status 0 instead of throwing', async () => {
     const server = await serve('http');
     const { client } = connect(server);

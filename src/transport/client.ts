@@ -5,7 +5,7 @@
  */
 import type { Agent } from 'undici';
 import type { Clock } from '../clock.js';
-import { WatchmarkError } from '../errors.js';
+import { responseBodyExcerpt, WatchmarkError } from '../errors.js';
 import type { ListRecord, StreamRecord, TimelineEntry, WatchedKind, WatchOptions } from '../record/timeline.js';
 import { describeServer, parseServer, type Connection, type ServerAddress, type TlsMaterial } from './connection.js';
 import { createProtocolTrackingAgent, ProtocolProbe, withProbe } from './negotiated-protocol.js';
@@ -175,7 +175,7 @@ export class TargetClient implements AsyncDisposable {
     if (typeof metadata?.['continue'] === 'string' && metadata['continue'] !== '') record.continueToken = metadata['continue'];
     if (response.status < 200 || response.status > 299) {
       const message = list?.['message'];
-      record.error = typeof message === 'string' && message ? message : `HTTP ${response.status}: ${response.text.slice(0, 1024)}`;
+      record.error = typeof message === 'string' && message ? message : `HTTP ${response.status}: ${responseBodyExcerpt(response.body, response.text, 1024)}`;
     }
     return record;
   }

@@ -106,6 +106,12 @@ describe.each(TARGETS)('%s (testbed)', (name, expected) => {
     }
   });
 
+  it.skipIf(skip)('hands out resource versions that never go backwards (etcd revisions): resource-version.monotonic passes, with RVs compared', () => {
+    const monotonic = report.checks.find((c) => c.id === 'resource-version.monotonic')!;
+    expect(monotonic.status, monotonic.summary).toBe('pass');
+    expect(record.writes.filter((w) => w.verb !== 'delete' && w.resourceVersion !== undefined).length).toBeGreaterThan(10);
+  });
+
   it.skipIf(skip)('client-go oracle: a real informer syncs exactly when watchmark says it does', async () => {
     const probeTarget = {
       server: target.info.server,
