@@ -37,7 +37,8 @@ export {
   type RecordingCounts,
 } from './recording/ndjson.js';
 export { writeRecordingFile, readRecordingFile } from './recording/file.js';
-export { buildReport, type Report, type StreamSummary } from './report/model.js';
+export { buildReport, exitCodeFor, type Report, type StreamSummary, type Untested, type UntestedRequest } from './report/model.js';
+export { answerOfStream, answerOfList, type AnswerKind, type RequestAnswer, type MissingPermission } from './record/answers.js';
 export { renderTerminal } from './report/terminal.js';
 export { renderHtml, type HtmlReportInput } from './report/html.js';
 export { timelineModel, type TimelineModel } from './report/timeline-model.js';

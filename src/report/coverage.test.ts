@@ -109,11 +109,11 @@ describe('renderers on an INCONCLUSIVE report', () => {
     expect(withHang.untested.requests.map((r) => r.id)).toEqual(['watch-list#1', 'watch#1', 'watch#2']);
   });
 
-  it('terminal: the Not tested section, the checks that could not run and the INCONCLUSIVE verdict line', () => {
+  it('terminal: the Not tested section, the checks that did not run and the INCONCLUSIVE verdict line', () => {
     const text = renderTerminal(inconclusive, { color: false });
     expect(text).toContain('Not tested\n  2 requests got no usable answer:\n    2 watches (watch-list#1, watch#1): HTTP 403 Forbidden:');
     expect(text.replace(/\s+/g, ' ')).toContain('missing RBAC permission: watch on configmaps in namespace watchmark');
-    expect(text).toMatch(/checks could not run: initial-events-end\.present/);
+    expect(text.replace(/\s+/g, ' ')).toMatch(/checks did not run \(skipped; their lines above say why\): initial-events-end\.present/);
     expect(text).toContain('Verdict: INCONCLUSIVE (0 fail, 0 warn; --fail-on fail): 2 requests got no usable answer');
   });
 
@@ -123,7 +123,7 @@ describe('renderers on an INCONCLUSIVE report', () => {
     expect(suite.attrs).toMatchObject({ tests: '1', errors: '1', failures: '0' });
     expect(suite.cases[0]!.error).toMatchObject({ type: 'inconclusive' });
     expect(suite.cases[0]!.error!.message).toContain('2 watches (watch-list#1, watch#1): HTTP 403 Forbidden');
-    expect(suite.cases[0]!.error!.text).toContain('checks that could not run:\ninitial-events-end.present');
+    expect(suite.cases[0]!.error!.text).toContain('checks that did not run (skip reasons):\ninitial-events-end.present');
     expect(doc.attrs['errors']).toBe('1');
     expect(suite.properties['verdict']).toBe('inconclusive');
     // A report with everything answered has no such suite.

@@ -92,11 +92,13 @@ export function untestedRequests(record: RunRecord): UntestedRequest[] {
 }
 
 /**
- * The checks that could not run while requests went untested: skipped in every scenario, and in
- * at least one scenario with an untested watch (an untested LIST is shared by the whole run, so it
+ * The checks that did not run while requests went untested: skipped in every scenario, and in at
+ * least one scenario with an untested watch (an untested LIST is shared by the whole run, so it
  * counts for every scenario; reports without scenarios, e.g. observe's, count every skip). The
- * reason is the check's own skip summary. Checks that ran on the streams that were answered are
- * not listed: their results stand for those streams.
+ * reason is the check's own skip summary, which says whether the untested requests are why (e.g.
+ * "watch-list#1: HTTP 403") or the plan had nothing for it (e.g. "no watch-list stream"): which
+ * checks an unanswered request would have fed cannot be known. Checks that ran on the answered
+ * streams are not listed: their results stand for those streams.
  */
 export function checksNotRun(
   requests: readonly UntestedRequest[],

@@ -164,7 +164,7 @@ export function renderGithubSummary(report: Report): string {
   if (report.untested.requests.length > 0) {
     head.push(`### Not tested`, '', `${report.untested.requests.length} request(s) got no usable answer${report.verdict === 'inconclusive' ? ', so the verdict is INCONCLUSIVE (exit code 2)' : ''}:`, '');
     for (const group of untestedGroups(report.untested.requests)) head.push(`- ${md(describeUntestedGroup(group))}`);
-    if (report.untested.checks.length > 0) head.push('', `Checks that could not run: ${report.untested.checks.map((k) => `\`${k.id}\``).join(', ')}`);
+    if (report.untested.checks.length > 0) head.push('', `Checks that did not run (skipped, see the table): ${report.untested.checks.map((k) => `\`${k.id}\``).join(', ')}`);
     head.push('');
   }
   const t = report.target;

@@ -96,12 +96,12 @@ function renderHeader(report: Report): string {
 
 const VERDICT_TEXT: Record<Report['verdict'], string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' };
 
-/** The requests that got no usable answer and the checks that could not run; '' when all were answered. */
+/** The requests that got no usable answer and the checks that did not run; '' when all were answered. */
 function renderUntested(report: Report): string {
   const { requests, checks } = report.untested;
   if (requests.length === 0) return '';
   const items = untestedGroups(requests).map((group) => `<li>${escapeHtml(describeUntestedGroup(group))}</li>`);
-  const notRun = checks.length > 0 ? `<p>${plural(checks.length, 'check')} could not run: ${checks.map((k) => `<code>${escapeHtml(k.id)}</code>`).join(', ')}</p>` : '';
+  const notRun = checks.length > 0 ? `<p>${plural(checks.length, 'check')} did not run (skipped, see their reasons below): ${checks.map((k) => `<code>${escapeHtml(k.id)}</code>`).join(', ')}</p>` : '';
   return `<section class="untested" id="untested"><h2>Not tested</h2><p>${plural(requests.length, 'request')} got no usable answer:</p><ul>${items.join('')}</ul>${notRun}</section>`;
 }
 

@@ -168,7 +168,7 @@ function clientText(v: ClientVerdict): string {
 /**
  * The run is INCONCLUSIVE: one <error type="inconclusive"> testcase per group of requests with the
  * same answer (403s, no response head, ...), so CI shows the run as broken rather than green,
- * and which checks could not run because of them.
+ * and which checks did not run (with their skip reasons).
  */
 function untestedSuite(report: Report, properties: string[]): Suite {
   const notRun = report.untested.checks.map((k) => `${k.id}: ${k.reason}`).join('\n');
@@ -176,7 +176,7 @@ function untestedSuite(report: Report, properties: string[]): Suite {
     const line = describeUntestedGroup(group);
     return {
       name: `${group.kind} ${group.ids[0]}${group.ids.length > 1 ? ` and ${group.ids.length - 1} more` : ''}`,
-      error: { message: line, type: 'inconclusive', text: `${line}\nrequests: ${group.ids.join(', ')}${notRun ? `\n\nchecks that could not run:\n${notRun}` : ''}` },
+      error: { message: line, type: 'inconclusive', text: `${line}\nrequests: ${group.ids.join(', ')}${notRun ? `\n\nchecks that did not run (skip reasons):\n${notRun}` : ''}` },
     };
   });
   return suite({ name: UNTESTED_SUITE, time: seconds(0), timestamp: timestamp(report.startedAt) }, `watchmark.${UNTESTED_SUITE}`, cases, properties);

@@ -78,14 +78,14 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-/** The requests that got no usable answer and the checks that could not run (nothing when all were answered). */
+/** The requests that got no usable answer and the checks that did not run (nothing when all were answered). */
 function renderUntested(report: Report, c: Colors): string[] {
   const { requests, checks } = report.untested;
   if (requests.length === 0) return [];
   const lines = ['', c.bold('Not tested'), `  ${requests.length} request${requests.length === 1 ? '' : 's'} got no usable answer:`];
   for (const group of untestedGroups(requests)) lines.push(indent(wrap(describeUntestedGroup(group), 94), '    '));
   if (checks.length > 0) {
-    lines.push(indent(wrap(`${checks.length} check${checks.length === 1 ? '' : 's'} could not run: ${checks.map((k) => k.id).join(', ')}`, 94), '  '));
+    lines.push(indent(wrap(`${checks.length} check${checks.length === 1 ? '' : 's'} did not run (skipped; their lines above say why): ${checks.map((k) => k.id).join(', ')}`, 94), '  '));
   }
   return lines;
 }
