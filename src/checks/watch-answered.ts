@@ -54,7 +54,7 @@ export const watchAnswered: Check = {
   title: 'Every watch gets a response (status and headers)',
   maxSeverity: 'fail',
   source:
-    'apiserver v0.35.0 pkg/endpoints/handlers/watch.go serveWatch (head written and flushed before any event); client-go v0.35.0 rest/request.go watchInternal (no header timeout); RFC 9113 section 6.5.2',
+    'apiserver v0.35.0 pkg/endpoints/handlers/watch.go serveWatch (head written and flushed before any event); client-go v0.35.0 rest/request.go watchInternal (no deadline for the response head); RFC 9113 section 6.5.2',
   meaning:
     'Every watch watchmark sent got its response head (HTTP status and headers) before observation ended. kube-apiserver ' +
     'writes and flushes the head of a watch at once, before any event. A watch that never gets one tests nothing (its checks ' +
@@ -75,9 +75,9 @@ export const watchAnswered: Check = {
     "Answer every watch at once: write the status and headers and flush them before waiting for events, as kube-apiserver's " +
     '`serveWatch` does (`w.WriteHeader(http.StatusOK)`, then `flusher.Flush()`), and never queue a watch behind others ' +
     'without answering it; a server that cannot take another watch answers 429 with a `Retry-After` header (client-go backs ' +
-    'off and retries). Allow at least 100 concurrent HTTP/2 streams per connection (kube-apiserver: ' +
-    '`--http2-max-streams-per-connection`, default 1000). If watchmark itself is the bottleneck (thousands of watches in one ' +
-    'scenario), spread them over scenarios or runs.',
+    'off and retries). Allow at least 100 concurrent HTTP/2 streams per connection (`--http2-max-streams-per-connection`; ' +
+    "k8s.io/apiserver's `RecommendedOptions` set 1000 because one proxy connection multiplexes many watches). If watchmark " +
+    'itself is the bottleneck (thousands of watches in one scenario), spread them over scenarios or runs.',
   run(record) {
     const sent = record.streams.filter((stream) => closeOf(stream)?.reason !== 'not-opened');
     if (sent.length === 0) return skipped(ID, 'no watch was sent');

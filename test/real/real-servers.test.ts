@@ -52,6 +52,9 @@ describe.each(TARGETS)('%s (testbed)', (name, expected) => {
   it.skipIf(skip)('watchmark run finds no failure, exactly the expected warnings, and both client-go profiles and client-node sync', () => {
     const failing = report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.summary}`);
     expect(failing).toEqual([]);
+    // A healthy server answers every request of the suite (200, 410 or 422): never INCONCLUSIVE.
+    expect(report.untested.requests).toEqual([]);
+    expect(report.verdict).toBe('pass');
     expect(report.checks.filter((c) => c.status === 'warn').map((c) => c.id)).toEqual(expected.warns);
     expect(report.target.serverVersion).toMatch(/^v1\.\d+\.\d+/);
     expect(report.clientGo.map((v) => [v.profile, v.outcome])).toEqual([
