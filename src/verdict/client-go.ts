@@ -7,8 +7,22 @@
  *
  * Log lines use the literal `<reflector>` for the reflector name (the real one is the caller's
  * file:line) and `<type>` for its type description (e.g. "*v1.ConfigMap" for typed informers,
- * "example.com/v1, Kind=Widget" for dynamic ones). Lines client-go prints only at V(4) carry a
+ * "*unstructured.Unstructured" for dynamic ones). Lines client-go prints only at V(4) carry a
  * "[V(4)] " prefix; everything else is printed at default verbosity.
+ *
+ * Typed and dynamic informers differ in how they take an event object whose kind/apiVersion is
+ * not the watched one (reflector.go v0.37.2 handleAnyWatch expectedType/expectedGVK checks,
+ * NewReflectorWithOptions getExpectedGVKFromObject; dynamic/scheme.go unstructuredCreater):
+ * - typed (informers.NewSharedInformerFactory(...).Core().V1().ConfigMaps()): objects are decoded
+ *   with client-go's typed scheme; an object of another registered type (e.g. a Pod on a ConfigMap
+ *   watch) decodes to that Go type and the reflector skips it ("Unexpected watch event object
+ *   type"); an unregistered kind/apiVersion cannot be decoded at all (StreamWatcher's synthetic
+ *   InternalError: the watch ends with an error).
+ * - dynamic (dynamicinformer): every object decodes to an Unstructured (only the meta.k8s.io
+ *   kinds of dynamic's basicScheme, e.g. Status, decode to their Go types), and its example
+ *   object is an Unstructured without apiVersion/kind, so there is no expected GVK: any kind is
+ *   taken as it is (bookmarks included).
+ * Both were run against the same streams (testbed/informer-probe --informer typed|dynamic).
  */
 import { TRUNCATED_AT_END } from '../decode/watch-frames.js';
 import {
@@ -34,7 +48,8 @@ import type {
   TimelineEntry,
 } from '../record/timeline.js';
 import { clientNodeVerdict } from './client-node.js';
-import type { ClientVerdict } from './types.js';
+import { CLIENT_GO_SCHEME_KINDS } from './client-go-scheme.js';
+import type { ClientProfile, ClientVerdict } from './types.js';
 
 /** The reflector's initial-events-end ticker interval (newInitialEventsEndBookmarkTicker, 10*time.Second). */
 export const BOOKMARK_TICKER_INTERVAL_MS = 10_000;
@@ -179,6 +194,58 @@ export function syntheticDecodeErrorMessage(decodeError: string): string {
   return `an error on the server (${quote(`unable to decode an event from the watch stream: ${decodeError}`)}) has prevented the request from succeeding`;
 }
 
+/** Which client-go informer consumes the stream (see the file comment). */
+export type InformerKind = 'typed' | 'dynamic';
+
+/** Kinds dynamic's basicScheme registers in v1 (metav1.AddToGroupVersion): they decode to their Go types, not Unstructured. */
+const DYNAMIC_BASIC_SCHEME_V1_KINDS = new Set([
+  'WatchEvent', 'ListOptions', 'GetOptions', 'DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions',
+  'Status', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList',
+]);
+
+/** The placeholder for the scheme name in client-go's "no kind ... is registered" error (the real one is the scheme's register.go:line). */
+const TYPED_SCHEME = '<client-go typed scheme>';
+
+function registeredInTypedScheme(apiVersion: string, kind: string): boolean {
+  return CLIENT_GO_SCHEME_KINDS[apiVersion]?.includes(kind) ?? false;
+}
+
+/** Whether client-go has a typed informer for the watched kind (a built-in type of its typed scheme). */
+export function hasTypedInformer(watched: { apiVersion: string; kind: string }): boolean {
+  return registeredInTypedScheme(watched.apiVersion, watched.kind);
+}
+
+/**
+ * How an informer of `informer` kind takes a decodable event object (kind and apiVersion present):
+ * `accept` it (it reaches handleAnyWatch's switch), `skip` it (wrong Go type or GVK: "Unexpected
+ * watch event object type"; the Table check skips meta.k8s.io Tables too) or fail to decode it.
+ * ERROR objects are never skipped (handleAnyWatch returns on them before the type checks) but
+ * must decode like any other object.
+ */
+export function objectAcceptance(
+  informer: InformerKind,
+  watched: { apiVersion: string; kind: string },
+  type: string,
+  kind: string,
+  apiVersion: string,
+): { verdict: 'accept' | 'skip' } | { verdict: 'decode-error'; error: string } {
+  const isWatched = kind === watched.kind && apiVersion === watched.apiVersion;
+  if (informer === 'typed') {
+    if (!isWatched && !registeredInTypedScheme(apiVersion, kind)) {
+      const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+      return {
+        verdict: 'decode-error',
+        error: `unable to decode watch event: no kind ${quote(kind)} is registered for version ${quote(group ? `${group}/${version}` : version!)} in scheme ${quote(TYPED_SCHEME)}`,
+      };
+    }
+    return { verdict: type === 'ERROR' || isWatched ? 'accept' : 'skip' };
+  }
+  if (type === 'ERROR') return { verdict: 'accept' };
+  if (apiVersion === 'v1' && DYNAMIC_BASIC_SCHEME_V1_KINDS.has(kind)) return { verdict: 'skip' };
+  if (kind === 'Table' && (apiVersion === 'meta.k8s.io/v1' || apiVersion === 'meta.k8s.io/v1beta1')) return { verdict: 'skip' };
+  return { verdict: 'accept' };
+}
+
 export type WatchEnd =
   /** The initial-events-end bookmark was processed (watch-list mode only). */
   | { kind: 'synced'; atMs: number; event: EventEntry }
@@ -196,6 +263,8 @@ export interface WatchWalk {
   processedAtMs: number[];
   /** Events skipped before the switch: wrong kind/apiVersion ("Unexpected watch event object type/gvk"). */
   skipped: Array<{ event: EventEntry; kind?: string; apiVersion?: string }>;
+  /** Events processed although their kind/apiVersion is not the watched one (dynamic informers: no expected GVK). */
+  foreign: Array<{ event: EventEntry; kind?: string; apiVersion?: string }>;
   end: WatchEnd;
 }
 
@@ -203,42 +272,54 @@ export interface WatchWalk {
  * Consumes the stream's entries from `fromIndex` like handleAnyWatch does (v0.35.0 l.895-985):
  * decode errors and ERROR events end it, wrong-GVK events are skipped, every other event counts;
  * in watch-list mode the initial-events-end bookmark ends it. `startMs` is the `start` the
- * reflector took before the request (VeryShortWatchError measures from it).
+ * reflector took before the request (VeryShortWatchError measures from it). `informer` (default
+ * typed) decides which objects of another kind are skipped, undecodable or taken (objectAcceptance).
  */
-export function walkWatch(stream: StreamRecord, options: { watchList: boolean; fromIndex?: number; startMs?: number }): WatchWalk {
+export function walkWatch(
+  stream: StreamRecord,
+  options: { watchList: boolean; fromIndex?: number; startMs?: number; informer?: InformerKind },
+): WatchWalk {
   const { watched } = stream.request;
+  const informer = options.informer ?? 'typed';
   const startMs = options.startMs ?? stream.request.sentAtMs;
   const processedAtMs: number[] = [];
   const skipped: WatchWalk['skipped'] = [];
+  const foreign: WatchWalk['foreign'] = [];
   const entries = stream.entries;
   for (let index = options.fromIndex ?? 0; index < entries.length; index++) {
     const entry = entries[index]!;
     if (entry.kind === 'malformed') {
       if (isTruncatedFinalFrame(stream, entry)) {
-        return { processedAtMs, skipped, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+        return { processedAtMs, skipped, foreign, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
       }
-      return { processedAtMs, skipped, end: { kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry } };
+      return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry } };
     }
     if (entry.kind === 'close') {
-      return { processedAtMs, skipped, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+      return { processedAtMs, skipped, foreign, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
     }
     if (entry.kind !== 'event') continue;
     const decodeError = decodeErrorOf(entry);
-    if (decodeError !== undefined) return { processedAtMs, skipped, end: { kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry } };
-    if (entry.type === 'ERROR') {
-      return { processedAtMs, skipped, end: { kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) } };
+    if (decodeError !== undefined) return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry } };
+    // decodeErrorOf guarantees a non-empty kind and apiVersion.
+    const { kind, apiVersion } = typeMetaOf(entry.object) as { kind: string; apiVersion: string };
+    const acceptance = objectAcceptance(informer, watched, entry.type, kind, apiVersion);
+    if (acceptance.verdict === 'decode-error') {
+      return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: acceptance.error, entry } };
     }
-    const { kind, apiVersion } = typeMetaOf(entry.object);
-    if (kind !== watched.kind || apiVersion !== watched.apiVersion) {
-      skipped.push({ event: entry, ...(kind !== undefined ? { kind } : {}), ...(apiVersion !== undefined ? { apiVersion } : {}) });
+    if (entry.type === 'ERROR') {
+      return { processedAtMs, skipped, foreign, end: { kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) } };
+    }
+    if (acceptance.verdict === 'skip') {
+      skipped.push({ event: entry, kind, apiVersion });
       continue;
     }
+    if (kind !== watched.kind || apiVersion !== watched.apiVersion) foreign.push({ event: entry, kind, apiVersion });
     processedAtMs.push(entry.atMs);
     if (options.watchList && isInitialEventsEndBookmark(entry)) {
-      return { processedAtMs, skipped, end: { kind: 'synced', atMs: entry.atMs, event: entry } };
+      return { processedAtMs, skipped, foreign, end: { kind: 'synced', atMs: entry.atMs, event: entry } };
     }
   }
-  return { processedAtMs, skipped, end: { kind: 'open', atMs: undefined } };
+  return { processedAtMs, skipped, foreign, end: { kind: 'open', atMs: undefined } };
 }
 
 function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCount: number): WatchEnd {
@@ -257,12 +338,12 @@ function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCou
  * been processed, else "hasn't received ..., received last event <elapsed> ago" once the last
  * event is at least 10 s old. watchStart is the request's sentAtMs. An event arriving exactly at
  * a tick counts as processed before it. Returns [] for anything but a 200 watch-list stream.
- * `atMs` is on the run clock (like the stream's entries).
+ * `atMs` is on the run clock (like the stream's entries). `informer` as in walkWatch (default typed).
  */
-export function reflectorWarnings(stream: StreamRecord, untilMs: number): Array<{ atMs: number; line: string }> {
+export function reflectorWarnings(stream: StreamRecord, untilMs: number, informer: InformerKind = 'typed'): Array<{ atMs: number; line: string }> {
   const response = responseOf(stream);
   if (!isWatchListRequest(stream.request.options) || response?.status !== 200) return [];
-  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1 });
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, informer });
   const stopMs = walk.end.atMs === undefined ? untilMs : Math.min(untilMs, walk.end.atMs);
   const watchStartMs = stream.request.sentAtMs;
   const lines: Array<{ atMs: number; line: string }> = [];
@@ -300,6 +381,28 @@ export function reflectorWarnings(stream: StreamRecord, untilMs: number): Array<
 interface PlainWatchAccount {
   explanation: string;
   logLines: Array<{ atMs: number; line: string }>;
+  /** Events the reflector skipped ("Unexpected watch event object type/gvk"). */
+  skipped: number;
+}
+
+/** What an informer did with events whose kind/apiVersion is not the watched one, or '' when there were none. */
+function otherKindNote(walk: WatchWalk, stream: StreamRecord, informer: InformerKind): string {
+  const watched = `${stream.request.watched.apiVersion} ${stream.request.watched.kind}`;
+  const kinds = (list: WatchWalk['skipped']) => [...new Set(list.map(({ kind, apiVersion }) => `${apiVersion ?? '<no apiVersion>'} ${kind ?? '<no kind>'}`))].join(', ');
+  const notes: string[] = [];
+  if (walk.skipped.length > 0) {
+    notes.push(
+      informer === 'typed'
+        ? ` It skipped ${walk.skipped.length} event(s) of another registered type (${kinds(walk.skipped)}, not ${watched}): the typed informer decodes them to that Go type and the reflector drops them ("Unexpected watch event object type"), so its cache misses those changes and their RVs were never recorded.`
+        : ` It skipped ${walk.skipped.length} event(s) (${kinds(walk.skipped)}) that dynamic's scheme decodes to a Go type other than Unstructured ("Unexpected watch event object type"), so their RVs were never recorded.`,
+    );
+  }
+  if (walk.foreign.length > 0) {
+    notes.push(
+      ` It took ${walk.foreign.length} event(s) of kind ${kinds(walk.foreign)} instead of ${watched} as they are: a dynamic informer has no expected GVK (its example object is an Unstructured without apiVersion/kind), so such objects land in its cache.`,
+    );
+  }
+  return notes.join('');
 }
 
 function veryShortWatchMessage(): string {
@@ -319,20 +422,19 @@ const UNEXPECTED_OBJECT_ERROR = 'unexpected object: <the ERROR event object, Go 
  * "Warning: watch ended with error" and a relist after backoff; 410 ends quietly ("Watch closed",
  * V(4)) with a relist; a very short watch is an error too; a normal close re-watches from the last RV.
  */
-function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: number, relist: string): PlainWatchAccount {
-  const walk = walkWatch(stream, { watchList: false, fromIndex, startMs });
+function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: number, relist: string, informer: InformerKind): PlainWatchAccount {
+  const walk = walkWatch(stream, { watchList: false, fromIndex, startMs, informer });
   const end = walk.end;
   const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - stream.request.sentAtMs))}`;
-  const skippedNote =
-    walk.skipped.length > 0
-      ? ` It skipped ${walk.skipped.length} event(s) whose kind/apiVersion differ from ${stream.request.watched.apiVersion} ${stream.request.watched.kind} ("Unexpected watch event object type"), so their RVs were never recorded.`
-      : '';
+  const skippedNote = otherKindNote(walk, stream, informer);
+  const skipped = walk.skipped.length;
   switch (end.kind) {
     case 'decode-error': {
       const err = syntheticDecodeErrorMessage(end.error);
       return {
         explanation: `On ${stream.id} the watch hit an undecodable frame at ${at(end.atMs)} (${end.error}); StreamWatcher turns it into a synthetic InternalError, the watch ends with "Warning: watch ended with error" and the reflector ${relist} after backoff (800 ms doubling to 30 s): a relist loop if every watch does this.${skippedNote}`,
         logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(err) }],
+        skipped,
       };
     }
     case 'error-event': {
@@ -341,18 +443,21 @@ function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: numb
         return {
           explanation: `On ${stream.id} an ERROR event (${describeStatus(end.status)}) at ${at(end.atMs)} ends the watch quietly ("Watch closed", V(4)) and the reflector ${relist} from its last RV.${skippedNote}`,
           logLines: [{ atMs: end.atMs, line: V4 + klogLine('Watch closed', [['reflector', REFLECTOR], ['type', TYPE], ['err', end.status?.message ?? '']]) }],
+          skipped,
         };
       }
       if (cls === 'too-many-requests') {
         return {
           explanation: `On ${stream.id} an ERROR event 429 at ${at(end.atMs)} makes the reflector back off and re-watch (no relist).${skippedNote}`,
           logLines: [{ atMs: end.atMs, line: '[V(2)] ' + klogLine('Watch returned 429 - backing off', [['reflector', REFLECTOR], ['type', TYPE]]) }],
+          skipped,
         };
       }
       const err = end.status === null ? UNEXPECTED_OBJECT_ERROR : (end.status.message ?? '');
       return {
         explanation: `On ${stream.id} an ERROR event (${describeStatus(end.status)}) at ${at(end.atMs)} ends the watch with "Warning: watch ended with error"; the reflector ${relist} after backoff.${skippedNote}`,
         logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(err) }],
+        skipped,
       };
     }
     case 'closed':
@@ -360,15 +465,17 @@ function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: numb
         return {
           explanation: `${stream.id} closed at ${at(end.atMs)}, less than 1 s after the watch started, with no events: VeryShortWatchError, "Warning: watch ended with error", and the reflector ${relist} after backoff.`,
           logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(veryShortWatchMessage()) }],
+          skipped,
         };
       }
       return {
         explanation: `${stream.id} ended normally at ${at(end.atMs)} (${end.close?.reason ?? 'truncated final frame, io.ErrUnexpectedEOF'}); the reflector re-watches from its last RV without relisting.${skippedNote}`,
         logLines: [],
+        skipped,
       };
     case 'open':
     case 'synced':
-      return { explanation: `${stream.id} was still delivering events when observation ended; nothing went wrong on it.${skippedNote}`, logLines: [] };
+      return { explanation: `${stream.id} was still delivering events when observation ended; nothing went wrong on it.${skippedNote}`, logLines: [], skipped };
   }
 }
 
@@ -403,13 +510,16 @@ function fallbackLine(err: string): string {
  * client-go >= v0.35 (WatchListClient on by default, client-go/features/known_features.go):
  * watchList() then, on error only, LIST+WATCH (spec 1.3, 1.6, 1.7).
  */
-function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
+function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerdict | undefined {
   const stream = pickWatchListStream(record);
   if (stream === undefined) return undefined;
   const sentAtMs = stream.request.sentAtMs;
   const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - sentAtMs))}`;
   const response = responseOf(stream);
   const basedOn = [stream.id];
+  /** Events skipped on the watch-list stream before it ended or synced (set once walked). */
+  let skippedEvents = 0;
+  const skippedField = (extra = 0) => (skippedEvents + extra > 0 ? { skippedEvents: skippedEvents + extra } : {});
 
   const fallsBack = (giveUpAtMs: number, why: string, err: string, extraLines: Array<{ atMs: number; line: string }> = []): ClientVerdict => {
     const list = pickList(record, (candidate) => candidate.status === 200 && candidate.itemCount !== undefined);
@@ -430,6 +540,7 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
       explanation: `${why} watchList() returns the error and ListAndWatch falls back to LIST+WATCH (tools/cache/reflector.go v0.35.0; any error other than 429/connection refused/410/too-large RV forces the fallback). ${listPart}`,
       logLines: relative([...extraLines, { atMs: giveUpAtMs, line: fallbackLine(err) }], sentAtMs),
       basedOn,
+      ...skippedField(),
     };
   };
 
@@ -441,6 +552,7 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
     explanation,
     logLines: relative([...warningLines, ...extra].sort((a, b) => a.atMs - b.atMs), sentAtMs),
     basedOn,
+    ...skippedField(),
   });
 
   if (response === undefined) {
@@ -478,20 +590,34 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
     return fallsBack(response.atMs, `${stream.id} was answered ${describeStatus(status)} at ${at(response.atMs)}.`, status.message ?? `HTTP ${response.status}`);
   }
 
-  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs });
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs, informer });
+  skippedEvents = walk.skipped.length;
   const end = walk.end;
   const untilMs = end.kind === 'synced' ? end.atMs : observedUntilMs(stream, record.endedAtMs);
-  const warningLines = reflectorWarnings(stream, untilMs);
+  const warningLines = reflectorWarnings(stream, untilMs, informer);
   const skippedEndBookmarks = walk.skipped.filter(({ event }) => isInitialEventsEndBookmark(event));
+  const foreignEnd = end.kind === 'synced' ? walk.foreign.find(({ event }) => event === end.event) : undefined;
+  const otherKinds = otherKindNote({ ...walk, foreign: walk.foreign.filter((f) => f !== foreignEnd) }, stream, informer);
   const skippedNote =
-    skippedEndBookmarks.length > 0
-      ? ` The annotated bookmark at ${at(skippedEndBookmarks[0]!.event.atMs)} carried kind ${JSON.stringify(skippedEndBookmarks[0]!.kind ?? null)} / apiVersion ${JSON.stringify(skippedEndBookmarks[0]!.apiVersion ?? null)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}: client-go skips it ("Unexpected watch event object type"), as if it were absent.`
+    (skippedEndBookmarks.length > 0
+      ? ` The annotated bookmark at ${at(skippedEndBookmarks[0]!.event.atMs)} carried kind ${JSON.stringify(skippedEndBookmarks[0]!.kind ?? null)} / apiVersion ${JSON.stringify(skippedEndBookmarks[0]!.apiVersion ?? null)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}: ` +
+        (informer === 'typed'
+          ? `a typed informer decodes it to that Go type and the reflector skips it ("Unexpected watch event object type", expected type *${stream.request.watched.apiVersion.split('/').pop()}.${stream.request.watched.kind}), as if it were absent.`
+          : 'dynamic\'s scheme decodes it to a Go type other than Unstructured and the reflector skips it ("Unexpected watch event object type"), as if it were absent.')
+      : '') + otherKinds;
+  const decodeNote = (error: string) =>
+    informer === 'typed' && /no kind ".*" is registered/.test(error)
+      ? ` A typed informer decodes with client-go's typed scheme, which has no such kind/apiVersion (a dynamic informer decodes it into an Unstructured).`
       : '';
 
   switch (end.kind) {
     case 'synced': {
       const syncedAfterMs = Math.round((end.atMs - sentAtMs) * 1000) / 1000;
-      const after = followPlainWatch(stream, stream.entries.indexOf(end.event) + 1, end.atMs, 'starts over with a new watch-list request');
+      const after = followPlainWatch(stream, stream.entries.indexOf(end.event) + 1, end.atMs, 'starts over with a new watch-list request', informer);
+      const foreignEndNote =
+        foreignEnd !== undefined
+          ? ` That bookmark carried kind ${JSON.stringify(foreignEnd.kind)} / apiVersion ${JSON.stringify(foreignEnd.apiVersion)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}; a dynamic informer has no expected GVK (its example object is an Unstructured without apiVersion/kind) and takes it as the end bookmark all the same (a typed informer would skip it).`
+          : '';
       const exitLine = {
         atMs: end.atMs,
         line:
@@ -512,9 +638,10 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
           (warningLines.length > 0
             ? `, after logging "Warning: event bookmark expired" ${warningLines.length} time(s) while waiting (it only logs; no retry, relist or fallback).`
             : '.') +
-          ` The same stream then continues as the regular watch. ${after.explanation}`,
+          `${foreignEndNote}${skippedNote} The same stream then continues as the regular watch. ${after.explanation}`,
         logLines: relative([...warningLines, exitLine, ...after.logLines], sentAtMs),
         basedOn,
+        ...skippedField(after.skipped),
       };
     }
     case 'error-event': {
@@ -542,7 +669,7 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
     case 'decode-error':
       return fallsBack(
         end.atMs,
-        `${stream.id} carried a frame client-go cannot decode at ${at(end.atMs)} (${end.error}), before the initial-events-end bookmark: StreamWatcher sends a synthetic InternalError (ClientWatchDecoding).${skippedNote}`,
+        `${stream.id} carried a frame client-go cannot decode at ${at(end.atMs)} (${end.error}), before the initial-events-end bookmark: StreamWatcher sends a synthetic InternalError (ClientWatchDecoding).${decodeNote(end.error)}${skippedNote}`,
         syntheticDecodeErrorMessage(end.error),
         warningLines,
       );
@@ -572,13 +699,14 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
 }
 
 /** client-go <= v0.34 (WatchListClient off by default): LIST resourceVersion=0&limit=500, then WATCH from the list RV. */
-function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
+function listWatchVerdict(record: RunRecord, informer: InformerKind): ClientVerdict | undefined {
   const list = pickList(record);
   if (list === undefined) return undefined;
   const basedOn = [list.id];
   const watchStream = record.streams.find((stream) => stream.scenario === 'watch');
   let watchPart = '';
   let watchLines: Array<{ atMs: number; line: string }> = [];
+  let skippedEvents = 0;
   if (watchStream !== undefined) {
     basedOn.push(watchStream.id);
     const response = responseOf(watchStream);
@@ -601,9 +729,10 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
         ];
       }
     } else {
-      const account = followPlainWatch(watchStream, watchStream.entries.indexOf(response) + 1, watchStream.request.sentAtMs, 'relists');
+      const account = followPlainWatch(watchStream, watchStream.entries.indexOf(response) + 1, watchStream.request.sentAtMs, 'relists', informer);
       watchPart = ` The following plain watch: ${account.explanation}`;
       watchLines = account.logLines;
+      skippedEvents = account.skipped;
     }
   }
   const logLines = relative(watchLines, list.sentAtMs);
@@ -620,6 +749,7 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
         `. It then watches from the list RV${list.resourceVersion !== undefined ? ` ${list.resourceVersion}` : ''} with allowWatchBookmarks=true; bookmarks are optional on that path and the 10 s bookmark ticker is not armed.${watchPart}`,
       logLines,
       basedOn,
+      ...(skippedEvents > 0 ? { skippedEvents } : {}),
     };
   }
   return {
@@ -631,7 +761,41 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
       `${list.id} failed (${list.status === 200 ? '200 but the body was not a list' : list.status > 0 ? `HTTP ${list.status}` : 'no response'}${list.error ? `: ${list.error}` : ''}): ListAndWatch returns the error and Run retries it with backoff (800 ms doubling to 30 s, jitter 1.0); HasSynced() stays false while the LIST keeps failing.${watchPart}`,
     logLines,
     basedOn,
+    ...(skippedEvents > 0 ? { skippedEvents } : {}),
   };
+}
+
+/** The same verdict, field by field (profile aside). */
+function sameVerdict(a: ClientVerdict, b: ClientVerdict): boolean {
+  return JSON.stringify({ ...a, profile: '' }) === JSON.stringify({ ...b, profile: '' });
+}
+
+const INFORMER_INTRO: Record<InformerKind, string> = {
+  typed:
+    'Typed informer (the clientset\'s informer factory, e.g. informers.NewSharedInformerFactory(...).Core().V1().ConfigMaps(): objects decoded with client-go\'s typed scheme, expected Go type checked): ',
+  dynamic:
+    'Dynamic informer (dynamicinformer: every object decoded into an Unstructured, example object without apiVersion/kind, so no expected GVK): ',
+};
+
+/**
+ * The verdict of one client-go version for both informer kinds: one verdict named `generic` when
+ * typed and dynamic informers behave the same on this record (or client-go has no typed informer
+ * for the watched kind: custom resources), else `<generic> typed` and `<generic> dynamic`, each
+ * explanation starting with what that kind of informer is.
+ */
+function perInformer(
+  generic: 'client-go>=0.35' | 'client-go<=0.34',
+  watched: { apiVersion: string; kind: string } | undefined,
+  derive: (informer: InformerKind) => ClientVerdict | undefined,
+): ClientVerdict[] {
+  const dynamic = derive('dynamic');
+  if (dynamic === undefined) return [];
+  const typed = watched !== undefined && hasTypedInformer(watched) ? derive('typed') : undefined;
+  if (typed === undefined || sameVerdict(typed, dynamic)) return [{ ...(typed ?? dynamic), profile: generic }];
+  return [
+    { ...typed, profile: `${generic} typed` as ClientProfile, explanation: INFORMER_INTRO.typed + typed.explanation },
+    { ...dynamic, profile: `${generic} dynamic` as ClientProfile, explanation: INFORMER_INTRO.dynamic + dynamic.explanation },
+  ];
 }
 
 /**
@@ -644,10 +808,9 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
  */
 export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
   const verdicts: ClientVerdict[] = [];
-  const watchList = watchListVerdict(record);
-  if (watchList !== undefined) verdicts.push(watchList);
-  const listWatch = listWatchVerdict(record);
-  if (listWatch !== undefined) verdicts.push(listWatch);
+  verdicts.push(...perInformer('client-go>=0.35', pickWatchListStream(record)?.request.watched, (informer) => watchListVerdict(record, informer)));
+  const watched = record.streams.find((stream) => stream.scenario === 'watch')?.request.watched ?? record.streams[0]?.request.watched;
+  verdicts.push(...perInformer('client-go<=0.34', watched, (informer) => listWatchVerdict(record, informer)));
   const clientNode = clientNodeVerdict(record);
   if (clientNode !== undefined) verdicts.push(clientNode);
   return verdicts;
