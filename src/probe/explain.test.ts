@@ -40,6 +40,24 @@ describe('explainProbe', () => {
     expect(model.clientGo?.outcome).toBe('syncs');
   });
 
+  it('an end bookmark of another kind: hangs for a typed informer, and says that a dynamic informer syncs', () => {
+    const model = explain(watchListStream().response(3).added(4, 'a', '10').endBookmark(12, '12', 'true', { kind: 'Pod' }).close(WAIT_MS, 'client-abort').build());
+    expect(model).toMatchObject({ classification: 'accepts-and-ignores', outcome: 'hangs', exitCode: 1 });
+    expect(model.clientGo?.profile).toBe('client-go>=0.35 typed');
+    expect(model.clientGo?.outcome).toBe('never-syncs');
+    expect(model.clientGoDynamic).toMatchObject({ profile: 'client-go>=0.35 dynamic', outcome: 'syncs', syncedAfterMs: 12 });
+    expect(model.headline).toMatch(/ \(typed informers; a dynamic informer syncs\)$/);
+    expect(model.steps.at(-1)!.text).toMatch(/^All of the above is what a typed informer does .* A dynamic informer \(dynamicinformer\) differs here: it syncs\. Dynamic informer \(/);
+    const text = renderExplanation(model, { color: false });
+    expect(text).toContain('a dynamic informer syncs');
+  });
+
+  it('a healthy stream: both informer kinds agree, no dynamic verdict of its own', () => {
+    const model = explain(watchListStream().response(3).added(4, 'a', '10').endBookmark(12, '12').close(13, 'client-abort').build());
+    expect(model.clientGo?.profile).toBe('client-go>=0.35');
+    expect(model.clientGoDynamic).toBeNull();
+  });
+
   it('a late end bookmark: syncs late, with the exact warning lines client-go logs while waiting', () => {
     const model = explain(watchListStream().response(2).endBookmark(21_002, '12').close(21_003, 'client-abort').build());
     expect(model).toMatchObject({ outcome: 'syncs', exitCode: 0 });

@@ -56,8 +56,14 @@ export interface Explanation extends ProbeClassification {
   fixes: Fix[];
   /** The LIST client-go falls back to, as watchmark sent it (rejects-cleanly only). */
   fallbackList: { request: string; status: number; itemCount: number | null; durationMs: number; error: string | null } | null;
-  /** The same client-go v0.35+ verdict `run` and `observe` derive from the probe stream. */
+  /**
+   * The same client-go v0.35+ verdict `run` and `observe` derive from the probe stream: the one
+   * both informer kinds share, or, where they differ, the typed informer's (built-in resources;
+   * the steps, headline and exit code follow it).
+   */
   clientGo: ClientVerdict | null;
+  /** The dynamic informer's v0.35+ verdict where it differs from the typed one (`client-go>=0.35 dynamic`), else null. */
+  clientGoDynamic: ClientVerdict | null;
   exitCode: 0 | 1 | 2;
 }
 
@@ -105,6 +111,12 @@ export const FIXES: Record<FixId, Fix> = {
   },
 };
 
+const OUTCOME_WORDS: Partial<Record<ClientVerdict['outcome'], string>> = {
+  syncs: 'syncs',
+  'never-syncs': 'never syncs',
+  'falls-back': 'falls back to LIST+WATCH and syncs',
+};
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function exitCodeFor(outcome: ExplainOutcome): 0 | 1 | 2 {
@@ -131,7 +143,9 @@ export function explainProbe(input: ExplainInput): Explanation {
     writes: [],
     endedAtMs: probe.endedAtMs,
   };
-  const clientGo = deriveClientVerdicts(record).find((v) => v.profile === 'client-go>=0.35') ?? null;
+  const v35 = deriveClientVerdicts(record);
+  const clientGo = v35.find((v) => v.profile === 'client-go>=0.35' || v.profile === 'client-go>=0.35 typed') ?? null;
+  const clientGoDynamic = v35.find((v) => v.profile === 'client-go>=0.35 dynamic') ?? null;
   const sentAtMs = stream.request.sentAtMs;
   const response = responseOf(stream);
   const close = closeOf(stream);
@@ -294,6 +308,16 @@ export function explainProbe(input: ExplainInput): Explanation {
       break;
   }
 
+  if (clientGoDynamic !== null) {
+    const dynamicOutcome = OUTCOME_WORDS[clientGoDynamic.outcome] ?? clientGoDynamic.outcome;
+    steps.push({
+      text:
+        `All of the above is what a typed informer does (the clientset's informer factory, e.g. Core().V1().ConfigMaps(): client-go's typed scheme, expected Go type checked). ` +
+        `A dynamic informer (dynamicinformer) differs here: it ${dynamicOutcome}. ${clientGoDynamic.explanation}`,
+    });
+    headline += ` (typed informers; a dynamic informer ${dynamicOutcome})`;
+  }
+
   return {
     schemaVersion: 1,
     kind: 'explain',
@@ -310,6 +334,7 @@ export function explainProbe(input: ExplainInput): Explanation {
     fixes,
     fallbackList,
     clientGo,
+    clientGoDynamic,
     exitCode: exitCodeFor(outcome),
   };
 }

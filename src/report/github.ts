@@ -161,6 +161,7 @@ export function renderGithubSummary(report: Report): string {
       const notes = [
         v.warnings > 0 ? `${v.warnings} × "Warning: event bookmark expired"` : '',
         v.silentlyDropped ? `${v.silentlyDropped} frame${v.silentlyDropped === 1 ? '' : 's'} silently dropped` : '',
+        v.skippedEvents ? `${v.skippedEvents} event${v.skippedEvents === 1 ? '' : 's'} of another kind skipped` : '',
         truncate(v.explanation, CLIENT_EXPLANATION_CHARS),
       ].filter(Boolean);
       head.push(

@@ -151,6 +151,7 @@ function clientText(v: ClientVerdict): string {
   if (v.syncedAfterMs !== null) lines.push(`synced after ${v.syncedAfterMs} ms`);
   if (v.warnings > 0) lines.push(`${v.warnings} x "Warning: event bookmark expired"`);
   if (v.silentlyDropped) lines.push(`${v.silentlyDropped} frame(s) silently dropped`);
+  if (v.skippedEvents) lines.push(`${v.skippedEvents} event(s) of another kind skipped`);
   for (const l of v.logLines) lines.push(`+${l.atMs} ms ${l.line}`);
   if (v.basedOn.length > 0) lines.push(`based on ${v.basedOn.join(', ')}`);
   return lines.join('\n');
