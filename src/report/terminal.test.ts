@@ -78,6 +78,7 @@ describe('renderTerminal', () => {
       { profile: 'client-go>=0.35 typed', outcome: 'never-syncs', syncedAfterMs: null, warnings: 1, skippedEvents: 1, explanation: 'Typed informer: skips the end bookmark.', logLines: [], basedOn: ['watch-list#1'] },
       { profile: 'client-go>=0.35 dynamic', outcome: 'syncs', syncedAfterMs: 12, warnings: 0, explanation: 'Dynamic informer: syncs.', logLines: [], basedOn: ['watch-list#1'] },
       { profile: 'client-go<=0.34', outcome: 'syncs', syncedAfterMs: 3, warnings: 0, explanation: 'LIST then WATCH.', logLines: [], basedOn: ['list#1'] },
+      { profile: 'client-go>=0.35', outcome: 'syncs', syncedAfterMs: 21_000, warnings: 1, warningsRange: { min: 1, max: 2, why: 'at the 10s tick ...' }, explanation: 'late.', logLines: [], basedOn: ['watch-list#1'] },
     ];
     const text = renderTerminal(report({ clientGo: split }), { color: false });
     expect(text).toContain(
@@ -88,6 +89,8 @@ describe('renderTerminal', () => {
         '  client-go>=0.35 dynamic syncs after 12 ms',
         '      Dynamic informer: syncs.',
         '  client-go<=0.34         syncs after 3 ms',
+        '      LIST then WATCH.',
+        '  client-go>=0.35         syncs after 21.0 s (1–2 × "Warning: event bookmark expired", a coin toss)',
       ].join('\n'),
     );
   });

@@ -233,6 +233,28 @@ describe('deriveClientVerdicts: client-go>=0.35 (watch-list)', () => {
     expect(verdicts.filter((v) => v.profile.startsWith('client-go<=0.34')).map((v) => v.profile)).toEqual(['client-go<=0.34']);
   });
 
+  // Section "coin toss": a real v0.37.2 informer logged 2 warnings where the exact timeline gives 1.
+  it('a tick within TICK_RACE_MS of the 10 s threshold makes the warning count a range, and says why', () => {
+    const s = watchListStream().response(0).added(3, 'a', '1').endBookmark(21_000, '2').close(21_001, 'client-abort');
+    const v = verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35');
+    expect(v).toMatchObject({ outcome: 'syncs', warnings: 1, warningsRange: { min: 1, max: 2 } });
+    expect(v.explanation).toContain(
+      'The number of "Warning: event bookmark expired" lines is a coin toss, 1–2: at the 10s tick the last event was 9.997s old, 3ms from the 10 s threshold (under 50 ms)',
+    );
+  });
+
+  it('an end bookmark arriving at a tick makes that tick a coin toss; ticks far from any boundary do not', () => {
+    const racing = watchListStream().response(0).endBookmark(10_020, '2').close(10_021, 'client-abort');
+    const v = verdict(deriveClientVerdicts(runOf(racing)), 'client-go>=0.35');
+    expect(v).toMatchObject({ warnings: 1, warningsRange: { min: 0, max: 1 } });
+    expect(v.explanation).toContain('coin toss, 0–1: the 10s tick and the stream\'s end bookmark arrived 20ms apart');
+    const certain = watchListStream().response(0).added(3_000, 'a', '1').endBookmark(25_000, '2').close(25_001, 'client-abort');
+    const c = verdict(deriveClientVerdicts(runOf(certain)), 'client-go>=0.35');
+    expect(c.warnings).toBe(1);
+    expect(c.warningsRange).toBeUndefined();
+    expect(c.explanation).not.toContain('coin toss');
+  });
+
   it('a custom resource has no typed client-go informer: one verdict, the dynamic informer\'s', () => {
     const s = watchListStream().watched(WIDGETS).response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { kind: 'Gadget' }).close(20_000, 'client-abort');
     const verdicts = deriveClientVerdicts(runOf(s));

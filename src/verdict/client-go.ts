@@ -330,6 +330,88 @@ function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCou
 }
 
 /**
+ * How close (ms) a tick may come to a decision boundary before its outcome is a coin toss: the
+ * reflector's ticker starts a moment after the response and its goroutine runs late under load,
+ * and events are timestamped on arrival here, not when handleAnyWatch processes them. A real
+ * v0.37.2 informer logged 2 warnings where the exact timeline gives 1 (the 10 s tick 9.99x s after
+ * events that arrived within ms of the watch start).
+ */
+export const TICK_RACE_MS = 50;
+
+/** One tick of the initial-events-end ticker: the line logged at exactly `atMs`, and whether that is a coin toss. */
+interface TickAccount {
+  atMs: number;
+  line: string | null;
+  /** null when the outcome is certain; else why it could go the other way. */
+  race: string | null;
+  /** The outcome with the tick handled TICK_RACE_MS earlier / later. */
+  earlier: boolean;
+  later: boolean;
+}
+
+function reflectorTicks(stream: StreamRecord, untilMs: number, informer: InformerKind): TickAccount[] {
+  const response = responseOf(stream);
+  if (!isWatchListRequest(stream.request.options) || response?.status !== 200) return [];
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, informer });
+  // The stream's own end (synced, closed, error): ticks race with it. The end of observation
+  // ('open': watchmark stopped reading) is no event the reflector sees, so nothing races with it.
+  const endMs = walk.end.kind !== 'open' && walk.end.atMs <= untilMs ? walk.end.atMs : undefined;
+  const observedUntil = walk.end.atMs === undefined ? untilMs : Math.min(untilMs, walk.end.atMs);
+  const watchStartMs = stream.request.sentAtMs;
+  const processed = walk.processedAtMs;
+  // What a tick handled at tMs logs: nothing once the stream ended or synced, "awaiting" before any
+  // event, "hasn't received" once the last event is at least 10 s old (warnIfExpired). An event
+  // arriving exactly at a tick counts as processed before it.
+  const decide = (tMs: number): { line: string | null; lastEventMs: number | undefined } => {
+    if (endMs !== undefined && tMs >= endMs) return { line: null, lastEventMs: undefined };
+    let lastEventMs: number | undefined;
+    for (const atMs of processed) {
+      if (atMs > tMs) break;
+      lastEventMs = atMs;
+    }
+    if (lastEventMs === undefined) {
+      return {
+        line: bookmarkExpiredLine(`${REFLECTOR}: awaiting required bookmark event for initial events stream, no events received for ${formatGoDuration(tMs - watchStartMs)}`),
+        lastEventMs,
+      };
+    }
+    if (tMs - lastEventMs >= BOOKMARK_TICKER_INTERVAL_MS) {
+      return {
+        line: bookmarkExpiredLine(
+          `${REFLECTOR}: hasn't received required bookmark event marking the end of initial events stream, received last event ${formatGoDuration(tMs - lastEventMs)} ago`,
+        ),
+        lastEventMs,
+      };
+    }
+    return { line: null, lastEventMs };
+  };
+  const ticks: TickAccount[] = [];
+  for (let tick = 1; ; tick++) {
+    const tickMs = response.atMs + tick * BOOKMARK_TICKER_INTERVAL_MS;
+    if (endMs === undefined ? !(tickMs < observedUntil) : tickMs >= endMs + TICK_RACE_MS) break;
+    const exact = decide(tickMs);
+    const earlier = decide(tickMs - TICK_RACE_MS).line !== null;
+    const later = endMs !== undefined || tickMs + TICK_RACE_MS < observedUntil ? decide(tickMs + TICK_RACE_MS).line !== null : exact.line !== null;
+    let race: string | null = null;
+    if (earlier !== later || earlier !== (exact.line !== null)) {
+      const label = `the ${formatGoDuration(tickMs - response.atMs)} tick`;
+      if (endMs !== undefined && Math.abs(endMs - tickMs) < TICK_RACE_MS) {
+        race = `${label} and the stream's ${walk.end.kind === 'synced' ? 'end bookmark' : 'end'} arrived ${formatGoDuration(Math.abs(endMs - tickMs))} apart`;
+      } else {
+        const near = processed.find((atMs) => Math.abs(atMs - tickMs) < TICK_RACE_MS);
+        const last = exact.lastEventMs;
+        race =
+          near !== undefined || last === undefined
+            ? `an event arrived ${formatGoDuration(Math.abs((near ?? tickMs) - tickMs))} from ${label}`
+            : `at ${label} the last event was ${formatGoDuration(tickMs - last)} old, ${formatGoDuration(Math.abs(tickMs - last - BOOKMARK_TICKER_INTERVAL_MS))} from the 10 s threshold`;
+      }
+    }
+    ticks.push({ atMs: tickMs, line: exact.line, race, earlier, later });
+  }
+  return ticks;
+}
+
+/**
  * The "Warning: event bookmark expired" lines a client-go v0.35+ reflector would log on this
  * stream (reflector.go v0.35.0 initialEventsEndBookmarkTicker; identical v0.33-HEAD, spec 1.4):
  * the ticker exists only in watch-list mode, is created when the response arrives and ticks every
@@ -341,38 +423,24 @@ function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCou
  * `atMs` is on the run clock (like the stream's entries). `informer` as in walkWatch (default typed).
  */
 export function reflectorWarnings(stream: StreamRecord, untilMs: number, informer: InformerKind = 'typed'): Array<{ atMs: number; line: string }> {
-  const response = responseOf(stream);
-  if (!isWatchListRequest(stream.request.options) || response?.status !== 200) return [];
-  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, informer });
-  const stopMs = walk.end.atMs === undefined ? untilMs : Math.min(untilMs, walk.end.atMs);
-  const watchStartMs = stream.request.sentAtMs;
-  const lines: Array<{ atMs: number; line: string }> = [];
-  let processed = 0;
-  let lastEventMs: number | undefined;
-  for (let tick = 1; ; tick++) {
-    const tickMs = response.atMs + tick * BOOKMARK_TICKER_INTERVAL_MS;
-    if (!(tickMs < stopMs)) break;
-    while (processed < walk.processedAtMs.length && walk.processedAtMs[processed]! <= tickMs) {
-      lastEventMs = walk.processedAtMs[processed]!;
-      processed++;
-    }
-    if (lastEventMs === undefined) {
-      lines.push({
-        atMs: tickMs,
-        line: bookmarkExpiredLine(
-          `${REFLECTOR}: awaiting required bookmark event for initial events stream, no events received for ${formatGoDuration(tickMs - watchStartMs)}`,
-        ),
-      });
-    } else if (tickMs - lastEventMs >= BOOKMARK_TICKER_INTERVAL_MS) {
-      lines.push({
-        atMs: tickMs,
-        line: bookmarkExpiredLine(
-          `${REFLECTOR}: hasn't received required bookmark event marking the end of initial events stream, received last event ${formatGoDuration(tickMs - lastEventMs)} ago`,
-        ),
-      });
-    }
-  }
-  return lines;
+  return reflectorTicks(stream, untilMs, informer).flatMap((tick) => (tick.line === null ? [] : [{ atMs: tick.atMs, line: tick.line }]));
+}
+
+/**
+ * The range of warning counts a real reflector may log, when some tick is a coin toss (within
+ * TICK_RACE_MS of a decision boundary), with why; undefined when the count is certain.
+ */
+export function reflectorWarningRange(
+  stream: StreamRecord,
+  untilMs: number,
+  informer: InformerKind = 'typed',
+): { min: number; max: number; races: string[] } | undefined {
+  const ticks = reflectorTicks(stream, untilMs, informer);
+  const races = ticks.filter((tick) => tick.race !== null);
+  if (races.length === 0) return undefined;
+  const min = ticks.filter((tick) => tick.line !== null && tick.earlier && tick.later).length;
+  const max = ticks.filter((tick) => tick.line !== null || tick.earlier || tick.later).length;
+  return min === max ? undefined : { min, max, races: races.map((tick) => tick.race!) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -520,6 +588,13 @@ function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerd
   /** Events skipped on the watch-list stream before it ended or synced (set once walked). */
   let skippedEvents = 0;
   const skippedField = (extra = 0) => (skippedEvents + extra > 0 ? { skippedEvents: skippedEvents + extra } : {});
+  /** Set once walked: the warning count's range when a tick is a coin toss. */
+  let range: ReturnType<typeof reflectorWarningRange>;
+  const rangeField = () => (range !== undefined ? { warningsRange: { min: range.min, max: range.max, why: range.races.join('; ') } } : {});
+  const rangeNote = () =>
+    range !== undefined
+      ? ` The number of "Warning: event bookmark expired" lines is a coin toss, ${range.min}–${range.max}: ${range.races.join('; ')} (under ${TICK_RACE_MS} ms), and warnIfExpired logs only once the last event is at least 10 s old, so whether a real informer logs that line depends on when its ticker goroutine runs.`
+      : '';
 
   const fallsBack = (giveUpAtMs: number, why: string, err: string, extraLines: Array<{ atMs: number; line: string }> = []): ClientVerdict => {
     const list = pickList(record, (candidate) => candidate.status === 200 && candidate.itemCount !== undefined);
@@ -537,10 +612,11 @@ function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerd
       outcome: 'falls-back',
       syncedAfterMs,
       warnings: extraLines.filter((line) => line.line.includes('Warning: event bookmark expired')).length,
-      explanation: `${why} watchList() returns the error and ListAndWatch falls back to LIST+WATCH (tools/cache/reflector.go v0.35.0; any error other than 429/connection refused/410/too-large RV forces the fallback). ${listPart}`,
+      explanation: `${why} watchList() returns the error and ListAndWatch falls back to LIST+WATCH (tools/cache/reflector.go v0.35.0; any error other than 429/connection refused/410/too-large RV forces the fallback). ${listPart}${rangeNote()}`,
       logLines: relative([...extraLines, { atMs: giveUpAtMs, line: fallbackLine(err) }], sentAtMs),
       basedOn,
       ...skippedField(),
+      ...rangeField(),
     };
   };
 
@@ -549,7 +625,8 @@ function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerd
     outcome: 'never-syncs',
     syncedAfterMs: null,
     warnings: warningLines.length,
-    explanation,
+    ...rangeField(),
+    explanation: explanation + rangeNote(),
     logLines: relative([...warningLines, ...extra].sort((a, b) => a.atMs - b.atMs), sentAtMs),
     basedOn,
     ...skippedField(),
@@ -595,6 +672,7 @@ function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerd
   const end = walk.end;
   const untilMs = end.kind === 'synced' ? end.atMs : observedUntilMs(stream, record.endedAtMs);
   const warningLines = reflectorWarnings(stream, untilMs, informer);
+  range = reflectorWarningRange(stream, untilMs, informer);
   const skippedEndBookmarks = walk.skipped.filter(({ event }) => isInitialEventsEndBookmark(event));
   const foreignEnd = end.kind === 'synced' ? walk.foreign.find(({ event }) => event === end.event) : undefined;
   const otherKinds = otherKindNote({ ...walk, foreign: walk.foreign.filter((f) => f !== foreignEnd) }, stream, informer);
@@ -638,10 +716,11 @@ function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerd
           (warningLines.length > 0
             ? `, after logging "Warning: event bookmark expired" ${warningLines.length} time(s) while waiting (it only logs; no retry, relist or fallback).`
             : '.') +
-          `${foreignEndNote}${skippedNote} The same stream then continues as the regular watch. ${after.explanation}`,
+          `${rangeNote()}${foreignEndNote}${skippedNote} The same stream then continues as the regular watch. ${after.explanation}`,
         logLines: relative([...warningLines, exitLine, ...after.logLines], sentAtMs),
         basedOn,
         ...skippedField(after.skipped),
+        ...rangeField(),
       };
     }
     case 'error-event': {

@@ -43,6 +43,13 @@ export interface ClientVerdict {
   /** Number of "Warning: event bookmark expired" lines the reflector would log while waiting (client-go >= v0.35 only; 0 otherwise). */
   warnings: number;
   /**
+   * client-go >= v0.35, present only when a tick lands within TICK_RACE_MS of a decision boundary
+   * (the last event almost exactly 10 s old, or an event or the end bookmark arriving at the
+   * tick): a real reflector logs between min and max lines, depending on scheduling. `warnings`
+   * is the count on the exact timeline, within the range.
+   */
+  warningsRange?: { min: number; max: number; /** Which tick races with what, and by how much. */ why: string };
+  /**
    * client-node only: frames and events its watch ignored without any 'error' event or log line
    * (unparsable lines, non-410 ERROR events). Whatever change they carried is missing from its cache.
    */

@@ -119,7 +119,9 @@ export function verdictFor(report: Report, version: 'client-go>=0.35' | 'client-
 
 /**
  * The differential oracle's comparison of one real informer run with watchmark's verdict for it:
- * synced or not; with WatchListClient on, a LIST exactly when the verdict says it falls back; an
+ * synced or not; with WatchListClient on, a LIST exactly when the verdict says it falls back, and
+ * when it syncs through watch-list as many "bookmark expired" warnings (within the verdict's range
+ * where a tick is a coin toss); an
  * event skipped ("Unexpected watch event object type") exactly when the verdict skips some; and,
  * when the probe wrote after sync, its event skipped or stored as the verdict says.
  */
@@ -134,6 +136,11 @@ export function expectProbeAgrees(
   if (probe.watchListClient) {
     expect(probe.listRequests > 0, context).toBe(outcome === 'falls-back');
     if (!probe.synced) expect(probe.bookmarkExpiredWarnings, context).toBeGreaterThan(0);
+  }
+  if (probe.watchListClient && outcome === 'syncs') {
+    // The warnings logged before syncing: exactly watchmark's count, or within its range where a tick is a coin toss.
+    const range = verdict!.warningsRange ?? { min: verdict!.warnings, max: verdict!.warnings };
+    expect(probe.bookmarkExpiredWarnings >= range.min && probe.bookmarkExpiredWarnings <= range.max, `${context}: ${probe.bookmarkExpiredWarnings} warnings, expected ${range.min}–${range.max}`).toBe(true);
   }
   const skips = (verdict!.skippedEvents ?? 0) > 0;
   expect(probe.unexpectedObjectEvents > 0, context).toBe(skips);
