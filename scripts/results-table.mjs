@@ -7,11 +7,16 @@ const rows = process.argv.slice(2).map((arg) => {
   const eq = arg.lastIndexOf('='); // labels may contain '=' (e.g. --watch-cache=false)
   const label = arg.slice(0, eq);
   const report = JSON.parse(readFileSync(arg.slice(eq + 1), 'utf8'));
-  const verdict = (profile) => {
-    const v = report.clientGo.find((x) => x.profile === profile);
-    if (!v) return 'n/a';
+  const one = (v) => {
     const after = v.syncedAfterMs === null ? '' : ` (${v.syncedAfterMs < 1000 ? `${Math.round(v.syncedAfterMs)} ms` : `${(v.syncedAfterMs / 1000).toFixed(1)} s`})`;
     return `${v.outcome}${after}${v.warnings ? `, ${v.warnings} warning${v.warnings > 1 ? 's' : ''}` : ''}`;
+  };
+  // One verdict, or typed and dynamic ones where the informer kinds differ ("client-go>=0.35 typed").
+  const verdict = (profile) => {
+    const vs = report.clientGo.filter((x) => x.profile === profile || x.profile.startsWith(`${profile} `));
+    if (vs.length === 0) return 'n/a';
+    if (vs.length === 1) return one(vs[0]);
+    return vs.map((v) => `${v.profile.slice(profile.length + 1)}: ${one(v)}`).join('; ');
   };
   const flagged = report.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `\`${c.id}\` ${c.status}`);
   const bookmarks = report.streams.reduce((n, s) => n + s.eventCounts.BOOKMARK, 0);

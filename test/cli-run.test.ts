@@ -124,6 +124,24 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
     expect(verdict(report, 'client-node')).toBe('syncs');
   });
 
+  // Typed and dynamic client-go informers part ways on objects of another kind (the real informers'
+  // outcomes: testbed/informer-probe tests and the oracle in test/real/oracle-embedded.test.ts).
+  it.each([
+    ['end-bookmark-wrong-kind', 1, [['client-go>=0.35 typed', 'never-syncs', 1], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34', 'syncs', undefined]]],
+    ['end-bookmark-wrong-api-version', 1, [['client-go>=0.35 typed', 'falls-back', undefined], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34', 'syncs', undefined]]],
+    ['live-events-wrong-kind', 0, [['client-go>=0.35 typed', 'syncs', 'some'], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34 typed', 'syncs', 'some'], ['client-go<=0.34 dynamic', 'syncs', undefined]]],
+  ] as const)('profile %s: typed and dynamic client-go verdicts, named apart', async (profile, code, expected) => {
+    const res = await runCli(['run', '--embedded', '--profile', profile, '--quick', '--json', '-']);
+    expect(res.code, res.stderr).toBe(code);
+    const report = JSON.parse(res.stdout) as Report;
+    // 'some': the live events the workload wrote (their number depends on the run), each skipped
+    const got = report.clientGo
+      .filter((v) => v.profile.startsWith('client-go'))
+      .map((v, i) => [v.profile, v.outcome, expected[i]?.[2] === 'some' && v.skippedEvents !== undefined && v.skippedEvents > 0 ? 'some' : v.skippedEvents]);
+    expect(got).toEqual(expected);
+    if (profile !== 'live-events-wrong-kind') expect(status(report, 'bookmark.object')).toBe('fail');
+  });
+
   it('--max-bookmark-interval turns bookmark gaps into policy failures, labelled as policy', async () => {
     const res = await runCli(['run', '--embedded', '--quick', '--max-bookmark-interval', '5s', '--json', '-']);
     expect(res.code, res.stderr).toBe(1);

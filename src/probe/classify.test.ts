@@ -29,7 +29,9 @@ const CASES: Array<[string, StreamRecord, ResourceClass]> = [
   ['end bookmark with annotation "false"', watchListStream().response(2).endBookmark(3, '5', 'false').close(WAIT_MS, 'client-abort').build(), 'accepts-and-ignores'],
   ['server closes after 5 s without the end bookmark', watchListStream().response(2).added(3, 'a', '5').close(5_000, 'server-eof').build(), 'accepts-and-ignores'],
   ['an empty stream closed after 2 s (not very short)', watchListStream().response(2).close(2_000, 'server-eof').build(), 'accepts-and-ignores'],
-  ['end bookmark of another kind', watchListStream().response(2).endBookmark(3, '5', 'true', { kind: 'Widget', apiVersion: 'kinm.test/v1' }).close(4, 'client-abort').build(), 'accepts-and-ignores'],
+  ['end bookmark of another kind', watchListStream().response(2).endBookmark(3, '5', 'true', { kind: 'Pod', apiVersion: 'v1' }).close(4, 'client-abort').build(), 'accepts-and-ignores'],
+  // ConfigMap v1beta1 is no type of client-go's typed scheme: the typed informer cannot decode it and falls back
+  ['end bookmark of an apiVersion client-go cannot decode', watchListStream().response(2).endBookmark(3, '5', 'true', { kind: 'ConfigMap', apiVersion: 'v1beta1' }).close(4, 'client-abort').build(), 'rejects-cleanly'],
   ['429 at watch start', watchListStream().response(2, { status: 429, body: statusBody(429, 'TooManyRequests', 'storage is (re)initializing') }).close(3).build(), 'inconclusive'],
   ['410 Expired at watch start', watchListStream().response(2, { status: 410, body: statusBody(410, 'Expired', 'too old resource version: 1 (5)') }).close(3).build(), 'inconclusive'],
   ['504 too large RV as ERROR event', watchListStream().response(2).error(3, { code: 504, reason: 'Timeout', message: 'Timeout: Too large resource version: 9, current: 5', causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] }).close(4).build(), 'inconclusive'],
@@ -61,8 +63,8 @@ describe('classifyWatchListProbe', () => {
     const ignored = classifyWatchListProbe(CASES[8]![1], WAIT_MS);
     expect(ignored).toMatchObject({ httpStatus: 200, initialEvents: 2, endBookmarkAfterMs: null, evidence: '200, 2 initial events, no end bookmark in 10 s' });
     expect(classifyWatchListProbe(CASES[12]![1], WAIT_MS).evidence).toBe('200, 1 initial event, closed after 5 s (server-eof) without end bookmark');
-    expect(classifyWatchListProbe(CASES[14]![1], WAIT_MS).evidence).toBe('200, end bookmark of the wrong type (Widget kinm.test/v1)');
-    expect(classifyWatchListProbe(CASES[18]![1], WAIT_MS).reason).toMatch(/not permitted/);
+    expect(classifyWatchListProbe(CASES[14]![1], WAIT_MS).evidence).toBe('200, end bookmark of the wrong type (Pod v1)');
+    expect(classifyWatchListProbe(CASES[19]![1], WAIT_MS).reason).toMatch(/not permitted/);
   });
 
   it('measures the end bookmark from the request, not from the response', () => {
@@ -70,11 +72,12 @@ describe('classifyWatchListProbe', () => {
     expect(classifyWatchListProbe(stream, WAIT_MS).endBookmarkAfterMs).toBe(75);
   });
 
-  // The class is a statement about client-go; it must agree with the verdict `run` derives.
+  // The class is a statement about client-go (a typed informer for built-in resources); it must agree with the verdict `run` derives.
   it.each(CASES.filter(([, , cls]) => cls === 'supports' || cls === 'rejects-cleanly' || cls === 'accepts-and-ignores' || cls === 'inconclusive'))(
     'agrees with the client-go>=0.35 verdict: %s',
     (_name, stream, cls) => {
-      const verdict = deriveClientVerdicts(runOf(stream)).find((v) => v.profile === 'client-go>=0.35')!;
+      const verdicts = deriveClientVerdicts(runOf(stream));
+      const verdict = (verdicts.find((v) => v.profile === 'client-go>=0.35 typed') ?? verdicts.find((v) => v.profile === 'client-go>=0.35'))!;
       const expected = { supports: 'syncs', 'rejects-cleanly': 'falls-back', 'accepts-and-ignores': 'never-syncs', inconclusive: 'never-syncs' }[cls as string];
       expect(verdict.outcome).toBe(expected);
     },

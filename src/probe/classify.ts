@@ -3,10 +3,13 @@
  * it, reject it cleanly (client-go falls back to LIST+WATCH), or accept it and ignore it (client-go
  * hangs)? Pure: a probe record in, a class out, following the reflector's own decisions
  * (tools/cache/reflector.go v0.35.0 watchList/handleAnyWatch via walkWatch; spec 1.3, 1.6, 1.7).
+ * Built-in resources are judged as a typed informer takes them (client-go's informer factory),
+ * others as a dynamic informer does (client-go has no typed informer for them); the two differ only
+ * on objects of another kind/apiVersion (verdict/client-go.ts objectAcceptance).
  */
 import { closeOf, eventsOf, isChangeEvent, isInitialEventsEndBookmark, responseOf } from '../record/derive.js';
 import type { StreamRecord } from '../record/timeline.js';
-import { classifyStatus, statusOfErrorObject, walkWatch } from '../verdict/client-go.js';
+import { classifyStatus, hasTypedInformer, statusOfErrorObject, walkWatch } from '../verdict/client-go.js';
 
 export const RESOURCE_CLASSES = ['supports', 'rejects-cleanly', 'accepts-and-ignores', 'inconclusive', 'forbidden', 'error'] as const;
 export type ResourceClass = (typeof RESOURCE_CLASSES)[number];
@@ -116,7 +119,8 @@ export function classifyWatchListProbe(stream: StreamRecord, probeTimeoutMs: num
     return result('rejects-cleanly', response.status, 0, null, text, `answered ${text} at watch start: client-go's watchList() returns the error and the reflector falls back to LIST+WATCH`);
   }
 
-  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs });
+  const informer = hasTypedInformer(stream.request.watched) ? 'typed' : 'dynamic';
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs, informer });
   const end = walk.end;
   const changesBefore = (atIndex: number) => eventsOf(stream).filter((e) => isChangeEvent(e) && stream.entries.indexOf(e) < atIndex).length;
   const allChanges = eventsOf(stream).filter(isChangeEvent).length;
@@ -194,7 +198,7 @@ export function classifyWatchListProbe(stream: StreamRecord, probeTimeoutMs: num
           allChanges,
           null,
           `200, end bookmark of the wrong type (${found})`,
-          `200, ${plural(allChanges, 'initial event')}, and an annotated BOOKMARK whose object is ${found} instead of ${stream.request.watched.kind} ${stream.request.watched.apiVersion}: client-go skips it ("Unexpected watch event object type") and waits forever`,
+          `200, ${plural(allChanges, 'initial event')}, and an annotated BOOKMARK whose object is ${found} instead of ${stream.request.watched.kind} ${stream.request.watched.apiVersion}: a ${informer} informer skips it ("Unexpected watch event object type") and waits forever`,
         );
       }
       const bookmarks = eventsOf(stream).filter((e) => e.type === 'BOOKMARK').length;

@@ -40,6 +40,33 @@ describe('explainProbe', () => {
     expect(model.clientGo?.outcome).toBe('syncs');
   });
 
+  it('an end bookmark of another kind: hangs for a typed informer, and says that a dynamic informer syncs', () => {
+    const model = explain(watchListStream().response(3).added(4, 'a', '10').endBookmark(12, '12', 'true', { kind: 'Pod' }).close(WAIT_MS, 'client-abort').build());
+    expect(model).toMatchObject({ classification: 'accepts-and-ignores', outcome: 'hangs', exitCode: 1 });
+    expect(model.clientGo?.profile).toBe('client-go>=0.35 typed');
+    expect(model.clientGo?.outcome).toBe('never-syncs');
+    expect(model.clientGoDynamic).toMatchObject({ profile: 'client-go>=0.35 dynamic', outcome: 'syncs', syncedAfterMs: 12 });
+    expect(model.headline).toMatch(/ \(typed informers; a dynamic informer syncs\)$/);
+    expect(model.steps.at(-1)!.text).toMatch(/^All of the above is what a typed informer does .* A dynamic informer \(dynamicinformer\) differs here: it syncs\. Dynamic informer \(/);
+    const text = renderExplanation(model, { color: false });
+    expect(text).toContain('a dynamic informer syncs');
+  });
+
+  it('initial events within ms of the watch start, end bookmark at 21 s: the warning count is "1–2", and why', () => {
+    const model = explain(watchListStream().response(2).added(4, 'a', '10').endBookmark(21_002, '12').close(21_003, 'client-abort').build());
+    expect(model.clientGo).toMatchObject({ warnings: 1, warningsRange: { min: 1, max: 2 } });
+    expect(model.headline).toBe('configmaps syncs late: end bookmark after 21.0 s (1 initial event), with 1–2 "Warning: event bookmark expired" lines on the way');
+    expect(model.steps[3]!.text).toContain(
+      'logged 1–2 warnings (klog Info, visible by default; only log lines: no retry, relist or fallback). The informer starts 21.0 s late. The count is 1–2, not exact: at the 10s tick the last event was 9.998s old, 2ms from the 10 s threshold (under 50 ms)',
+    );
+  });
+
+  it('a healthy stream: both informer kinds agree, no dynamic verdict of its own', () => {
+    const model = explain(watchListStream().response(3).added(4, 'a', '10').endBookmark(12, '12').close(13, 'client-abort').build());
+    expect(model.clientGo?.profile).toBe('client-go>=0.35');
+    expect(model.clientGoDynamic).toBeNull();
+  });
+
   it('a late end bookmark: syncs late, with the exact warning lines client-go logs while waiting', () => {
     const model = explain(watchListStream().response(2).endBookmark(21_002, '12').close(21_003, 'client-abort').build());
     expect(model).toMatchObject({ outcome: 'syncs', exitCode: 0 });

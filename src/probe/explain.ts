@@ -13,7 +13,7 @@ import { eventsOf, INITIAL_EVENTS_END_ANNOTATION, isChangeEvent, isInitialEvents
 import type { ListRecord, RunRecord } from '../record/timeline.js';
 import { formatMs } from '../report/terminal.js';
 import type { Report } from '../report/model.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts, TICK_RACE_MS } from '../verdict/client-go.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { TOOL } from '../version.js';
 import { classifyWatchListProbe, type ProbeClassification } from './classify.js';
@@ -56,8 +56,14 @@ export interface Explanation extends ProbeClassification {
   fixes: Fix[];
   /** The LIST client-go falls back to, as watchmark sent it (rejects-cleanly only). */
   fallbackList: { request: string; status: number; itemCount: number | null; durationMs: number; error: string | null } | null;
-  /** The same client-go v0.35+ verdict `run` and `observe` derive from the probe stream. */
+  /**
+   * The same client-go v0.35+ verdict `run` and `observe` derive from the probe stream: the one
+   * both informer kinds share, or, where they differ, the typed informer's (built-in resources;
+   * the steps, headline and exit code follow it).
+   */
   clientGo: ClientVerdict | null;
+  /** The dynamic informer's v0.35+ verdict where it differs from the typed one (`client-go>=0.35 dynamic`), else null. */
+  clientGoDynamic: ClientVerdict | null;
   exitCode: 0 | 1 | 2;
 }
 
@@ -105,6 +111,12 @@ export const FIXES: Record<FixId, Fix> = {
   },
 };
 
+const OUTCOME_WORDS: Partial<Record<ClientVerdict['outcome'], string>> = {
+  syncs: 'syncs',
+  'never-syncs': 'never syncs',
+  'falls-back': 'falls back to LIST+WATCH and syncs',
+};
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function exitCodeFor(outcome: ExplainOutcome): 0 | 1 | 2 {
@@ -131,7 +143,9 @@ export function explainProbe(input: ExplainInput): Explanation {
     writes: [],
     endedAtMs: probe.endedAtMs,
   };
-  const clientGo = deriveClientVerdicts(record).find((v) => v.profile === 'client-go>=0.35') ?? null;
+  const v35 = deriveClientVerdicts(record);
+  const clientGo = v35.find((v) => v.profile === 'client-go>=0.35' || v.profile === 'client-go>=0.35 typed') ?? null;
+  const clientGoDynamic = v35.find((v) => v.profile === 'client-go>=0.35 dynamic') ?? null;
   const sentAtMs = stream.request.sentAtMs;
   const response = responseOf(stream);
   const close = closeOf(stream);
@@ -156,6 +170,11 @@ export function explainProbe(input: ExplainInput): Explanation {
   let fallbackList: Explanation['fallbackList'] = null;
   const logLines = clientGo?.logLines ?? [];
   const warningLines = logLines.filter((l) => l.line.includes('Warning: event bookmark expired'));
+  // "1–2" where a tick is a coin toss (ClientVerdict.warningsRange), else the exact count.
+  const range = clientGo?.warningsRange;
+  const warningCount = (word: string) =>
+    range !== undefined ? `${range.min}–${range.max} ${word}s` : plural(warningLines.length, word);
+  const rangeNote = range !== undefined ? ` The count is ${range.min}–${range.max}, not exact: ${range.why} (under ${TICK_RACE_MS} ms), so whether a real informer logs that line depends on scheduling.` : '';
 
   switch (cls) {
     case 'supports': {
@@ -172,11 +191,11 @@ export function explainProbe(input: ExplainInput): Explanation {
       });
       if (warningLines.length > 0) {
         steps.push({
-          text: `While it waited for the bookmark the reflector logged ${plural(warningLines.length, 'warning')} (klog Info, visible by default; only log lines: no retry, relist or fallback). The informer starts ${formatMs(afterMs)} late.`,
+          text: `While it waited for the bookmark the reflector logged ${warningCount('warning')} (klog Info, visible by default; only log lines: no retry, relist or fallback). The informer starts ${formatMs(afterMs)} late.${rangeNote}`,
           verbatim: warningLines.map((l) => logAt(l)),
         });
         rootCause = `The server sends the end bookmark only ${formatMs(afterMs)} after the request; client-go's 10 s ticker logs "Warning: event bookmark expired" while it waits. Nothing hangs; it only delays the start.`;
-        headline = `${name} syncs late: end bookmark after ${formatMs(afterMs)} (${plural(initial.length, 'initial event')}), with ${plural(warningLines.length, '"Warning: event bookmark expired" line')} on the way`;
+        headline = `${name} syncs late: end bookmark after ${formatMs(afterMs)} (${plural(initial.length, 'initial event')}), with ${warningCount('"Warning: event bookmark expired" line')} on the way`;
       } else {
         steps.push({ text: 'Nothing is logged at the default verbosity (at -v=4: "Exiting watch because received the bookmark that marks the end of initial events stream").' });
         headline = `${name} syncs: end bookmark after ${formatMs(afterMs)} (${plural(initial.length, 'initial event')})`;
@@ -198,7 +217,7 @@ export function explainProbe(input: ExplainInput): Explanation {
           `${responseHead} and sent ${plural(changes.length, 'initial event')}${changes.length > 0 ? ` (${typeSummary(changes.map((e) => e.type))})` : ''}` +
           `${bookmarks.length > 0 && !annotatedElsewhere ? ` and ${plural(bookmarks.length, 'BOOKMARK')} without the annotation` : ''}. ` +
           (annotatedElsewhere
-            ? `It did send an annotated BOOKMARK, but its object's kind/apiVersion is not ${resource.kind} ${resource.apiVersion}: client-go drops it ("Unexpected watch event object type") before looking at it.`
+            ? `It did send an annotated BOOKMARK, but its object's kind/apiVersion is not ${resource.kind} ${resource.apiVersion}: a typed informer drops it ("Unexpected watch event object type") before looking at it.`
             : `The reflector waits for ${END_BOOKMARK}; ${ending}.`),
       });
       steps.push({
@@ -207,7 +226,7 @@ export function explainProbe(input: ExplainInput): Explanation {
       steps.push(
         warningLines.length > 0
           ? {
-              text: `Every 10 s while it waits, the ticker logs (klog Info, visible by default):`,
+              text: `Every 10 s while it waits, the ticker logs (klog Info, visible by default):${rangeNote}`,
               verbatim: [...warningLines.map((l) => logAt(l)), ...(serverClosed ? [] : ['… and again every 10 s'])],
             }
           : {
@@ -294,6 +313,16 @@ export function explainProbe(input: ExplainInput): Explanation {
       break;
   }
 
+  if (clientGoDynamic !== null) {
+    const dynamicOutcome = OUTCOME_WORDS[clientGoDynamic.outcome] ?? clientGoDynamic.outcome;
+    steps.push({
+      text:
+        `All of the above is what a typed informer does (the clientset's informer factory, e.g. Core().V1().ConfigMaps(): client-go's typed scheme, expected Go type checked). ` +
+        `A dynamic informer (dynamicinformer) differs here: it ${dynamicOutcome}. ${clientGoDynamic.explanation}`,
+    });
+    headline += ` (typed informers; a dynamic informer ${dynamicOutcome})`;
+  }
+
   return {
     schemaVersion: 1,
     kind: 'explain',
@@ -310,6 +339,7 @@ export function explainProbe(input: ExplainInput): Explanation {
     fixes,
     fallbackList,
     clientGo,
+    clientGoDynamic,
     exitCode: exitCodeFor(outcome),
   };
 }

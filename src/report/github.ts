@@ -181,8 +181,13 @@ export function renderGithubSummary(report: Report): string {
     for (const v of report.clientGo) {
       const mark = FAILING_CLIENT_OUTCOMES.has(v.outcome) ? '❌' : v.outcome === 'syncs' ? '✅' : '⚠️';
       const notes = [
-        v.warnings > 0 ? `${v.warnings} × "Warning: event bookmark expired"` : '',
+        v.warningsRange
+          ? `${v.warningsRange.min}–${v.warningsRange.max} × "Warning: event bookmark expired" (a coin toss)`
+          : v.warnings > 0
+            ? `${v.warnings} × "Warning: event bookmark expired"`
+            : '',
         v.silentlyDropped ? `${v.silentlyDropped} frame${v.silentlyDropped === 1 ? '' : 's'} silently dropped` : '',
+        v.skippedEvents ? `${v.skippedEvents} event${v.skippedEvents === 1 ? '' : 's'} of another kind skipped` : '',
         truncate(v.explanation, CLIENT_EXPLANATION_CHARS),
       ].filter(Boolean);
       head.push(

@@ -94,6 +94,18 @@ describe('renderHtml', () => {
     expect(normalised(html)).toMatchSnapshot();
   });
 
+  it('shows typed and dynamic client-go verdicts as separate cards, with the events skipped', () => {
+    const record = smallRun();
+    const clientGo: ClientVerdict[] = [
+      { profile: 'client-go>=0.35 typed', outcome: 'never-syncs', syncedAfterMs: null, warnings: 1, skippedEvents: 1, explanation: 'Typed informer: skips it.', logLines: [], basedOn: ['watch-list#1'] },
+      { profile: 'client-go>=0.35 dynamic', outcome: 'syncs', syncedAfterMs: 12, warnings: 0, explanation: 'Dynamic informer: syncs.', logLines: [], basedOn: ['watch-list#1'] },
+    ];
+    const html = renderHtml({ report: reportOf(record, SMALL_CHECKS, { clientGo }), record });
+    expect(html).toContain('<div class="client" data-profile="client-go&#62;=0.35 typed">');
+    expect(html).toContain('<div class="client" data-profile="client-go&#62;=0.35 dynamic">');
+    expect(html).toMatch(/never synced · 1 × "Warning: event bookmark expired" · 1 event\(s\) of another kind skipped · based on/);
+  });
+
   it('embeds exactly the timeline model as JSON, and the chart script once', () => {
     const record = smallRun();
     const report = reportOf(record, SMALL_CHECKS);

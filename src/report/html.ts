@@ -119,8 +119,13 @@ function renderClients(verdicts: ClientVerdict[]): string {
   const cards = verdicts.map((v) => {
     const facts = [
       v.syncedAfterMs !== null ? `synced after ${escapeHtml(formatMs(v.syncedAfterMs))}` : 'never synced',
-      v.warnings > 0 ? `${v.warnings} × "Warning: event bookmark expired"` : '',
+      v.warningsRange
+        ? `${v.warningsRange.min}–${v.warningsRange.max} × "Warning: event bookmark expired" (a coin toss)`
+        : v.warnings > 0
+          ? `${v.warnings} × "Warning: event bookmark expired"`
+          : '',
       v.silentlyDropped ? `${v.silentlyDropped} frame(s) silently dropped` : '',
+      v.skippedEvents ? `${v.skippedEvents} event(s) of another kind skipped` : '',
       v.basedOn.length > 0 ? `based on ${v.basedOn.map((id) => `<code>${escapeHtml(id)}</code>`).join(', ')}` : '',
     ].filter((fact) => fact !== '');
     const lines = v.logLines.slice(0, MAX_LOG_LINES).map((l) => `+${formatMs(l.atMs)}  ${l.line}`);

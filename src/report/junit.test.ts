@@ -10,6 +10,21 @@ describe('renderJunit', () => {
     await expect(renderJunit(failingReport())).toMatchFileSnapshot('./__snapshots__/junit-failing-run.xml');
   });
 
+  it('typed and dynamic client-go verdicts are separate testcases; only the one that never syncs fails', () => {
+    const report: Report = {
+      ...failingReport(),
+      clientGo: [
+        { profile: 'client-go>=0.35 typed', outcome: 'never-syncs', syncedAfterMs: null, warnings: 1, skippedEvents: 1, explanation: 'Typed informer: skips it.', logLines: [], basedOn: ['watch-list#1'] },
+        { profile: 'client-go>=0.35 dynamic', outcome: 'syncs', syncedAfterMs: 12, warnings: 0, explanation: 'Dynamic informer: syncs.', logLines: [], basedOn: ['watch-list#1'] },
+      ],
+    };
+    const xml = renderJunit(report);
+    const doc = parseJunit(xml);
+    expect(failingCases(doc).filter((c) => c.startsWith('watchmark.client-verdicts/'))).toEqual(['watchmark.client-verdicts/client-go>=0.35 typed']);
+    expect(xml).toContain('1 event(s) of another kind skipped');
+    expect(xml).toContain('client-go&gt;=0.35 dynamic: syncs');
+  });
+
   it('parses back to exactly the failing checks of each scenario, and the failing client', () => {
     const report = failingReport();
     const doc = parseJunit(renderJunit(report));

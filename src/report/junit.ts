@@ -158,8 +158,10 @@ function clientSuite(report: Report, properties: string[]): Suite {
 function clientText(v: ClientVerdict): string {
   const lines = [v.explanation];
   if (v.syncedAfterMs !== null) lines.push(`synced after ${v.syncedAfterMs} ms`);
-  if (v.warnings > 0) lines.push(`${v.warnings} x "Warning: event bookmark expired"`);
+  if (v.warningsRange) lines.push(`${v.warningsRange.min}-${v.warningsRange.max} x "Warning: event bookmark expired" (a coin toss: ${v.warningsRange.why})`);
+  else if (v.warnings > 0) lines.push(`${v.warnings} x "Warning: event bookmark expired"`);
   if (v.silentlyDropped) lines.push(`${v.silentlyDropped} frame(s) silently dropped`);
+  if (v.skippedEvents) lines.push(`${v.skippedEvents} event(s) of another kind skipped`);
   for (const l of v.logLines) lines.push(`+${l.atMs} ms ${l.line}`);
   if (v.basedOn.length > 0) lines.push(`based on ${v.basedOn.join(', ')}`);
   return lines.join('\n');

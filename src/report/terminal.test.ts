@@ -74,6 +74,28 @@ function report(overrides: Partial<Report> = {}): Report {
 }
 
 describe('renderTerminal', () => {
+  it('names typed and dynamic client-go verdicts apart, aligned, with the events the typed one skips', () => {
+    const split: ClientVerdict[] = [
+      { profile: 'client-go>=0.35 typed', outcome: 'never-syncs', syncedAfterMs: null, warnings: 1, skippedEvents: 1, explanation: 'Typed informer: skips the end bookmark.', logLines: [], basedOn: ['watch-list#1'] },
+      { profile: 'client-go>=0.35 dynamic', outcome: 'syncs', syncedAfterMs: 12, warnings: 0, explanation: 'Dynamic informer: syncs.', logLines: [], basedOn: ['watch-list#1'] },
+      { profile: 'client-go<=0.34', outcome: 'syncs', syncedAfterMs: 3, warnings: 0, explanation: 'LIST then WATCH.', logLines: [], basedOn: ['list#1'] },
+      { profile: 'client-go>=0.35', outcome: 'syncs', syncedAfterMs: 21_000, warnings: 1, warningsRange: { min: 1, max: 2, why: 'at the 10s tick ...' }, explanation: 'late.', logLines: [], basedOn: ['watch-list#1'] },
+    ];
+    const text = renderTerminal(report({ clientGo: split }), { color: false });
+    expect(text).toContain(
+      [
+        'client verdicts',
+        '  client-go>=0.35 typed   never syncs (1 × "Warning: event bookmark expired") (1 event of another kind skipped)',
+        '      Typed informer: skips the end bookmark.',
+        '  client-go>=0.35 dynamic syncs after 12 ms',
+        '      Dynamic informer: syncs.',
+        '  client-go<=0.34         syncs after 3 ms',
+        '      LIST then WATCH.',
+        '  client-go>=0.35         syncs after 21.0 s (1–2 × "Warning: event bookmark expired", a coin toss)',
+      ].join('\n'),
+    );
+  });
+
   it('renders header, check table, client verdicts, findings (truncated) and the verdict line', () => {
     // Nothing in a hand-built report depends on time; only the tool version comes from package.json.
     const text = renderTerminal(report({ streams: new Array(5).fill(null) as Report['streams'] }), { color: false });

@@ -37,10 +37,16 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
 
   if (report.clientGo.length > 0) {
     lines.push('', c.bold('client verdicts'));
+    const profileWidth = Math.max(16, ...report.clientGo.map((v) => v.profile.length));
     for (const v of report.clientGo) {
-      const warnings = v.warnings > 0 ? c.yellow(` (${v.warnings} × "Warning: event bookmark expired")`) : '';
+      const warnings = v.warningsRange
+        ? c.yellow(` (${v.warningsRange.min}–${v.warningsRange.max} × "Warning: event bookmark expired", a coin toss)`)
+        : v.warnings > 0
+          ? c.yellow(` (${v.warnings} × "Warning: event bookmark expired")`)
+          : '';
       const dropped = v.silentlyDropped ? c.yellow(` (${v.silentlyDropped} frame${v.silentlyDropped === 1 ? '' : 's'} silently dropped)`) : '';
-      lines.push(`  ${v.profile.padEnd(16)} ${paintOutcome(c, v)}${warnings}${dropped}`);
+      const skipped = v.skippedEvents ? c.yellow(` (${v.skippedEvents} event${v.skippedEvents === 1 ? '' : 's'} of another kind skipped)`) : '';
+      lines.push(`  ${v.profile.padEnd(profileWidth)} ${paintOutcome(c, v)}${warnings}${dropped}${skipped}`);
       lines.push(indent(wrap(v.explanation, 96), '      '));
     }
   }

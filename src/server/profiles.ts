@@ -11,6 +11,9 @@ export type ServerProfile =
   | 'slow-initial-events-end'
   | 'unrequested-bookmarks'
   | 'broken-bookmark-object'
+  | 'end-bookmark-wrong-kind'
+  | 'end-bookmark-wrong-api-version'
+  | 'live-events-wrong-kind'
   | 'resume-off-by-one'
   | 'late-snapshot'
   | 'filtered-bookmarks';
@@ -38,6 +41,15 @@ export interface ProfileInfo {
  *   bookmark of watch-list requests) are sent even when allowWatchBookmarks is not true.
  * - `broken-bookmark-object`: reference, but bookmark objects lack `kind` and `apiVersion`
  *   (the end bookmark keeps its annotation and RV).
+ * - `end-bookmark-wrong-kind`: reference, but the initial-events-end bookmark's object is of another
+ *   registered kind (`Pod`, or `ConfigMap` on a pods watch; apiVersion `v1`). A typed client-go
+ *   informer skips it and never syncs; a dynamic one has no expected GVK and syncs.
+ * - `end-bookmark-wrong-api-version`: reference, but the initial-events-end bookmark's object has
+ *   apiVersion `v1beta1` (kind unchanged), a version client-go's typed scheme does not have: a typed
+ *   informer cannot decode it and falls back to LIST+WATCH; a dynamic one syncs.
+ * - `live-events-wrong-kind`: reference, but every live ADDED/MODIFIED/DELETED event (not the
+ *   initial state, not bookmarks) carries the other kind as above: a typed informer skips them (its
+ *   cache misses every change), a dynamic one stores them as they are.
  * - `resume-off-by-one`: reference, but a watch from an explicit RV N also replays the event at
  *   N (`>=` where the cacher has `>`, cache_watcher.go process), so a client resuming from the
  *   RV of the last event it saw gets that event again.
@@ -74,6 +86,18 @@ export const PROFILES: readonly ProfileInfo[] = [
     description: 'reference, but bookmark objects lack kind and apiVersion',
   },
   {
+    name: 'end-bookmark-wrong-kind',
+    description: 'reference, but the initial-events-end bookmark has kind Pod (ConfigMap on pods): typed client-go informers never sync, dynamic ones do',
+  },
+  {
+    name: 'end-bookmark-wrong-api-version',
+    description: 'reference, but the initial-events-end bookmark has apiVersion v1beta1: typed client-go informers fall back to LIST, dynamic ones sync',
+  },
+  {
+    name: 'live-events-wrong-kind',
+    description: 'reference, but live events carry kind Pod (ConfigMap on pods): typed client-go informers skip them, dynamic ones store them',
+  },
+  {
     name: 'resume-off-by-one',
     description: 'reference, but a watch from resourceVersion N also replays the event at N, so a resumed watch repeats the last event seen',
   },
@@ -103,6 +127,10 @@ export interface ProfileBehaviour {
   bookmarks: 'requested' | 'always' | 'never';
   /** Bookmark objects without kind/apiVersion. */
   bookmarkWithoutTypeMeta: boolean;
+  /** The initial-events-end bookmark's kind/apiVersion: the watched ones, another kind, or another apiVersion. */
+  endBookmarkTypeMeta: 'watched' | 'wrong-kind' | 'wrong-api-version';
+  /** Live change events carry another kind (wrongKindFor). */
+  liveEventsWrongKind: boolean;
   /** Delay before the initial-events-end bookmark, holding live events behind it. */
   delayInitialEventsEnd: boolean;
   /** A watch from an explicit RV N replays history from N itself (events with RV >= N), not after it. */
@@ -121,6 +149,8 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
     storage: 'cacher',
     bookmarks: 'requested',
     bookmarkWithoutTypeMeta: false,
+    endBookmarkTypeMeta: 'watched',
+    liveEventsWrongKind: false,
     delayInitialEventsEnd: false,
     replayFromRvInclusive: false,
     snapshotDelayMs: 0,
@@ -137,6 +167,12 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
       return { ...reference, bookmarks: 'always' };
     case 'broken-bookmark-object':
       return { ...reference, bookmarkWithoutTypeMeta: true };
+    case 'end-bookmark-wrong-kind':
+      return { ...reference, endBookmarkTypeMeta: 'wrong-kind' };
+    case 'end-bookmark-wrong-api-version':
+      return { ...reference, endBookmarkTypeMeta: 'wrong-api-version' };
+    case 'live-events-wrong-kind':
+      return { ...reference, liveEventsWrongKind: true };
     case 'resume-off-by-one':
       return { ...reference, replayFromRvInclusive: true };
     case 'late-snapshot':
@@ -145,3 +181,11 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
       return { ...reference, bookmarksFilteredBySelector: true };
   }
 }
+
+/** The other registered core/v1 kind the wrong-kind profiles put on the wire. */
+export function wrongKindFor(kind: string): string {
+  return kind === 'Pod' ? 'ConfigMap' : 'Pod';
+}
+
+/** The apiVersion end-bookmark-wrong-api-version puts on the wire (the embedded server serves core v1 only). */
+export const WRONG_API_VERSION = 'v1beta1';

@@ -15,6 +15,9 @@ describe('PROFILES table', () => {
       'slow-initial-events-end',
       'unrequested-bookmarks',
       'broken-bookmark-object',
+      'end-bookmark-wrong-kind',
+      'end-bookmark-wrong-api-version',
+      'live-events-wrong-kind',
       'resume-off-by-one',
       'late-snapshot',
       'filtered-bookmarks',
@@ -117,6 +120,58 @@ describe.concurrent('broken-bookmark-object profile', () => {
     await api.createConfigMap('broken', 'x');
     expect((await watch.nextMatching((e) => e.type === 'ADDED')).object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
     watch.close();
+    await api.close();
+  });
+});
+
+describe.concurrent('end-bookmark-wrong-kind and end-bookmark-wrong-api-version profiles', () => {
+  it.each([
+    ['end-bookmark-wrong-kind', { kind: 'Pod', apiVersion: 'v1' }],
+    ['end-bookmark-wrong-api-version', { kind: 'ConfigMap', apiVersion: 'v1beta1' }],
+  ] as const)('%s: only the initial-events-end bookmark carries %o', async (profile, typeMeta) => {
+    await using server = await startEmbeddedServer({ profile, tls: false, bookmarkIntervalMs: 300 });
+    const api = new ApiClient(server);
+    await api.createNamespace('wrong');
+    await api.createConfigMap('wrong', 'a');
+    const rv = server.currentResourceVersion();
+    const watch = await WatchStream.open(server, `/api/v1/namespaces/wrong/configmaps?${WATCH_LIST}`);
+    expect((await watch.next()).object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a' } });
+    expect(await watch.next()).toEqual({
+      type: 'BOOKMARK',
+      object: { ...typeMeta, metadata: { resourceVersion: rv, annotations: { 'k8s.io/initial-events-end': 'true' } } },
+    });
+    // Live events and periodic bookmarks keep the watched kind.
+    const write = await api.createConfigMap('wrong', 'live');
+    expect(await watch.next()).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'live' } } });
+    expect(await watch.next()).toEqual({ type: 'BOOKMARK', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: write.json.metadata.resourceVersion } } });
+    watch.close();
+    await api.close();
+  });
+});
+
+describe.concurrent('live-events-wrong-kind profile', () => {
+  it('live and replayed change events carry kind Pod; the initial state and bookmarks keep ConfigMap', async () => {
+    await using server = await startEmbeddedServer({ profile: 'live-events-wrong-kind', tls: false });
+    const api = new ApiClient(server);
+    await api.createNamespace('live');
+    const first = await api.createConfigMap('live', 'first');
+    await api.createConfigMap('live', 'second');
+    const watchList = await WatchStream.open(server, `/api/v1/namespaces/live/configmaps?${WATCH_LIST}`);
+    const initial = [await watchList.next(), await watchList.next(), await watchList.next()];
+    expect(initial.map((e) => [e.type, e.object.kind, e.object.apiVersion])).toEqual([
+      ['ADDED', 'ConfigMap', 'v1'],
+      ['ADDED', 'ConfigMap', 'v1'],
+      ['BOOKMARK', 'ConfigMap', 'v1'],
+    ]);
+    // A watch from an RV replays history: those are changes, not a synthetic state.
+    const resumed = await WatchStream.open(server, `/api/v1/namespaces/live/configmaps?watch=1&resourceVersion=${first.json.metadata.resourceVersion}`);
+    expect(await resumed.next()).toMatchObject({ type: 'ADDED', object: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'second' } } });
+    await api.request('PUT', '/api/v1/namespaces/live/configmaps/first', { ...first.json, data: { changed: 'yes' } });
+    for (const watch of [watchList, resumed]) {
+      expect(await watch.next()).toMatchObject({ type: 'MODIFIED', object: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'first' }, data: { changed: 'yes' } } });
+    }
+    watchList.close();
+    resumed.close();
     await api.close();
   });
 });

@@ -41,6 +41,8 @@ export type WatchStartPlan =
       endBookmarkRv: number | null;
       /** Live events need RV > startRv; periodic bookmarks need current RV > startRv. */
       startRv: number;
+      /** initialEvents are changes replayed from history after the requested RV, not a synthetic initial state. */
+      replayed?: true;
     };
 
 /** Does this watch get BOOKMARK events (end, periodic, pre-deadline) under this profile? */
@@ -119,7 +121,7 @@ export function planWatchStart(
     const out = cacherWatchEvent(def, request.filter, event);
     if (out) initialEvents.push(out);
   }
-  return { kind: 'stream', initialEvents, endBookmarkRv: null, startRv };
+  return { kind: 'stream', initialEvents, endBookmarkRv: null, startRv, replayed: true };
 }
 
 /**
@@ -150,5 +152,5 @@ function planKinmWatch(def: ResourceDef, request: WatchRequest, store: WatchStor
     const out = predicateWatchEvent(def, request.filter, event);
     if (out) initialEvents.push(out);
   }
-  return { kind: 'stream', initialEvents, endBookmarkRv: null, startRv };
+  return { kind: 'stream', initialEvents, endBookmarkRv: null, startRv, replayed: true };
 }

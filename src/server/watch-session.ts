@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import { bookmarkDeliverable, nextBookmarkAtMs } from './bookmark-schedule.js';
-import type { ProfileBehaviour } from './profiles.js';
+import { WRONG_API_VERSION, wrongKindFor, type ProfileBehaviour } from './profiles.js';
 import type { ResourceDef } from './resources.js';
 import type { Scheduler } from '../scheduler.js';
 import type { StoreEvent } from './store.js';
@@ -94,7 +94,7 @@ export class WatchSession {
     const out =
       behaviour.storage === 'kinm' ? predicateWatchEvent(def, request.filter, event) : cacherWatchEvent(def, request.filter, event);
     if (!out) return;
-    const frame = this.options.frames.event(out);
+    const frame = behaviour.liveEventsWrongKind ? this.options.frames.eventAsKind(out, wrongKindFor(def.kind)) : this.options.frames.event(out);
     if (this.held) this.held.push(frame);
     else this.write(frame);
   }
@@ -144,12 +144,15 @@ export class WatchSession {
     this.state = 'streaming';
     this.startRv = plan.startRv;
     this.open();
-    const burst = plan.initialEvents.map((e) => frames.event(e));
+    // live-events-wrong-kind: replayed history changes are live events too; a synthetic initial state is not.
+    const wrongKind = behaviour.liveEventsWrongKind && plan.replayed === true;
+    const burst = plan.initialEvents.map((e) => (wrongKind ? frames.eventAsKind(e, wrongKindFor(def.kind)) : frames.event(e)));
     if (plan.endBookmarkRv !== null) {
       this.startRv = Math.max(this.startRv, plan.endBookmarkRv);
-      const endFrame = frames.bookmark(def.kind, plan.endBookmarkRv, {
+      const endFrame = frames.bookmark(behaviour.endBookmarkTypeMeta === 'wrong-kind' ? wrongKindFor(def.kind) : def.kind, plan.endBookmarkRv, {
         initialEventsEnd: true,
         withoutTypeMeta: behaviour.bookmarkWithoutTypeMeta,
+        ...(behaviour.endBookmarkTypeMeta === 'wrong-api-version' ? { apiVersion: WRONG_API_VERSION } : {}),
       });
       if (behaviour.delayInitialEventsEnd) {
         this.held = [];

@@ -18,6 +18,8 @@ export interface BookmarkShape {
   initialEventsEnd: boolean;
   /** broken-bookmark-object profile: no kind/apiVersion. */
   withoutTypeMeta: boolean;
+  /** end-bookmark-wrong-api-version profile: this apiVersion instead of v1. */
+  apiVersion?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface BookmarkShape {
 export function bookmarkObject(kind: string, rv: number, shape: BookmarkShape): Record<string, unknown> {
   const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
   if (shape.initialEventsEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
-  return shape.withoutTypeMeta ? { metadata } : { kind, apiVersion: 'v1', metadata };
+  return shape.withoutTypeMeta ? { metadata } : { kind, apiVersion: shape.apiVersion ?? 'v1', metadata };
 }
 
 export function encodeFrame(type: string, object: unknown): Buffer {
@@ -57,13 +59,19 @@ export class WatchFrameCache {
   }
 
   bookmark(kind: string, rv: number, shape: BookmarkShape): Buffer {
-    const key = `${kind}|${shape.initialEventsEnd ? 1 : 0}|${shape.withoutTypeMeta ? 1 : 0}`;
+    const key = `${kind}|${shape.apiVersion ?? 'v1'}|${shape.initialEventsEnd ? 1 : 0}|${shape.withoutTypeMeta ? 1 : 0}`;
     const cached = this.bookmarks.get(key);
     if (cached && cached.rv === rv) return cached.frame;
     const frame = encodeFrame('BOOKMARK', bookmarkObject(kind, rv, shape));
     this.encodedFrames++;
     this.bookmarks.set(key, { rv, frame });
     return frame;
+  }
+
+  /** live-events-wrong-kind profile: the event with the object's kind replaced (not cached: a test profile). */
+  eventAsKind(out: WatchEventOut, kind: string): Buffer {
+    this.encodedFrames++;
+    return encodeFrame(out.type, { ...out.object, kind });
   }
 
   error(status: KubeStatus): Buffer {

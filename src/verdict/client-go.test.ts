@@ -198,11 +198,84 @@ describe('deriveClientVerdicts: client-go>=0.35 (watch-list)', () => {
     expect(verdict(deriveClientVerdicts(runOf(midStream)), 'client-go>=0.35').outcome).toBe('falls-back');
   });
 
-  it('treats an end bookmark of another kind as absent (client-go skips it)', () => {
-    const s = watchListStream().response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { kind: 'Pod' }).close(20_000, 'client-abort');
+  // Both outcomes as the real client-go v0.37.2 informers show them (testbed/informer-probe
+  // TestWrongKindEndBookmarkTypedNeverSyncsDynamicSyncs): the typed one skips the Pod-kind end
+  // bookmark, the dynamic one has no expected GVK and syncs on it.
+  it('an end bookmark of another registered kind: the typed informer skips it and never syncs, the dynamic one syncs', () => {
+    const s = watchListStream().response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { kind: 'Pod' }).close(25_000, 'client-abort');
+    const verdicts = deriveClientVerdicts(runOf(s));
+    expect(verdicts.map((v) => [v.profile, v.outcome, v.skippedEvents])).toEqual([
+      ['client-go>=0.35 typed', 'never-syncs', 1],
+      ['client-go>=0.35 dynamic', 'syncs', undefined],
+    ]);
+    const [typed, dynamic] = verdicts as [ClientVerdict, ClientVerdict];
+    expect(typed.explanation).toMatch(/^Typed informer \(/);
+    expect(typed.explanation).toContain('a typed informer decodes it to that Go type and the reflector skips it ("Unexpected watch event object type", expected type *v1.ConfigMap)');
+    // the skipped bookmark does not count as an event: at the 20 s tick the ADDED at 5 ms is >= 10 s old
+    expect(typed.warnings).toBe(1);
+    expect(dynamic.explanation).toMatch(/^Dynamic informer \(/);
+    expect(dynamic.explanation).toContain('That bookmark carried kind "Pod" / apiVersion "v1" instead of ConfigMap / v1; a dynamic informer has no expected GVK');
+    expect(dynamic.syncedAfterMs).toBe(7);
+    expect(dynamic.warnings).toBe(0);
+  });
+
+  it('an end bookmark of an apiVersion the typed scheme lacks: the typed informer cannot decode it and falls back, the dynamic one syncs', () => {
+    const s = watchListStream().response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { apiVersion: 'v1beta1' }).close(20_000, 'client-abort');
+    const verdicts = deriveClientVerdicts(run().stream(s).list({ sentAtMs: 30, atMs: 40, status: 200, itemCount: 1 }).build());
+    expect(verdicts.filter((v) => v.profile.startsWith('client-go>=0.35')).map((v) => [v.profile, v.outcome])).toEqual([
+      ['client-go>=0.35 typed', 'falls-back'],
+      ['client-go>=0.35 dynamic', 'syncs'],
+    ]);
+    const typed = verdicts[0]!;
+    expect(typed.explanation).toContain('(unable to decode watch event: no kind "ConfigMap" is registered for version "v1beta1" in scheme "<client-go typed scheme>")');
+    expect(typed.explanation).toContain("A typed informer decodes with client-go's typed scheme, which has no such kind/apiVersion");
+    // LIST then WATCH never sees the end bookmark: both kinds agree, one verdict
+    expect(verdicts.filter((v) => v.profile.startsWith('client-go<=0.34')).map((v) => v.profile)).toEqual(['client-go<=0.34']);
+  });
+
+  // Section "coin toss": a real v0.37.2 informer logged 2 warnings where the exact timeline gives 1.
+  it('a tick within TICK_RACE_MS of the 10 s threshold makes the warning count a range, and says why', () => {
+    const s = watchListStream().response(0).added(3, 'a', '1').endBookmark(21_000, '2').close(21_001, 'client-abort');
     const v = verdict(deriveClientVerdicts(runOf(s)), 'client-go>=0.35');
-    expect(v.outcome).toBe('never-syncs');
-    expect(v.explanation).toContain('Unexpected watch event object type');
+    expect(v).toMatchObject({ outcome: 'syncs', warnings: 1, warningsRange: { min: 1, max: 2 } });
+    expect(v.explanation).toContain(
+      'The number of "Warning: event bookmark expired" lines is a coin toss, 1–2: at the 10s tick the last event was 9.997s old, 3ms from the 10 s threshold (under 50 ms)',
+    );
+  });
+
+  it('an end bookmark arriving at a tick makes that tick a coin toss; ticks far from any boundary do not', () => {
+    const racing = watchListStream().response(0).endBookmark(10_020, '2').close(10_021, 'client-abort');
+    const v = verdict(deriveClientVerdicts(runOf(racing)), 'client-go>=0.35');
+    expect(v).toMatchObject({ warnings: 1, warningsRange: { min: 0, max: 1 } });
+    expect(v.explanation).toContain('coin toss, 0–1: the 10s tick and the stream\'s end bookmark arrived 20ms apart');
+    const certain = watchListStream().response(0).added(3_000, 'a', '1').endBookmark(25_000, '2').close(25_001, 'client-abort');
+    const c = verdict(deriveClientVerdicts(runOf(certain)), 'client-go>=0.35');
+    expect(c.warnings).toBe(1);
+    expect(c.warningsRange).toBeUndefined();
+    expect(c.explanation).not.toContain('coin toss');
+  });
+
+  it('a custom resource has no typed client-go informer: one verdict, the dynamic informer\'s', () => {
+    const s = watchListStream().watched(WIDGETS).response(0).added(5, 'a', '1').endBookmark(7, '2', 'true', { kind: 'Gadget' }).close(20_000, 'client-abort');
+    const verdicts = deriveClientVerdicts(runOf(s));
+    expect(verdicts.map((v) => [v.profile, v.outcome])).toEqual([['client-go>=0.35', 'syncs']]);
+    expect(verdicts[0]!.explanation).toContain('That bookmark carried kind "Gadget" / apiVersion "kinm.test/v1" instead of Widget / kinm.test/v1');
+  });
+
+  it('live events of another kind: skipped by a typed informer, taken into the cache by a dynamic one', () => {
+    const s = watchListStream()
+      .response(0)
+      .added(5, 'a', '1')
+      .endBookmark(7, '2')
+      .event(100, 'ADDED', { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'b', namespace: 'watchmark', resourceVersion: '3' } })
+      .close(20_000, 'client-abort');
+    const verdicts = deriveClientVerdicts(runOf(s));
+    expect(verdicts.map((v) => [v.profile, v.outcome, v.skippedEvents])).toEqual([
+      ['client-go>=0.35 typed', 'syncs', 1],
+      ['client-go>=0.35 dynamic', 'syncs', undefined],
+    ]);
+    expect(verdicts[0]!.explanation).toContain('It skipped 1 event(s) of another registered type (v1 Pod, not v1 ConfigMap)');
+    expect(verdicts[1]!.explanation).toContain('It took 1 event(s) of kind v1 Pod instead of v1 ConfigMap as they are');
   });
 
   it('after sync, a server close within 1 s with nothing more is a very short watch of the regular watch loop', () => {

@@ -7,8 +7,22 @@
  *
  * Log lines use the literal `<reflector>` for the reflector name (the real one is the caller's
  * file:line) and `<type>` for its type description (e.g. "*v1.ConfigMap" for typed informers,
- * "example.com/v1, Kind=Widget" for dynamic ones). Lines client-go prints only at V(4) carry a
+ * "*unstructured.Unstructured" for dynamic ones). Lines client-go prints only at V(4) carry a
  * "[V(4)] " prefix; everything else is printed at default verbosity.
+ *
+ * Typed and dynamic informers differ in how they take an event object whose kind/apiVersion is
+ * not the watched one (reflector.go v0.37.2 handleAnyWatch expectedType/expectedGVK checks,
+ * NewReflectorWithOptions getExpectedGVKFromObject; dynamic/scheme.go unstructuredCreater):
+ * - typed (informers.NewSharedInformerFactory(...).Core().V1().ConfigMaps()): objects are decoded
+ *   with client-go's typed scheme; an object of another registered type (e.g. a Pod on a ConfigMap
+ *   watch) decodes to that Go type and the reflector skips it ("Unexpected watch event object
+ *   type"); an unregistered kind/apiVersion cannot be decoded at all (StreamWatcher's synthetic
+ *   InternalError: the watch ends with an error).
+ * - dynamic (dynamicinformer): every object decodes to an Unstructured (only the meta.k8s.io
+ *   kinds of dynamic's basicScheme, e.g. Status, decode to their Go types), and its example
+ *   object is an Unstructured without apiVersion/kind, so there is no expected GVK: any kind is
+ *   taken as it is (bookmarks included).
+ * Both were run against the same streams (testbed/informer-probe --informer typed|dynamic).
  */
 import { TRUNCATED_AT_END } from '../decode/watch-frames.js';
 import {
@@ -34,7 +48,8 @@ import type {
   TimelineEntry,
 } from '../record/timeline.js';
 import { clientNodeVerdict } from './client-node.js';
-import type { ClientVerdict } from './types.js';
+import { CLIENT_GO_SCHEME_KINDS } from './client-go-scheme.js';
+import type { ClientProfile, ClientVerdict } from './types.js';
 
 /** The reflector's initial-events-end ticker interval (newInitialEventsEndBookmarkTicker, 10*time.Second). */
 export const BOOKMARK_TICKER_INTERVAL_MS = 10_000;
@@ -179,6 +194,58 @@ export function syntheticDecodeErrorMessage(decodeError: string): string {
   return `an error on the server (${quote(`unable to decode an event from the watch stream: ${decodeError}`)}) has prevented the request from succeeding`;
 }
 
+/** Which client-go informer consumes the stream (see the file comment). */
+export type InformerKind = 'typed' | 'dynamic';
+
+/** Kinds dynamic's basicScheme registers in v1 (metav1.AddToGroupVersion): they decode to their Go types, not Unstructured. */
+const DYNAMIC_BASIC_SCHEME_V1_KINDS = new Set([
+  'WatchEvent', 'ListOptions', 'GetOptions', 'DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions',
+  'Status', 'APIVersions', 'APIGroupList', 'APIGroup', 'APIResourceList',
+]);
+
+/** The placeholder for the scheme name in client-go's "no kind ... is registered" error (the real one is the scheme's register.go:line). */
+const TYPED_SCHEME = '<client-go typed scheme>';
+
+function registeredInTypedScheme(apiVersion: string, kind: string): boolean {
+  return CLIENT_GO_SCHEME_KINDS[apiVersion]?.includes(kind) ?? false;
+}
+
+/** Whether client-go has a typed informer for the watched kind (a built-in type of its typed scheme). */
+export function hasTypedInformer(watched: { apiVersion: string; kind: string }): boolean {
+  return registeredInTypedScheme(watched.apiVersion, watched.kind);
+}
+
+/**
+ * How an informer of `informer` kind takes a decodable event object (kind and apiVersion present):
+ * `accept` it (it reaches handleAnyWatch's switch), `skip` it (wrong Go type or GVK: "Unexpected
+ * watch event object type"; the Table check skips meta.k8s.io Tables too) or fail to decode it.
+ * ERROR objects are never skipped (handleAnyWatch returns on them before the type checks) but
+ * must decode like any other object.
+ */
+export function objectAcceptance(
+  informer: InformerKind,
+  watched: { apiVersion: string; kind: string },
+  type: string,
+  kind: string,
+  apiVersion: string,
+): { verdict: 'accept' | 'skip' } | { verdict: 'decode-error'; error: string } {
+  const isWatched = kind === watched.kind && apiVersion === watched.apiVersion;
+  if (informer === 'typed') {
+    if (!isWatched && !registeredInTypedScheme(apiVersion, kind)) {
+      const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+      return {
+        verdict: 'decode-error',
+        error: `unable to decode watch event: no kind ${quote(kind)} is registered for version ${quote(group ? `${group}/${version}` : version!)} in scheme ${quote(TYPED_SCHEME)}`,
+      };
+    }
+    return { verdict: type === 'ERROR' || isWatched ? 'accept' : 'skip' };
+  }
+  if (type === 'ERROR') return { verdict: 'accept' };
+  if (apiVersion === 'v1' && DYNAMIC_BASIC_SCHEME_V1_KINDS.has(kind)) return { verdict: 'skip' };
+  if (kind === 'Table' && (apiVersion === 'meta.k8s.io/v1' || apiVersion === 'meta.k8s.io/v1beta1')) return { verdict: 'skip' };
+  return { verdict: 'accept' };
+}
+
 export type WatchEnd =
   /** The initial-events-end bookmark was processed (watch-list mode only). */
   | { kind: 'synced'; atMs: number; event: EventEntry }
@@ -196,6 +263,8 @@ export interface WatchWalk {
   processedAtMs: number[];
   /** Events skipped before the switch: wrong kind/apiVersion ("Unexpected watch event object type/gvk"). */
   skipped: Array<{ event: EventEntry; kind?: string; apiVersion?: string }>;
+  /** Events processed although their kind/apiVersion is not the watched one (dynamic informers: no expected GVK). */
+  foreign: Array<{ event: EventEntry; kind?: string; apiVersion?: string }>;
   end: WatchEnd;
 }
 
@@ -203,42 +272,54 @@ export interface WatchWalk {
  * Consumes the stream's entries from `fromIndex` like handleAnyWatch does (v0.35.0 l.895-985):
  * decode errors and ERROR events end it, wrong-GVK events are skipped, every other event counts;
  * in watch-list mode the initial-events-end bookmark ends it. `startMs` is the `start` the
- * reflector took before the request (VeryShortWatchError measures from it).
+ * reflector took before the request (VeryShortWatchError measures from it). `informer` (default
+ * typed) decides which objects of another kind are skipped, undecodable or taken (objectAcceptance).
  */
-export function walkWatch(stream: StreamRecord, options: { watchList: boolean; fromIndex?: number; startMs?: number }): WatchWalk {
+export function walkWatch(
+  stream: StreamRecord,
+  options: { watchList: boolean; fromIndex?: number; startMs?: number; informer?: InformerKind },
+): WatchWalk {
   const { watched } = stream.request;
+  const informer = options.informer ?? 'typed';
   const startMs = options.startMs ?? stream.request.sentAtMs;
   const processedAtMs: number[] = [];
   const skipped: WatchWalk['skipped'] = [];
+  const foreign: WatchWalk['foreign'] = [];
   const entries = stream.entries;
   for (let index = options.fromIndex ?? 0; index < entries.length; index++) {
     const entry = entries[index]!;
     if (entry.kind === 'malformed') {
       if (isTruncatedFinalFrame(stream, entry)) {
-        return { processedAtMs, skipped, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+        return { processedAtMs, skipped, foreign, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
       }
-      return { processedAtMs, skipped, end: { kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry } };
+      return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry } };
     }
     if (entry.kind === 'close') {
-      return { processedAtMs, skipped, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+      return { processedAtMs, skipped, foreign, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
     }
     if (entry.kind !== 'event') continue;
     const decodeError = decodeErrorOf(entry);
-    if (decodeError !== undefined) return { processedAtMs, skipped, end: { kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry } };
-    if (entry.type === 'ERROR') {
-      return { processedAtMs, skipped, end: { kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) } };
+    if (decodeError !== undefined) return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry } };
+    // decodeErrorOf guarantees a non-empty kind and apiVersion.
+    const { kind, apiVersion } = typeMetaOf(entry.object) as { kind: string; apiVersion: string };
+    const acceptance = objectAcceptance(informer, watched, entry.type, kind, apiVersion);
+    if (acceptance.verdict === 'decode-error') {
+      return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: acceptance.error, entry } };
     }
-    const { kind, apiVersion } = typeMetaOf(entry.object);
-    if (kind !== watched.kind || apiVersion !== watched.apiVersion) {
-      skipped.push({ event: entry, ...(kind !== undefined ? { kind } : {}), ...(apiVersion !== undefined ? { apiVersion } : {}) });
+    if (entry.type === 'ERROR') {
+      return { processedAtMs, skipped, foreign, end: { kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) } };
+    }
+    if (acceptance.verdict === 'skip') {
+      skipped.push({ event: entry, kind, apiVersion });
       continue;
     }
+    if (kind !== watched.kind || apiVersion !== watched.apiVersion) foreign.push({ event: entry, kind, apiVersion });
     processedAtMs.push(entry.atMs);
     if (options.watchList && isInitialEventsEndBookmark(entry)) {
-      return { processedAtMs, skipped, end: { kind: 'synced', atMs: entry.atMs, event: entry } };
+      return { processedAtMs, skipped, foreign, end: { kind: 'synced', atMs: entry.atMs, event: entry } };
     }
   }
-  return { processedAtMs, skipped, end: { kind: 'open', atMs: undefined } };
+  return { processedAtMs, skipped, foreign, end: { kind: 'open', atMs: undefined } };
 }
 
 function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCount: number): WatchEnd {
@@ -246,6 +327,88 @@ function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCou
   if (close !== undefined && close.reason === 'client-abort') return { kind: 'open', atMs: close.atMs };
   const serverClosed = close === undefined || close.reason === 'server-eof' || close.reason === 'reset';
   return { kind: 'closed', atMs, close, veryShort: serverClosed && eventCount === 0 && atMs - startMs < VERY_SHORT_WATCH_MS };
+}
+
+/**
+ * How close (ms) a tick may come to a decision boundary before its outcome is a coin toss: the
+ * reflector's ticker starts a moment after the response and its goroutine runs late under load,
+ * and events are timestamped on arrival here, not when handleAnyWatch processes them. A real
+ * v0.37.2 informer logged 2 warnings where the exact timeline gives 1 (the 10 s tick 9.99x s after
+ * events that arrived within ms of the watch start).
+ */
+export const TICK_RACE_MS = 50;
+
+/** One tick of the initial-events-end ticker: the line logged at exactly `atMs`, and whether that is a coin toss. */
+interface TickAccount {
+  atMs: number;
+  line: string | null;
+  /** null when the outcome is certain; else why it could go the other way. */
+  race: string | null;
+  /** The outcome with the tick handled TICK_RACE_MS earlier / later. */
+  earlier: boolean;
+  later: boolean;
+}
+
+function reflectorTicks(stream: StreamRecord, untilMs: number, informer: InformerKind): TickAccount[] {
+  const response = responseOf(stream);
+  if (!isWatchListRequest(stream.request.options) || response?.status !== 200) return [];
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, informer });
+  // The stream's own end (synced, closed, error): ticks race with it. The end of observation
+  // ('open': watchmark stopped reading) is no event the reflector sees, so nothing races with it.
+  const endMs = walk.end.kind !== 'open' && walk.end.atMs <= untilMs ? walk.end.atMs : undefined;
+  const observedUntil = walk.end.atMs === undefined ? untilMs : Math.min(untilMs, walk.end.atMs);
+  const watchStartMs = stream.request.sentAtMs;
+  const processed = walk.processedAtMs;
+  // What a tick handled at tMs logs: nothing once the stream ended or synced, "awaiting" before any
+  // event, "hasn't received" once the last event is at least 10 s old (warnIfExpired). An event
+  // arriving exactly at a tick counts as processed before it.
+  const decide = (tMs: number): { line: string | null; lastEventMs: number | undefined } => {
+    if (endMs !== undefined && tMs >= endMs) return { line: null, lastEventMs: undefined };
+    let lastEventMs: number | undefined;
+    for (const atMs of processed) {
+      if (atMs > tMs) break;
+      lastEventMs = atMs;
+    }
+    if (lastEventMs === undefined) {
+      return {
+        line: bookmarkExpiredLine(`${REFLECTOR}: awaiting required bookmark event for initial events stream, no events received for ${formatGoDuration(tMs - watchStartMs)}`),
+        lastEventMs,
+      };
+    }
+    if (tMs - lastEventMs >= BOOKMARK_TICKER_INTERVAL_MS) {
+      return {
+        line: bookmarkExpiredLine(
+          `${REFLECTOR}: hasn't received required bookmark event marking the end of initial events stream, received last event ${formatGoDuration(tMs - lastEventMs)} ago`,
+        ),
+        lastEventMs,
+      };
+    }
+    return { line: null, lastEventMs };
+  };
+  const ticks: TickAccount[] = [];
+  for (let tick = 1; ; tick++) {
+    const tickMs = response.atMs + tick * BOOKMARK_TICKER_INTERVAL_MS;
+    if (endMs === undefined ? !(tickMs < observedUntil) : tickMs >= endMs + TICK_RACE_MS) break;
+    const exact = decide(tickMs);
+    const earlier = decide(tickMs - TICK_RACE_MS).line !== null;
+    const later = endMs !== undefined || tickMs + TICK_RACE_MS < observedUntil ? decide(tickMs + TICK_RACE_MS).line !== null : exact.line !== null;
+    let race: string | null = null;
+    if (earlier !== later || earlier !== (exact.line !== null)) {
+      const label = `the ${formatGoDuration(tickMs - response.atMs)} tick`;
+      if (endMs !== undefined && Math.abs(endMs - tickMs) < TICK_RACE_MS) {
+        race = `${label} and the stream's ${walk.end.kind === 'synced' ? 'end bookmark' : 'end'} arrived ${formatGoDuration(Math.abs(endMs - tickMs))} apart`;
+      } else {
+        const near = processed.find((atMs) => Math.abs(atMs - tickMs) < TICK_RACE_MS);
+        const last = exact.lastEventMs;
+        race =
+          near !== undefined || last === undefined
+            ? `an event arrived ${formatGoDuration(Math.abs((near ?? tickMs) - tickMs))} from ${label}`
+            : `at ${label} the last event was ${formatGoDuration(tickMs - last)} old, ${formatGoDuration(Math.abs(tickMs - last - BOOKMARK_TICKER_INTERVAL_MS))} from the 10 s threshold`;
+      }
+    }
+    ticks.push({ atMs: tickMs, line: exact.line, race, earlier, later });
+  }
+  return ticks;
 }
 
 /**
@@ -257,41 +420,27 @@ function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCou
  * been processed, else "hasn't received ..., received last event <elapsed> ago" once the last
  * event is at least 10 s old. watchStart is the request's sentAtMs. An event arriving exactly at
  * a tick counts as processed before it. Returns [] for anything but a 200 watch-list stream.
- * `atMs` is on the run clock (like the stream's entries).
+ * `atMs` is on the run clock (like the stream's entries). `informer` as in walkWatch (default typed).
  */
-export function reflectorWarnings(stream: StreamRecord, untilMs: number): Array<{ atMs: number; line: string }> {
-  const response = responseOf(stream);
-  if (!isWatchListRequest(stream.request.options) || response?.status !== 200) return [];
-  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1 });
-  const stopMs = walk.end.atMs === undefined ? untilMs : Math.min(untilMs, walk.end.atMs);
-  const watchStartMs = stream.request.sentAtMs;
-  const lines: Array<{ atMs: number; line: string }> = [];
-  let processed = 0;
-  let lastEventMs: number | undefined;
-  for (let tick = 1; ; tick++) {
-    const tickMs = response.atMs + tick * BOOKMARK_TICKER_INTERVAL_MS;
-    if (!(tickMs < stopMs)) break;
-    while (processed < walk.processedAtMs.length && walk.processedAtMs[processed]! <= tickMs) {
-      lastEventMs = walk.processedAtMs[processed]!;
-      processed++;
-    }
-    if (lastEventMs === undefined) {
-      lines.push({
-        atMs: tickMs,
-        line: bookmarkExpiredLine(
-          `${REFLECTOR}: awaiting required bookmark event for initial events stream, no events received for ${formatGoDuration(tickMs - watchStartMs)}`,
-        ),
-      });
-    } else if (tickMs - lastEventMs >= BOOKMARK_TICKER_INTERVAL_MS) {
-      lines.push({
-        atMs: tickMs,
-        line: bookmarkExpiredLine(
-          `${REFLECTOR}: hasn't received required bookmark event marking the end of initial events stream, received last event ${formatGoDuration(tickMs - lastEventMs)} ago`,
-        ),
-      });
-    }
-  }
-  return lines;
+export function reflectorWarnings(stream: StreamRecord, untilMs: number, informer: InformerKind = 'typed'): Array<{ atMs: number; line: string }> {
+  return reflectorTicks(stream, untilMs, informer).flatMap((tick) => (tick.line === null ? [] : [{ atMs: tick.atMs, line: tick.line }]));
+}
+
+/**
+ * The range of warning counts a real reflector may log, when some tick is a coin toss (within
+ * TICK_RACE_MS of a decision boundary), with why; undefined when the count is certain.
+ */
+export function reflectorWarningRange(
+  stream: StreamRecord,
+  untilMs: number,
+  informer: InformerKind = 'typed',
+): { min: number; max: number; races: string[] } | undefined {
+  const ticks = reflectorTicks(stream, untilMs, informer);
+  const races = ticks.filter((tick) => tick.race !== null);
+  if (races.length === 0) return undefined;
+  const min = ticks.filter((tick) => tick.line !== null && tick.earlier && tick.later).length;
+  const max = ticks.filter((tick) => tick.line !== null || tick.earlier || tick.later).length;
+  return min === max ? undefined : { min, max, races: races.map((tick) => tick.race!) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +449,28 @@ export function reflectorWarnings(stream: StreamRecord, untilMs: number): Array<
 interface PlainWatchAccount {
   explanation: string;
   logLines: Array<{ atMs: number; line: string }>;
+  /** Events the reflector skipped ("Unexpected watch event object type/gvk"). */
+  skipped: number;
+}
+
+/** What an informer did with events whose kind/apiVersion is not the watched one, or '' when there were none. */
+function otherKindNote(walk: WatchWalk, stream: StreamRecord, informer: InformerKind): string {
+  const watched = `${stream.request.watched.apiVersion} ${stream.request.watched.kind}`;
+  const kinds = (list: WatchWalk['skipped']) => [...new Set(list.map(({ kind, apiVersion }) => `${apiVersion ?? '<no apiVersion>'} ${kind ?? '<no kind>'}`))].join(', ');
+  const notes: string[] = [];
+  if (walk.skipped.length > 0) {
+    notes.push(
+      informer === 'typed'
+        ? ` It skipped ${walk.skipped.length} event(s) of another registered type (${kinds(walk.skipped)}, not ${watched}): the typed informer decodes them to that Go type and the reflector drops them ("Unexpected watch event object type"), so its cache misses those changes and their RVs were never recorded.`
+        : ` It skipped ${walk.skipped.length} event(s) (${kinds(walk.skipped)}) that dynamic's scheme decodes to a Go type other than Unstructured ("Unexpected watch event object type"), so their RVs were never recorded.`,
+    );
+  }
+  if (walk.foreign.length > 0) {
+    notes.push(
+      ` It took ${walk.foreign.length} event(s) of kind ${kinds(walk.foreign)} instead of ${watched} as they are: a dynamic informer has no expected GVK (its example object is an Unstructured without apiVersion/kind), so such objects land in its cache.`,
+    );
+  }
+  return notes.join('');
 }
 
 function veryShortWatchMessage(): string {
@@ -319,20 +490,19 @@ const UNEXPECTED_OBJECT_ERROR = 'unexpected object: <the ERROR event object, Go 
  * "Warning: watch ended with error" and a relist after backoff; 410 ends quietly ("Watch closed",
  * V(4)) with a relist; a very short watch is an error too; a normal close re-watches from the last RV.
  */
-function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: number, relist: string): PlainWatchAccount {
-  const walk = walkWatch(stream, { watchList: false, fromIndex, startMs });
+function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: number, relist: string, informer: InformerKind): PlainWatchAccount {
+  const walk = walkWatch(stream, { watchList: false, fromIndex, startMs, informer });
   const end = walk.end;
   const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - stream.request.sentAtMs))}`;
-  const skippedNote =
-    walk.skipped.length > 0
-      ? ` It skipped ${walk.skipped.length} event(s) whose kind/apiVersion differ from ${stream.request.watched.apiVersion} ${stream.request.watched.kind} ("Unexpected watch event object type"), so their RVs were never recorded.`
-      : '';
+  const skippedNote = otherKindNote(walk, stream, informer);
+  const skipped = walk.skipped.length;
   switch (end.kind) {
     case 'decode-error': {
       const err = syntheticDecodeErrorMessage(end.error);
       return {
         explanation: `On ${stream.id} the watch hit an undecodable frame at ${at(end.atMs)} (${end.error}); StreamWatcher turns it into a synthetic InternalError, the watch ends with "Warning: watch ended with error" and the reflector ${relist} after backoff (800 ms doubling to 30 s): a relist loop if every watch does this.${skippedNote}`,
         logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(err) }],
+        skipped,
       };
     }
     case 'error-event': {
@@ -341,18 +511,21 @@ function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: numb
         return {
           explanation: `On ${stream.id} an ERROR event (${describeStatus(end.status)}) at ${at(end.atMs)} ends the watch quietly ("Watch closed", V(4)) and the reflector ${relist} from its last RV.${skippedNote}`,
           logLines: [{ atMs: end.atMs, line: V4 + klogLine('Watch closed', [['reflector', REFLECTOR], ['type', TYPE], ['err', end.status?.message ?? '']]) }],
+          skipped,
         };
       }
       if (cls === 'too-many-requests') {
         return {
           explanation: `On ${stream.id} an ERROR event 429 at ${at(end.atMs)} makes the reflector back off and re-watch (no relist).${skippedNote}`,
           logLines: [{ atMs: end.atMs, line: '[V(2)] ' + klogLine('Watch returned 429 - backing off', [['reflector', REFLECTOR], ['type', TYPE]]) }],
+          skipped,
         };
       }
       const err = end.status === null ? UNEXPECTED_OBJECT_ERROR : (end.status.message ?? '');
       return {
         explanation: `On ${stream.id} an ERROR event (${describeStatus(end.status)}) at ${at(end.atMs)} ends the watch with "Warning: watch ended with error"; the reflector ${relist} after backoff.${skippedNote}`,
         logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(err) }],
+        skipped,
       };
     }
     case 'closed':
@@ -360,15 +533,17 @@ function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: numb
         return {
           explanation: `${stream.id} closed at ${at(end.atMs)}, less than 1 s after the watch started, with no events: VeryShortWatchError, "Warning: watch ended with error", and the reflector ${relist} after backoff.`,
           logLines: [{ atMs: end.atMs, line: watchEndedWithErrorLine(veryShortWatchMessage()) }],
+          skipped,
         };
       }
       return {
         explanation: `${stream.id} ended normally at ${at(end.atMs)} (${end.close?.reason ?? 'truncated final frame, io.ErrUnexpectedEOF'}); the reflector re-watches from its last RV without relisting.${skippedNote}`,
         logLines: [],
+        skipped,
       };
     case 'open':
     case 'synced':
-      return { explanation: `${stream.id} was still delivering events when observation ended; nothing went wrong on it.${skippedNote}`, logLines: [] };
+      return { explanation: `${stream.id} was still delivering events when observation ended; nothing went wrong on it.${skippedNote}`, logLines: [], skipped };
   }
 }
 
@@ -403,13 +578,23 @@ function fallbackLine(err: string): string {
  * client-go >= v0.35 (WatchListClient on by default, client-go/features/known_features.go):
  * watchList() then, on error only, LIST+WATCH (spec 1.3, 1.6, 1.7).
  */
-function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
+function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerdict | undefined {
   const stream = pickWatchListStream(record);
   if (stream === undefined) return undefined;
   const sentAtMs = stream.request.sentAtMs;
   const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - sentAtMs))}`;
   const response = responseOf(stream);
   const basedOn = [stream.id];
+  /** Events skipped on the watch-list stream before it ended or synced (set once walked). */
+  let skippedEvents = 0;
+  const skippedField = (extra = 0) => (skippedEvents + extra > 0 ? { skippedEvents: skippedEvents + extra } : {});
+  /** Set once walked: the warning count's range when a tick is a coin toss. */
+  let range: ReturnType<typeof reflectorWarningRange>;
+  const rangeField = () => (range !== undefined ? { warningsRange: { min: range.min, max: range.max, why: range.races.join('; ') } } : {});
+  const rangeNote = () =>
+    range !== undefined
+      ? ` The number of "Warning: event bookmark expired" lines is a coin toss, ${range.min}–${range.max}: ${range.races.join('; ')} (under ${TICK_RACE_MS} ms), and warnIfExpired logs only once the last event is at least 10 s old, so whether a real informer logs that line depends on when its ticker goroutine runs.`
+      : '';
 
   const fallsBack = (giveUpAtMs: number, why: string, err: string, extraLines: Array<{ atMs: number; line: string }> = []): ClientVerdict => {
     const list = pickList(record, (candidate) => candidate.status === 200 && candidate.itemCount !== undefined);
@@ -427,9 +612,11 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
       outcome: 'falls-back',
       syncedAfterMs,
       warnings: extraLines.filter((line) => line.line.includes('Warning: event bookmark expired')).length,
-      explanation: `${why} watchList() returns the error and ListAndWatch falls back to LIST+WATCH (tools/cache/reflector.go v0.35.0; any error other than 429/connection refused/410/too-large RV forces the fallback). ${listPart}`,
+      explanation: `${why} watchList() returns the error and ListAndWatch falls back to LIST+WATCH (tools/cache/reflector.go v0.35.0; any error other than 429/connection refused/410/too-large RV forces the fallback). ${listPart}${rangeNote()}`,
       logLines: relative([...extraLines, { atMs: giveUpAtMs, line: fallbackLine(err) }], sentAtMs),
       basedOn,
+      ...skippedField(),
+      ...rangeField(),
     };
   };
 
@@ -438,9 +625,11 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
     outcome: 'never-syncs',
     syncedAfterMs: null,
     warnings: warningLines.length,
-    explanation,
+    ...rangeField(),
+    explanation: explanation + rangeNote(),
     logLines: relative([...warningLines, ...extra].sort((a, b) => a.atMs - b.atMs), sentAtMs),
     basedOn,
+    ...skippedField(),
   });
 
   if (response === undefined) {
@@ -478,20 +667,35 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
     return fallsBack(response.atMs, `${stream.id} was answered ${describeStatus(status)} at ${at(response.atMs)}.`, status.message ?? `HTTP ${response.status}`);
   }
 
-  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs });
+  const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1, startMs: sentAtMs, informer });
+  skippedEvents = walk.skipped.length;
   const end = walk.end;
   const untilMs = end.kind === 'synced' ? end.atMs : observedUntilMs(stream, record.endedAtMs);
-  const warningLines = reflectorWarnings(stream, untilMs);
+  const warningLines = reflectorWarnings(stream, untilMs, informer);
+  range = reflectorWarningRange(stream, untilMs, informer);
   const skippedEndBookmarks = walk.skipped.filter(({ event }) => isInitialEventsEndBookmark(event));
+  const foreignEnd = end.kind === 'synced' ? walk.foreign.find(({ event }) => event === end.event) : undefined;
+  const otherKinds = otherKindNote({ ...walk, foreign: walk.foreign.filter((f) => f !== foreignEnd) }, stream, informer);
   const skippedNote =
-    skippedEndBookmarks.length > 0
-      ? ` The annotated bookmark at ${at(skippedEndBookmarks[0]!.event.atMs)} carried kind ${JSON.stringify(skippedEndBookmarks[0]!.kind ?? null)} / apiVersion ${JSON.stringify(skippedEndBookmarks[0]!.apiVersion ?? null)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}: client-go skips it ("Unexpected watch event object type"), as if it were absent.`
+    (skippedEndBookmarks.length > 0
+      ? ` The annotated bookmark at ${at(skippedEndBookmarks[0]!.event.atMs)} carried kind ${JSON.stringify(skippedEndBookmarks[0]!.kind ?? null)} / apiVersion ${JSON.stringify(skippedEndBookmarks[0]!.apiVersion ?? null)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}: ` +
+        (informer === 'typed'
+          ? `a typed informer decodes it to that Go type and the reflector skips it ("Unexpected watch event object type", expected type *${stream.request.watched.apiVersion.split('/').pop()}.${stream.request.watched.kind}), as if it were absent.`
+          : 'dynamic\'s scheme decodes it to a Go type other than Unstructured and the reflector skips it ("Unexpected watch event object type"), as if it were absent.')
+      : '') + otherKinds;
+  const decodeNote = (error: string) =>
+    informer === 'typed' && /no kind ".*" is registered/.test(error)
+      ? ` A typed informer decodes with client-go's typed scheme, which has no such kind/apiVersion (a dynamic informer decodes it into an Unstructured).`
       : '';
 
   switch (end.kind) {
     case 'synced': {
       const syncedAfterMs = Math.round((end.atMs - sentAtMs) * 1000) / 1000;
-      const after = followPlainWatch(stream, stream.entries.indexOf(end.event) + 1, end.atMs, 'starts over with a new watch-list request');
+      const after = followPlainWatch(stream, stream.entries.indexOf(end.event) + 1, end.atMs, 'starts over with a new watch-list request', informer);
+      const foreignEndNote =
+        foreignEnd !== undefined
+          ? ` That bookmark carried kind ${JSON.stringify(foreignEnd.kind)} / apiVersion ${JSON.stringify(foreignEnd.apiVersion)} instead of ${stream.request.watched.kind} / ${stream.request.watched.apiVersion}; a dynamic informer has no expected GVK (its example object is an Unstructured without apiVersion/kind) and takes it as the end bookmark all the same (a typed informer would skip it).`
+          : '';
       const exitLine = {
         atMs: end.atMs,
         line:
@@ -512,9 +716,11 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
           (warningLines.length > 0
             ? `, after logging "Warning: event bookmark expired" ${warningLines.length} time(s) while waiting (it only logs; no retry, relist or fallback).`
             : '.') +
-          ` The same stream then continues as the regular watch. ${after.explanation}`,
+          `${rangeNote()}${foreignEndNote}${skippedNote} The same stream then continues as the regular watch. ${after.explanation}`,
         logLines: relative([...warningLines, exitLine, ...after.logLines], sentAtMs),
         basedOn,
+        ...skippedField(after.skipped),
+        ...rangeField(),
       };
     }
     case 'error-event': {
@@ -542,7 +748,7 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
     case 'decode-error':
       return fallsBack(
         end.atMs,
-        `${stream.id} carried a frame client-go cannot decode at ${at(end.atMs)} (${end.error}), before the initial-events-end bookmark: StreamWatcher sends a synthetic InternalError (ClientWatchDecoding).${skippedNote}`,
+        `${stream.id} carried a frame client-go cannot decode at ${at(end.atMs)} (${end.error}), before the initial-events-end bookmark: StreamWatcher sends a synthetic InternalError (ClientWatchDecoding).${decodeNote(end.error)}${skippedNote}`,
         syntheticDecodeErrorMessage(end.error),
         warningLines,
       );
@@ -572,13 +778,14 @@ function watchListVerdict(record: RunRecord): ClientVerdict | undefined {
 }
 
 /** client-go <= v0.34 (WatchListClient off by default): LIST resourceVersion=0&limit=500, then WATCH from the list RV. */
-function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
+function listWatchVerdict(record: RunRecord, informer: InformerKind): ClientVerdict | undefined {
   const list = pickList(record);
   if (list === undefined) return undefined;
   const basedOn = [list.id];
   const watchStream = record.streams.find((stream) => stream.scenario === 'watch');
   let watchPart = '';
   let watchLines: Array<{ atMs: number; line: string }> = [];
+  let skippedEvents = 0;
   if (watchStream !== undefined) {
     basedOn.push(watchStream.id);
     const response = responseOf(watchStream);
@@ -601,9 +808,10 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
         ];
       }
     } else {
-      const account = followPlainWatch(watchStream, watchStream.entries.indexOf(response) + 1, watchStream.request.sentAtMs, 'relists');
+      const account = followPlainWatch(watchStream, watchStream.entries.indexOf(response) + 1, watchStream.request.sentAtMs, 'relists', informer);
       watchPart = ` The following plain watch: ${account.explanation}`;
       watchLines = account.logLines;
+      skippedEvents = account.skipped;
     }
   }
   const logLines = relative(watchLines, list.sentAtMs);
@@ -620,6 +828,7 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
         `. It then watches from the list RV${list.resourceVersion !== undefined ? ` ${list.resourceVersion}` : ''} with allowWatchBookmarks=true; bookmarks are optional on that path and the 10 s bookmark ticker is not armed.${watchPart}`,
       logLines,
       basedOn,
+      ...(skippedEvents > 0 ? { skippedEvents } : {}),
     };
   }
   return {
@@ -631,7 +840,41 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
       `${list.id} failed (${list.status === 200 ? '200 but the body was not a list' : list.status > 0 ? `HTTP ${list.status}` : 'no response'}${list.error ? `: ${list.error}` : ''}): ListAndWatch returns the error and Run retries it with backoff (800 ms doubling to 30 s, jitter 1.0); HasSynced() stays false while the LIST keeps failing.${watchPart}`,
     logLines,
     basedOn,
+    ...(skippedEvents > 0 ? { skippedEvents } : {}),
   };
+}
+
+/** The same verdict, field by field (profile aside). */
+function sameVerdict(a: ClientVerdict, b: ClientVerdict): boolean {
+  return JSON.stringify({ ...a, profile: '' }) === JSON.stringify({ ...b, profile: '' });
+}
+
+const INFORMER_INTRO: Record<InformerKind, string> = {
+  typed:
+    'Typed informer (the clientset\'s informer factory, e.g. informers.NewSharedInformerFactory(...).Core().V1().ConfigMaps(): objects decoded with client-go\'s typed scheme, expected Go type checked): ',
+  dynamic:
+    'Dynamic informer (dynamicinformer: every object decoded into an Unstructured, example object without apiVersion/kind, so no expected GVK): ',
+};
+
+/**
+ * The verdict of one client-go version for both informer kinds: one verdict named `generic` when
+ * typed and dynamic informers behave the same on this record (or client-go has no typed informer
+ * for the watched kind: custom resources), else `<generic> typed` and `<generic> dynamic`, each
+ * explanation starting with what that kind of informer is.
+ */
+function perInformer(
+  generic: 'client-go>=0.35' | 'client-go<=0.34',
+  watched: { apiVersion: string; kind: string } | undefined,
+  derive: (informer: InformerKind) => ClientVerdict | undefined,
+): ClientVerdict[] {
+  const dynamic = derive('dynamic');
+  if (dynamic === undefined) return [];
+  const typed = watched !== undefined && hasTypedInformer(watched) ? derive('typed') : undefined;
+  if (typed === undefined || sameVerdict(typed, dynamic)) return [{ ...(typed ?? dynamic), profile: generic }];
+  return [
+    { ...typed, profile: `${generic} typed` as ClientProfile, explanation: INFORMER_INTRO.typed + typed.explanation },
+    { ...dynamic, profile: `${generic} dynamic` as ClientProfile, explanation: INFORMER_INTRO.dynamic + dynamic.explanation },
+  ];
 }
 
 /**
@@ -644,10 +887,9 @@ function listWatchVerdict(record: RunRecord): ClientVerdict | undefined {
  */
 export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
   const verdicts: ClientVerdict[] = [];
-  const watchList = watchListVerdict(record);
-  if (watchList !== undefined) verdicts.push(watchList);
-  const listWatch = listWatchVerdict(record);
-  if (listWatch !== undefined) verdicts.push(listWatch);
+  verdicts.push(...perInformer('client-go>=0.35', pickWatchListStream(record)?.request.watched, (informer) => watchListVerdict(record, informer)));
+  const watched = record.streams.find((stream) => stream.scenario === 'watch')?.request.watched ?? record.streams[0]?.request.watched;
+  verdicts.push(...perInformer('client-go<=0.34', watched, (informer) => listWatchVerdict(record, informer)));
   const clientNode = clientNodeVerdict(record);
   if (clientNode !== undefined) verdicts.push(clientNode);
   return verdicts;

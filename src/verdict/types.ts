@@ -4,8 +4,20 @@
  * v0.35, client-go/features/known_features.go), `client-go<=0.34` uses LIST then WATCH, and
  * `client-node` is the informer of @kubernetes/client-node 1.4 (`makeInformer`/`ListWatch`): LIST,
  * then WATCH without bookmarks, never watch-list (see client-node.ts).
+ *
+ * client-go's typed informers (clientset informer factory) and dynamic informers (dynamicinformer)
+ * take objects of another kind/apiVersion differently (verdict/client-go.ts). Where they behave
+ * alike on a record there is one `client-go>=0.35` / `client-go<=0.34` verdict; where they differ,
+ * that version has two: `... typed` and `... dynamic`.
  */
-export type ClientProfile = 'client-go>=0.35' | 'client-go<=0.34' | 'client-node';
+export type ClientProfile =
+  | 'client-go>=0.35'
+  | 'client-go>=0.35 typed'
+  | 'client-go>=0.35 dynamic'
+  | 'client-go<=0.34'
+  | 'client-go<=0.34 typed'
+  | 'client-go<=0.34 dynamic'
+  | 'client-node';
 
 /**
  * - `syncs`: the cache is filled and kept up to date;
@@ -31,10 +43,23 @@ export interface ClientVerdict {
   /** Number of "Warning: event bookmark expired" lines the reflector would log while waiting (client-go >= v0.35 only; 0 otherwise). */
   warnings: number;
   /**
+   * client-go >= v0.35, present only when a tick lands within TICK_RACE_MS of a decision boundary
+   * (the last event almost exactly 10 s old, or an event or the end bookmark arriving at the
+   * tick): a real reflector logs between min and max lines, depending on scheduling. `warnings`
+   * is the count on the exact timeline, within the range.
+   */
+  warningsRange?: { min: number; max: number; /** Which tick races with what, and by how much. */ why: string };
+  /**
    * client-node only: frames and events its watch ignored without any 'error' event or log line
    * (unparsable lines, non-410 ERROR events). Whatever change they carried is missing from its cache.
    */
   silentlyDropped?: number;
+  /**
+   * client-go only, present when not 0: events on the streams this verdict is based on that the
+   * reflector skips ("Unexpected watch event object type/gvk"): an object of another type than the
+   * informer's. Whatever change they carried is missing from its cache.
+   */
+  skippedEvents?: number;
   /** Plain-language account of the path the client takes. */
   explanation: string;
   /**

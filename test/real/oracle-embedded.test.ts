@@ -7,13 +7,15 @@ import type { Report } from '../../src/report/model.js';
 import { runWatchmark } from '../../src/run/run-watchmark.js';
 import { PROFILES, startEmbeddedServer, type ServerProfile } from '../../src/server/index.js';
 import { TargetClient } from '../../src/transport/client.js';
-import { runProbe, shouldSkip, verdictSyncs } from './testbed-support.js';
+import { INFORMER_KINDS, expectProbeAgrees, runProbe, shouldSkip, verdictFor } from './testbed-support.js';
 
 /**
- * Differential oracle on every embedded-server profile: a real client-go informer (the testbed's
- * informer-probe) is run against the same server, with WatchListClient on (its default) and
- * off, and whether it synced must equal watchmark's clientGo verdict. A disagreement is a
- * watchmark bug, never a reason to relax the test.
+ * Differential oracle on every embedded-server profile: real client-go informers (the testbed's
+ * informer-probe) of both kinds, typed (the clientset's informer factory) and dynamic, are run
+ * against the same server with WatchListClient on (their default) and off, and each must do what
+ * watchmark's verdict for that version and kind says (expectProbeAgrees: synced, fallback LIST,
+ * skipped events, and what happened to a write made after sync). A disagreement is a watchmark
+ * bug, never a reason to relax the test.
  */
 const skip = shouldSkip([]);
 
@@ -36,17 +38,19 @@ describe.skipIf(skip).concurrent('client-go oracle agrees with watchmark on ever
     await client.close();
 
     const probeTarget = { server: server.url, token: server.token, caPem: server.caCertPem!, group: '', version: 'v1', resource: 'configmaps', namespace: 'oracle' };
-    const [report, on, off] = await Promise.all([
+    const runs = INFORMER_KINDS.flatMap((informer) => [true, false].map((watchListClient) => ({ informer, watchListClient })));
+    const [report, ...probes] = await Promise.all([
       runWatchmark({ server: server.url, token: server.token, certificateAuthority: caFile, quick: true, failOn: 'fail', profile: profile as ServerProfile }),
-      runProbe(probeTarget, { watchListClient: true, deadlineSeconds: 30 }),
-      runProbe(probeTarget, { watchListClient: false, deadlineSeconds: 30 }),
+      ...runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true })),
     ]);
-    const outcome = (p: string) => (report as Report).clientGo.find((v) => v.profile === p)?.outcome;
-    const context = JSON.stringify({ profile, on, off, verdicts: report.clientGo.map((v) => [v.profile, v.outcome]) });
-    expect(on.watchListClient, context).toBe(true);
-    expect(off.watchListClient, context).toBe(false);
-    expect(on.synced, context).toBe(verdictSyncs(outcome('client-go>=0.35')));
-    expect(off.synced, context).toBe(verdictSyncs(outcome('client-go<=0.34')));
-    if (!on.synced) expect(on.bookmarkExpiredWarnings, context).toBeGreaterThan(0);
+    const verdicts = (report as Report).clientGo.map((v) => [v.profile, v.outcome, v.skippedEvents ?? 0]);
+    runs.forEach(({ informer, watchListClient }, i) => {
+      const probe = probes[i]!;
+      const version = watchListClient ? 'client-go>=0.35' : 'client-go<=0.34';
+      const context = JSON.stringify({ profile, informer, probe, verdicts });
+      expect(probe.informer, context).toBe(informer);
+      expect(probe.watchListClient, context).toBe(watchListClient);
+      expectProbeAgrees(probe, verdictFor(report as Report, version, informer), context);
+    });
   });
 });

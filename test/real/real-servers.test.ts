@@ -4,7 +4,7 @@ import type { RunRecord, StreamRecord } from '../../src/record/timeline.js';
 import type { Report } from '../../src/report/model.js';
 import { runWatchmark } from '../../src/run/run-watchmark.js';
 import { startTestbedTarget, type TestbedTarget } from '../../src/targets/testbed.js';
-import { runProbe, shouldSkip, verdictSyncs } from './testbed-support.js';
+import { INFORMER_KINDS, expectProbeAgrees, runProbe, shouldSkip, verdictFor } from './testbed-support.js';
 
 /**
  * watchmark against real kube-apiserver builds (etcd 3.6 embedded, and kine as k3s's storage):
@@ -115,7 +115,7 @@ describe.each(TARGETS)('%s (testbed)', (name, expected) => {
     expect(record.writes.filter((w) => w.verb !== 'delete' && w.resourceVersion !== undefined).length).toBeGreaterThan(10);
   });
 
-  it.skipIf(skip)('client-go oracle: a real informer syncs exactly when watchmark says it does', async () => {
+  it.skipIf(skip)('client-go oracle: real typed and dynamic informers, WatchListClient on and off, do what watchmark says', async () => {
     const probeTarget = {
       server: target.info.server,
       token: target.info.token!,
@@ -125,15 +125,21 @@ describe.each(TARGETS)('%s (testbed)', (name, expected) => {
       resource: 'configmaps',
       namespace: 'default',
     };
-    const [on, off] = await Promise.all([
-      runProbe(probeTarget, { watchListClient: true, deadlineSeconds: 30 }),
-      runProbe(probeTarget, { watchListClient: false, deadlineSeconds: 30 }),
-    ]);
-    const outcome = (p: string) => report.clientGo.find((v) => v.profile === p)?.outcome;
-    expect(on.synced).toBe(verdictSyncs(outcome('client-go>=0.35')));
-    expect(off.synced).toBe(verdictSyncs(outcome('client-go<=0.34')));
-    expect(on.watchListRequests).toBeGreaterThanOrEqual(1);
-    expect(on.listRequests).toBe(0); // synced through watch-list, no fallback
-    expect(off.listRequests).toBeGreaterThanOrEqual(1);
+    const runs = INFORMER_KINDS.flatMap((informer) => [true, false].map((watchListClient) => ({ informer, watchListClient })));
+    const probes = await Promise.all(runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true })));
+    const verdicts = report.clientGo.map((v) => [v.profile, v.outcome, v.skippedEvents ?? 0]);
+    runs.forEach(({ informer, watchListClient }, i) => {
+      const probe = probes[i]!;
+      const context = JSON.stringify({ target: name, informer, probe, verdicts });
+      expect(probe.informer, context).toBe(informer);
+      expect(probe.watchListClient, context).toBe(watchListClient);
+      expectProbeAgrees(probe, verdictFor(report, watchListClient ? 'client-go>=0.35' : 'client-go<=0.34', informer), context);
+      if (watchListClient) {
+        expect(probe.watchListRequests, context).toBeGreaterThanOrEqual(1);
+        expect(probe.listRequests, context).toBe(0); // synced through watch-list, no fallback
+      } else {
+        expect(probe.listRequests, context).toBeGreaterThanOrEqual(1);
+      }
+    });
   });
 });

@@ -1,12 +1,19 @@
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { missingBinaries, testbedBinDir, type TestbedTarget } from '../../src/targets/testbed.js';
+import type { Report } from '../../src/report/model.js';
+import type { ClientVerdict } from '../../src/verdict/types.js';
+
+export type InformerKind = 'typed' | 'dynamic';
+export const INFORMER_KINDS: readonly InformerKind[] = ['typed', 'dynamic'];
 
 /** What the informer-probe (client-go, testbed/informer-probe) printed. */
 export interface ProbeResult {
   clientGoVersion: string;
+  informer: InformerKind;
   watchListClient: boolean;
   synced: boolean;
   syncedAfterMs: number | null;
@@ -16,6 +23,10 @@ export interface ProbeResult {
   watchRequests: number;
   watchListRequests: number;
   items: number;
+  /** The reflector's "Unexpected watch event object type/gvk" lines: events it skipped. */
+  unexpectedObjectEvents: number;
+  /** With writeAfterSync: what the informer did with the ADDED event of the configmap the probe created after sync. */
+  liveWrite: 'stored' | 'skipped' | 'watch-error' | 'none' | null;
 }
 
 export const PROBE = path.join(testbedBinDir(), 'informer-probe');
@@ -42,8 +53,15 @@ export interface ProbeTarget {
   namespace: string;
 }
 
-/** Runs the real client-go informer against a target, with WatchListClient at its default (on) or off. */
-export async function runProbe(target: ProbeTarget, opts: { watchListClient: boolean; deadlineSeconds: number }): Promise<ProbeResult> {
+/**
+ * Runs the real client-go informer against a target, with WatchListClient at its default (on) or
+ * off; `informer` picks the kind (default dynamic, the probe's default); `writeAfterSync` makes the
+ * probe create one configmap once synced and report what the informer did with its event.
+ */
+export async function runProbe(
+  target: ProbeTarget,
+  opts: { watchListClient: boolean; deadlineSeconds: number; informer?: InformerKind; writeAfterSync?: boolean },
+): Promise<ProbeResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'watchmark-probe-'));
   const tokenFile = path.join(dir, 'token');
   writeFileSync(tokenFile, target.token, { mode: 0o600 });
@@ -55,7 +73,9 @@ export async function runProbe(target: ProbeTarget, opts: { watchListClient: boo
     '--resource', target.resource,
     '--namespace', target.namespace,
     '--deadline', `${opts.deadlineSeconds}s`,
+    '--informer', opts.informer ?? 'dynamic',
   ];
+  if (opts.writeAfterSync) args.push('--write-after-sync');
   if (target.caPem) {
     const caFile = path.join(dir, 'ca.crt');
     writeFileSync(caFile, target.caPem);
@@ -87,4 +107,42 @@ export async function runProbe(target: ProbeTarget, opts: { watchListClient: boo
 export function verdictSyncs(outcome: string | undefined): boolean | undefined {
   if (outcome === undefined) return undefined;
   return outcome === 'syncs' || outcome === 'falls-back';
+}
+
+/**
+ * watchmark's verdict for one client-go version and informer kind: `<version> <kind>` where the
+ * kinds differ on this record, else the shared `<version>` verdict.
+ */
+export function verdictFor(report: Report, version: 'client-go>=0.35' | 'client-go<=0.34', informer: InformerKind): ClientVerdict | undefined {
+  return report.clientGo.find((v) => v.profile === `${version} ${informer}`) ?? report.clientGo.find((v) => v.profile === version);
+}
+
+/**
+ * The differential oracle's comparison of one real informer run with watchmark's verdict for it:
+ * synced or not; with WatchListClient on, a LIST exactly when the verdict says it falls back, and
+ * when it syncs through watch-list as many "bookmark expired" warnings (within the verdict's range
+ * where a tick is a coin toss); an
+ * event skipped ("Unexpected watch event object type") exactly when the verdict skips some; and,
+ * when the probe wrote after sync, its event skipped or stored as the verdict says.
+ */
+export function expectProbeAgrees(
+  probe: ProbeResult,
+  verdict: ClientVerdict | undefined,
+  context: string,
+): void {
+  expect(verdict, context).toBeDefined();
+  const outcome = verdict!.outcome;
+  expect(probe.synced, context).toBe(verdictSyncs(outcome));
+  if (probe.watchListClient) {
+    expect(probe.listRequests > 0, context).toBe(outcome === 'falls-back');
+    if (!probe.synced) expect(probe.bookmarkExpiredWarnings, context).toBeGreaterThan(0);
+  }
+  if (probe.watchListClient && outcome === 'syncs') {
+    // The warnings logged before syncing: exactly watchmark's count, or within its range where a tick is a coin toss.
+    const range = verdict!.warningsRange ?? { min: verdict!.warnings, max: verdict!.warnings };
+    expect(probe.bookmarkExpiredWarnings >= range.min && probe.bookmarkExpiredWarnings <= range.max, `${context}: ${probe.bookmarkExpiredWarnings} warnings, expected ${range.min}–${range.max}`).toBe(true);
+  }
+  const skips = (verdict!.skippedEvents ?? 0) > 0;
+  expect(probe.unexpectedObjectEvents > 0, context).toBe(skips);
+  if (probe.synced && probe.liveWrite !== null) expect(probe.liveWrite, context).toBe(skips ? 'skipped' : 'stored');
 }

@@ -1,5 +1,6 @@
-// Command informer-probe runs a real client-go SharedInformer (dynamic, any
-// resource) against an API server and reports, as one JSON object on stdout,
+// Command informer-probe runs a real client-go SharedInformer (dynamic for
+// any resource, or typed for the built-in resources client-go has informers
+// for) against an API server and reports, as one JSON object on stdout,
 // whether it synced, how many LIST / WATCH / watch-list requests it sent and
 // how many "Warning: event bookmark expired" lines client-go's reflector
 // logged. It is watchmark's ground-truth oracle for "would a client-go
@@ -26,11 +27,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	clientfeatures "k8s.io/client-go/features"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 )
 
@@ -42,9 +48,34 @@ const fallbackClientGoVersion = "v0.37.2"
 // ticker warning (tools/cache/reflector.go warnIfExpired).
 const bookmarkExpiredMarker = "event bookmark expired"
 
+// unexpectedObjectMarker is the start of the reflector's log lines for an
+// event it skips because the object is not of the informer's type or GVK
+// (tools/cache/reflector.go handleAnyWatch: "Unexpected watch event object
+// type" / "Unexpected watch event object gvk").
+const unexpectedObjectMarker = "Unexpected watch event object"
+
+// watchEndedWithErrorMarker is the reflector's log line when a watch ends
+// with an error, e.g. a decode error turned into a synthetic InternalError.
+const watchEndedWithErrorMarker = "watch ended with error"
+
+// Informer kinds (--informer).
+const (
+	informerDynamic = "dynamic"
+	informerTyped   = "typed"
+)
+
+// Live-write outcomes (--write-after-sync).
+const (
+	liveStored     = "stored"
+	liveSkipped    = "skipped"
+	liveWatchError = "watch-error"
+	liveNone       = "none"
+)
+
 // Result is the JSON object printed on stdout.
 type Result struct {
 	ClientGoVersion         string  `json:"clientGoVersion"`
+	Informer                string  `json:"informer"`
 	WatchListClient         bool    `json:"watchListClient"`
 	Synced                  bool    `json:"synced"`
 	SyncedAfterMs           *int64  `json:"syncedAfterMs"`
@@ -54,6 +85,15 @@ type Result struct {
 	WatchRequests           int64   `json:"watchRequests"`
 	WatchListRequests       int64   `json:"watchListRequests"`
 	Items                   int     `json:"items"`
+	// UnexpectedObjectEvents counts the reflector's "Unexpected watch event
+	// object type/gvk" lines: events it skipped.
+	UnexpectedObjectEvents int `json:"unexpectedObjectEvents"`
+	// LiveWrite is what the informer did with the ADDED event of the object
+	// the probe created after sync (--write-after-sync): "stored" (its event
+	// handler saw it), "skipped" (the reflector logged an unexpected object),
+	// "watch-error" (the watch ended with an error), "none" (nothing within
+	// 10 s); null when no write was made.
+	LiveWrite *string `json:"liveWrite"`
 }
 
 type options struct {
@@ -70,6 +110,10 @@ type options struct {
 	afterSync time.Duration
 	quiet     bool
 	verbosity int
+	informer  string
+	// writeAfterSync: after sync, create one configmap in the namespace and
+	// report what the informer did with its event (core v1 configmaps only).
+	writeAfterSync bool
 }
 
 // usageError marks errors that end the probe with exit status 2.
@@ -123,9 +167,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.afterSync, "after-sync", 0, "keep the informer running this long after it synced")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not copy client-go's klog output to stderr")
 	fs.IntVar(&o.verbosity, "v", 0, "klog verbosity for client-go's log (e.g. 4 shows watch-list fallbacks)")
+	fs.StringVar(&o.informer, "informer", informerDynamic, `informer kind: "dynamic" (dynamicinformer, unstructured, any resource) or "typed" (the clientset's informer factory, built-in resources only)`)
+	fs.BoolVar(&o.writeAfterSync, "write-after-sync", false, "after sync, create one configmap in --namespace and report what the informer did with its event (core v1 configmaps only)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: informer-probe --server URL [--token-file FILE|--token T] [--ca-file FILE|--insecure]\n"+
-			"       --group G --version V --resource R [--namespace NS] [--deadline 25s] [--after-sync 0s]\n\n")
+			"       --group G --version V --resource R [--namespace NS] [--deadline 25s] [--after-sync 0s]\n"+
+			"       [--informer dynamic|typed] [--write-after-sync]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -173,6 +220,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.afterSync < 0 {
 		return nil, usagef("--after-sync must not be negative")
 	}
+	if o.informer != informerDynamic && o.informer != informerTyped {
+		return nil, usagef("--informer must be %q or %q, got %q", informerDynamic, informerTyped, o.informer)
+	}
+	if o.writeAfterSync && (o.group != "" || o.version != "v1" || o.resource != "configmaps" || o.namespace == "") {
+		return nil, usagef("--write-after-sync needs --group \"\" --version v1 --resource configmaps and a --namespace")
+	}
 	return o, nil
 }
 
@@ -202,11 +255,15 @@ func (c *requestCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 // logCapture receives klog's output, counts bookmark-expired warnings, keeps
 // the first one verbatim and optionally copies everything to stderr.
 type logCapture struct {
-	mu       sync.Mutex
-	partial  []byte
-	tee      io.Writer
-	warnings int
-	first    *string
+	mu         sync.Mutex
+	partial    []byte
+	tee        io.Writer
+	warnings   int
+	first      *string
+	unexpected int
+	watchErrs  int
+	// changed is closed and replaced whenever unexpected or watchErrs grows.
+	changed chan struct{}
 }
 
 func (l *logCapture) Write(p []byte) (int, error) {
@@ -228,6 +285,17 @@ func (l *logCapture) Write(p []byte) (int, error) {
 }
 
 func (l *logCapture) line(s string) {
+	if strings.Contains(s, unexpectedObjectMarker) || strings.Contains(s, watchEndedWithErrorMarker) {
+		if strings.Contains(s, unexpectedObjectMarker) {
+			l.unexpected++
+		} else {
+			l.watchErrs++
+		}
+		if l.changed != nil {
+			close(l.changed)
+		}
+		l.changed = make(chan struct{})
+	}
 	if strings.Contains(s, bookmarkExpiredMarker) {
 		l.warnings++
 		if l.first == nil {
@@ -235,6 +303,17 @@ func (l *logCapture) line(s string) {
 			l.first = &first
 		}
 	}
+}
+
+// counts returns the unexpected-object and watch-error line counts and a
+// channel closed when either grows.
+func (l *logCapture) counts() (int, int, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.changed == nil {
+		l.changed = make(chan struct{})
+	}
+	return l.unexpected, l.watchErrs, l.changed
 }
 
 func (l *logCapture) result() (int, *string) {
@@ -335,20 +414,30 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
 		return &requestCounter{next: rt, lists: &lists, watches: &watches, watchList: &watchList}
 	}
-	client, err := dynamic.NewForConfig(cfg)
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("building dynamic client: %v", err)
 	}
-
 	gvr := schema.GroupVersionResource{Group: o.group, Version: o.version, Resource: o.resource}
-	// NewFilteredDynamicInformer is what dynamicinformer's factory uses: its
-	// ListWatch is wrapped with cache.ToListWatcherWithWatchListSemantics(lw,
-	// client), and the real *dynamic.DynamicClient does not opt out, so the
-	// reflector uses watch-list exactly when the WatchListClient gate is on.
-	informer := dynamicinformer.NewFilteredDynamicInformer(client, gvr, o.namespace, 0, nil, nil).Informer()
+	informer, err := newInformer(o, cfg, dyn, gvr)
+	if err != nil {
+		return nil, err
+	}
+
+	var created sync.Map // names of objects the informer's handler saw added
+	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			if m, err := meta(obj); err == nil {
+				created.Store(m.GetName(), true)
+			}
+		},
+	}); err != nil {
+		return nil, fmt.Errorf("adding event handler: %v", err)
+	}
 
 	res := &Result{
 		ClientGoVersion: clientGoVersion(),
+		Informer:        o.informer,
 		WatchListClient: clientfeatures.FeatureGates().Enabled(clientfeatures.WatchListClient),
 	}
 
@@ -368,6 +457,10 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 		ms := time.Since(start).Milliseconds()
 		res.Synced = true
 		res.SyncedAfterMs = &ms
+		if o.writeAfterSync {
+			outcome := writeAndObserve(dyn, gvr, o.namespace, capture, &created)
+			res.LiveWrite = &outcome
+		}
 		if o.afterSync > 0 {
 			time.Sleep(o.afterSync)
 		}
@@ -394,5 +487,90 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 	res.WatchRequests = watches.Load()
 	res.WatchListRequests = watchList.Load()
 	res.BookmarkExpiredWarnings, res.FirstWarning = capture.result()
+	res.UnexpectedObjectEvents, _, _ = capture.counts()
 	return res, nil
+}
+
+// newInformer builds the informer of the requested kind.
+//
+//   - dynamic: dynamicinformer.NewFilteredDynamicInformer, what the dynamic
+//     informer factory builds. Its example object is an Unstructured without
+//     apiVersion/kind, so the reflector has neither an expected Go type other
+//     than *unstructured.Unstructured nor an expected GVK
+//     (reflector.go getExpectedGVKFromObject).
+//   - typed: informers.NewSharedInformerFactoryWithOptions(clientset, 0,
+//     WithNamespace(ns)).ForResource(gvr), i.e. the same generated informer as
+//     factory.Core().V1().ConfigMaps(): expected type *v1.ConfigMap, events
+//     decoded with client-go's typed scheme. Only built-in resources have one.
+//
+// Both wrap their ListWatch with cache.ToListWatcherWithWatchListSemantics
+// and the real clients do not opt out, so the reflector uses watch-list
+// exactly when the WatchListClient gate is on.
+func newInformer(o *options, cfg *rest.Config, dyn dynamic.Interface, gvr schema.GroupVersionResource) (cache.SharedIndexInformer, error) {
+	if o.informer == informerDynamic {
+		return dynamicinformer.NewFilteredDynamicInformer(dyn, gvr, o.namespace, 0, nil, nil).Informer(), nil
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building clientset: %v", err)
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(o.namespace))
+	generic, err := factory.ForResource(gvr)
+	if err != nil {
+		return nil, usagef("client-go %s has no typed informer for %s (use --informer dynamic): %v", clientGoVersion(), gvr.String(), err)
+	}
+	return generic.Informer(), nil
+}
+
+func meta(obj any) (metav1.Object, error) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	if m, ok := obj.(metav1.Object); ok {
+		return m, nil
+	}
+	return nil, fmt.Errorf("%T has no object metadata", obj)
+}
+
+// writeAndObserve creates one configmap and waits (at most 10 s) for the
+// first sign of what the informer did with its ADDED event: its handler saw
+// it (stored), the reflector logged an unexpected object (skipped), or the
+// watch ended with an error. The object is deleted again afterwards.
+func writeAndObserve(dyn dynamic.Interface, gvr schema.GroupVersionResource, namespace string, capture *logCapture, created *sync.Map) string {
+	name := fmt.Sprintf("informer-probe-%d", time.Now().UnixNano())
+	unexpected0, watchErrs0, _ := capture.counts()
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": name, "namespace": namespace},
+		"data":     map[string]any{"written-by": "informer-probe"},
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := dyn.Resource(gvr).Namespace(namespace).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
+		klog.ErrorS(err, "informer-probe: --write-after-sync create failed")
+		return liveNone
+	}
+	defer func() {
+		_ = dyn.Resource(gvr).Namespace(namespace).Delete(context.Background(), name, metav1.DeleteOptions{})
+	}()
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		if _, ok := created.Load(name); ok {
+			return liveStored
+		}
+		unexpected, watchErrs, changed := capture.counts()
+		if unexpected > unexpected0 {
+			return liveSkipped
+		}
+		if watchErrs > watchErrs0 {
+			return liveWatchError
+		}
+		select {
+		case <-ctx.Done():
+			return liveNone
+		case <-changed:
+		case <-poll.C:
+		}
+	}
 }

@@ -62,6 +62,10 @@ type fakeAPI struct {
 	eventDelay time.Duration
 	listRV     string
 	tls        bool // serve HTTPS with httptest's self-signed certificate
+	// bookmarkKind / bookmarkAPIVersion replace kind / apiVersion on the
+	// initial-events-end bookmark object when set.
+	bookmarkKind       string
+	bookmarkAPIVersion string
 
 	stop chan struct{}
 
@@ -200,8 +204,15 @@ func (f *fakeAPI) serveWatch(w http.ResponseWriter, r *http.Request) {
 			send("ADDED", f.object(i, fmt.Sprint(10+i)))
 		}
 		if f.mode == modeBookmark && q.Get("allowWatchBookmarks") == "true" {
+			kind, apiVersion := f.kind, f.apiVersion
+			if f.bookmarkKind != "" {
+				kind = f.bookmarkKind
+			}
+			if f.bookmarkAPIVersion != "" {
+				apiVersion = f.bookmarkAPIVersion
+			}
 			send("BOOKMARK", map[string]any{
-				"apiVersion": f.apiVersion, "kind": f.kind,
+				"apiVersion": apiVersion, "kind": kind,
 				"metadata": map[string]any{
 					"resourceVersion": f.listRV,
 					"annotations":     map[string]any{"k8s.io/initial-events-end": "true"},
@@ -472,6 +483,9 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--deadline", "0s"},
 		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--bogus"},
 		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "extra"},
+		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--informer", "metadata"},
+		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "secrets", "--namespace", "d", "--write-after-sync"},
+		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--write-after-sync"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code != 2 || stdout.Len() != 0 || stderr.Len() == 0 {
@@ -502,5 +516,59 @@ func TestRejectedTokenExit2(t *testing.T) {
 	code := run([]string{"--server", srv.URL, "--token", "wrong", "--version", "v1", "--resource", "configmaps", "--deadline", "5s", "--quiet"}, &stdout, &stderr)
 	if code != 2 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "401") || strings.Contains(stderr.String(), "wrong") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// The end bookmark carries kind Pod on a ConfigMap watch-list. A typed
+// informer decodes it as a *v1.Pod, the reflector skips it ("Unexpected watch
+// event object type": expected type *v1.ConfigMap) and never syncs; a dynamic
+// informer (example object: Unstructured without GVK, so no expected GVK)
+// takes it as the end bookmark and syncs.
+func TestWrongKindEndBookmarkTypedNeverSyncsDynamicSyncs(t *testing.T) {
+	t.Parallel()
+	f := &fakeAPI{mode: modeBookmark, basePath: "/api/v1", apiVersion: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "default", items: 2, bookmarkKind: "Pod"}
+	srv := newFakeAPI(t, f)
+	typed := runProbe(t, nil, append(resourceArgs(srv, "", "v1", "configmaps", "", "3s"), "--informer", "typed")...)
+	dyn := runProbe(t, nil, resourceArgs(srv, "", "v1", "configmaps", "", "3s")...)
+	if typed.code != 0 || dyn.code != 0 {
+		t.Fatalf("exit typed %d dynamic %d: %s %s", typed.code, dyn.code, typed.stderr, dyn.stderr)
+	}
+	if typed.res.Informer != "typed" || typed.res.Synced || typed.res.ListRequests != 0 || typed.res.UnexpectedObjectEvents != 1 {
+		t.Errorf("typed: want informer typed, not synced, no LIST, 1 unexpected object: %+v", typed.res)
+	}
+	if dyn.res.Informer != "dynamic" || !dyn.res.Synced || dyn.res.ListRequests != 0 || dyn.res.UnexpectedObjectEvents != 0 || dyn.res.Items != 2 {
+		t.Errorf("dynamic: want synced through watch-list, 2 items, nothing skipped: %+v", dyn.res)
+	}
+}
+
+// The end bookmark carries apiVersion v1beta1 (kind ConfigMap): no such type
+// in client-go's typed scheme, so the typed client cannot decode it
+// (StreamWatcher's synthetic InternalError), watchList() fails and the
+// reflector falls back to LIST. The dynamic informer decodes anything into
+// Unstructured and syncs through watch-list.
+func TestWrongAPIVersionEndBookmarkTypedFallsBackDynamicSyncs(t *testing.T) {
+	t.Parallel()
+	f := &fakeAPI{mode: modeBookmark, basePath: "/api/v1", apiVersion: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "default", items: 2, bookmarkAPIVersion: "v1beta1"}
+	srv := newFakeAPI(t, f)
+	typed := runProbe(t, nil, append(resourceArgs(srv, "", "v1", "configmaps", "", "5s"), "--informer", "typed")...)
+	dyn := runProbe(t, nil, resourceArgs(srv, "", "v1", "configmaps", "", "5s")...)
+	if typed.code != 0 || dyn.code != 0 {
+		t.Fatalf("exit typed %d dynamic %d: %s %s", typed.code, dyn.code, typed.stderr, dyn.stderr)
+	}
+	if !typed.res.Synced || typed.res.ListRequests != 1 || typed.res.WatchListRequests != 1 || typed.res.UnexpectedObjectEvents != 0 {
+		t.Errorf("typed: want a fallback LIST after the watch-list: %+v", typed.res)
+	}
+	if !dyn.res.Synced || dyn.res.ListRequests != 0 || dyn.res.Items != 2 {
+		t.Errorf("dynamic: want synced through watch-list: %+v", dyn.res)
+	}
+}
+
+func TestTypedInformerNeedsABuiltInResource(t *testing.T) {
+	t.Parallel()
+	f := &fakeAPI{mode: modeBookmark, basePath: "/apis/example.com/v1", apiVersion: "example.com/v1", kind: "Widget", resource: "widgets", items: 1}
+	srv := newFakeAPI(t, f)
+	pr := runProbe(t, nil, append(resourceArgs(srv, "example.com", "v1", "widgets", "", "3s"), "--informer", "typed")...)
+	if pr.code != 2 || !strings.Contains(pr.stderr, "no typed informer") {
+		t.Errorf("exit %d, stderr %q", pr.code, pr.stderr)
 	}
 }
