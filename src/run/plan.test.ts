@@ -154,7 +154,7 @@ describe('the default suite (built-in scenarios)', () => {
     for (const plan of [quick, full]) {
       const watchLists = plan.streams.filter((s) => isWatchListRequest(s.options));
       // The informer start, the source of the resume-from-bookmark watch, and selector informers' starts.
-      expect(watchLists.map((s) => s.id).sort()).toEqual(['resume-source-list#1', 'selector-watch-list#1', 'selector-watch-list-none#1', 'watch-list#1']);
+      expect(watchLists.map((s) => s.id).sort()).toEqual(['resume-source-list#1', 'selector-watch-list#1', 'selector-watch-list-baseline#1', 'selector-watch-list-none#1', 'watch-list#1']);
       const selectors: Record<string, string> = {
         'selector-watch-list#1': 'watchmark.io/group=a',
         'selector-watch-list-none#1': 'watchmark.io/no-such-label=true',

@@ -37,6 +37,8 @@ import {
   observedUntilMs,
   responseOf,
   typeMetaOf,
+  hasSelector,
+  selectorText,
 } from '../record/derive.js';
 import type {
   CloseEntry,
@@ -550,9 +552,14 @@ function followPlainWatch(stream: StreamRecord, fromIndex: number, startMs: numb
 // ---------------------------------------------------------------------------------------------
 // Verdicts
 
+/** The informer-start stream: scenario `watch-list`'s, else the first watch-list without a selector, else any watch-list. */
 function pickWatchListStream(record: RunRecord): StreamRecord | undefined {
   const watchLists = record.streams.filter((stream) => isWatchListRequest(stream.request.options));
-  return watchLists.find((stream) => stream.scenario === 'watch-list') ?? watchLists[0];
+  return (
+    watchLists.find((stream) => stream.scenario === 'watch-list' && !hasSelector(stream.request.options)) ??
+    watchLists.find((stream) => !hasSelector(stream.request.options)) ??
+    watchLists[0]
+  );
 }
 
 function pickList(record: RunRecord, predicate: (list: ListRecord) => boolean = () => true): ListRecord | undefined {
@@ -578,8 +585,7 @@ function fallbackLine(err: string): string {
  * client-go >= v0.35 (WatchListClient on by default, client-go/features/known_features.go):
  * watchList() then, on error only, LIST+WATCH (spec 1.3, 1.6, 1.7).
  */
-function watchListVerdict(record: RunRecord, informer: InformerKind): ClientVerdict | undefined {
-  const stream = pickWatchListStream(record);
+function watchListVerdict(record: RunRecord, informer: InformerKind, stream = pickWatchListStream(record)): ClientVerdict | undefined {
   if (stream === undefined) return undefined;
   const sentAtMs = stream.request.sentAtMs;
   const at = (atMs: number) => `+${formatGoDuration(Math.round(atMs - sentAtMs))}`;
@@ -878,6 +884,36 @@ function perInformer(
 }
 
 /**
+ * client-go >= v0.35 informers with a label or field selector (what most controllers run): their
+ * ListWatch adds the selector to every request (tools/cache/listwatch.go
+ * NewFilteredListWatchFromClient), so they start with a watch-list carrying it. Judged on the
+ * record's selector watch-list streams; a verdict is added only where it differs from the
+ * unfiltered informer's (a server that filters the end bookmark by selector: selector informers
+ * never sync while unfiltered ones do). The first such stream is the one judged.
+ */
+function selectorInformerVerdict(record: RunRecord, unfiltered: readonly ClientVerdict[]): ClientVerdict | undefined {
+  if (unfiltered.length === 0) return undefined;
+  const streams = record.streams.filter((stream) => isWatchListRequest(stream.request.options) && hasSelector(stream.request.options));
+  for (const stream of streams) {
+    const [verdict, ...others] = perInformer('client-go>=0.35', stream.request.watched, (informer) => watchListVerdict(record, informer, stream));
+    // Per-kind splits on a selector stream differ only where the unfiltered ones already do.
+    if (verdict === undefined || others.length > 0) continue;
+    if (unfiltered.every((other) => other.outcome === verdict.outcome)) continue;
+    const selector = selectorText(stream.request.options);
+    const unfilteredText = unfiltered.map((other) => `${other.profile} ${other.outcome}`).join(', ');
+    return {
+      ...verdict,
+      profile: 'client-go>=0.35 with selector',
+      selector,
+      explanation:
+        `Informers with a selector (${selector} on ${stream.id}; most controllers watch with one) start with the same watch-list plus the selector, ` +
+        `and differ from unfiltered informers here (${unfilteredText}): ${verdict.explanation}`,
+    };
+  }
+  return undefined;
+}
+
+/**
  * One verdict per client profile the record has the requests for: `client-go>=0.35` needs a
  * watch-list stream (the first one of scenario `watch-list`, else the first), `client-go<=0.34`
  * needs a LIST (scenario `list` preferred), and `client-node` (@kubernetes/client-node 1.4's
@@ -887,7 +923,10 @@ function perInformer(
  */
 export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
   const verdicts: ClientVerdict[] = [];
-  verdicts.push(...perInformer('client-go>=0.35', pickWatchListStream(record)?.request.watched, (informer) => watchListVerdict(record, informer)));
+  const watchList = perInformer('client-go>=0.35', pickWatchListStream(record)?.request.watched, (informer) => watchListVerdict(record, informer));
+  verdicts.push(...watchList);
+  const withSelector = selectorInformerVerdict(record, watchList);
+  if (withSelector !== undefined) verdicts.push(withSelector);
   const watched = record.streams.find((stream) => stream.scenario === 'watch')?.request.watched ?? record.streams[0]?.request.watched;
   verdicts.push(...perInformer('client-go<=0.34', watched, (informer) => listWatchVerdict(record, informer)));
   const clientNode = clientNodeVerdict(record);

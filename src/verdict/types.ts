@@ -14,6 +14,8 @@ export type ClientProfile =
   | 'client-go>=0.35'
   | 'client-go>=0.35 typed'
   | 'client-go>=0.35 dynamic'
+  /** A client-go >= v0.35 informer with a label/field selector, where it differs from unfiltered ones (see `selector`). */
+  | 'client-go>=0.35 with selector'
   | 'client-go<=0.34'
   | 'client-go<=0.34 typed'
   | 'client-go<=0.34 dynamic'
@@ -60,6 +62,8 @@ export interface ClientVerdict {
    * informer's. Whatever change they carried is missing from its cache.
    */
   skippedEvents?: number;
+  /** `client-go>=0.35 with selector` only: the selector of the informer judged, e.g. "labelSelector=app=x". */
+  selector?: string;
   /** Plain-language account of the path the client takes. */
   explanation: string;
   /**

@@ -7,14 +7,16 @@ import type { Report } from '../../src/report/model.js';
 import { runWatchmark } from '../../src/run/run-watchmark.js';
 import { PROFILES, startEmbeddedServer, type ServerProfile } from '../../src/server/index.js';
 import { TargetClient } from '../../src/transport/client.js';
-import { INFORMER_KINDS, expectProbeAgrees, runProbe, shouldSkip, verdictFor } from './testbed-support.js';
+import { INFORMER_KINDS, expectProbeAgrees, runProbe, selectorVerdictFor, shouldSkip, verdictFor } from './testbed-support.js';
 
 /**
  * Differential oracle on every embedded-server profile: real client-go informers (the testbed's
  * informer-probe) of both kinds, typed (the clientset's informer factory) and dynamic, are run
  * against the same server with WatchListClient on (their default) and off, and each must do what
  * watchmark's verdict for that version and kind says (expectProbeAgrees: synced, fallback LIST,
- * skipped events, and what happened to a write made after sync). A disagreement is a watchmark
+ * skipped events, and what happened to a write made after sync); and so must informers of both
+ * kinds with a label selector (watch-list with the selector), against watchmark's selector verdict.
+ * A disagreement is a watchmark
  * bug, never a reason to relax the test.
  */
 const skip = shouldSkip([]);
@@ -39,9 +41,12 @@ describe.skipIf(skip).concurrent('client-go oracle agrees with watchmark on ever
 
     const probeTarget = { server: server.url, token: server.token, caPem: server.caCertPem!, group: '', version: 'v1', resource: 'configmaps', namespace: 'oracle' };
     const runs = INFORMER_KINDS.flatMap((informer) => [true, false].map((watchListClient) => ({ informer, watchListClient })));
+    // Informers with a label selector (issue 9.3): the probe's filtered informer, WatchListClient on.
+    const selectorRuns = INFORMER_KINDS.map((informer) => ({ informer, watchListClient: true, labelSelector: 'watchmark.io/group=a' }));
     const [report, ...probes] = await Promise.all([
       runWatchmark({ server: server.url, token: server.token, certificateAuthority: caFile, quick: true, failOn: 'fail', profile: profile as ServerProfile }),
       ...runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true })),
+      ...selectorRuns.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30 })),
     ]);
     const verdicts = (report as Report).clientGo.map((v) => [v.profile, v.outcome, v.skippedEvents ?? 0]);
     runs.forEach(({ informer, watchListClient }, i) => {
@@ -51,6 +56,11 @@ describe.skipIf(skip).concurrent('client-go oracle agrees with watchmark on ever
       expect(probe.informer, context).toBe(informer);
       expect(probe.watchListClient, context).toBe(watchListClient);
       expectProbeAgrees(probe, verdictFor(report as Report, version, informer), context);
+    });
+    selectorRuns.forEach(({ informer, labelSelector }, i) => {
+      const probe = probes[runs.length + i]!;
+      const context = JSON.stringify({ profile, informer, labelSelector, probe, verdicts });
+      expectProbeAgrees(probe, selectorVerdictFor(report as Report, informer), context);
     });
   });
 });

@@ -60,7 +60,7 @@ export interface ProbeTarget {
  */
 export async function runProbe(
   target: ProbeTarget,
-  opts: { watchListClient: boolean; deadlineSeconds: number; informer?: InformerKind; writeAfterSync?: boolean },
+  opts: { watchListClient: boolean; deadlineSeconds: number; informer?: InformerKind; writeAfterSync?: boolean; labelSelector?: string },
 ): Promise<ProbeResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'watchmark-probe-'));
   const tokenFile = path.join(dir, 'token');
@@ -76,6 +76,7 @@ export async function runProbe(
     '--informer', opts.informer ?? 'dynamic',
   ];
   if (opts.writeAfterSync) args.push('--write-after-sync');
+  if (opts.labelSelector) args.push('--label-selector', opts.labelSelector);
   if (target.caPem) {
     const caFile = path.join(dir, 'ca.crt');
     writeFileSync(caFile, target.caPem);
@@ -115,6 +116,14 @@ export function verdictSyncs(outcome: string | undefined): boolean | undefined {
  */
 export function verdictFor(report: Report, version: 'client-go>=0.35' | 'client-go<=0.34', informer: InformerKind): ClientVerdict | undefined {
   return report.clientGo.find((v) => v.profile === `${version} ${informer}`) ?? report.clientGo.find((v) => v.profile === version);
+}
+
+/**
+ * watchmark's verdict for a client-go >= v0.35 informer with a selector: `client-go>=0.35 with
+ * selector` where it differs from unfiltered informers, else the unfiltered verdict for that kind.
+ */
+export function selectorVerdictFor(report: Report, informer: InformerKind): ClientVerdict | undefined {
+  return report.clientGo.find((v) => v.profile === 'client-go>=0.35 with selector') ?? verdictFor(report, 'client-go>=0.35', informer);
 }
 
 /**

@@ -114,6 +114,9 @@ type options struct {
 	// writeAfterSync: after sync, create one configmap in the namespace and
 	// report what the informer did with its event (core v1 configmaps only).
 	writeAfterSync bool
+	// labelSelector: the informer's label selector, as a controller's
+	// filtered informer sets it on every LIST/WATCH (tweakListOptions).
+	labelSelector string
 }
 
 // usageError marks errors that end the probe with exit status 2.
@@ -168,11 +171,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.quiet, "quiet", false, "do not copy client-go's klog output to stderr")
 	fs.IntVar(&o.verbosity, "v", 0, "klog verbosity for client-go's log (e.g. 4 shows watch-list fallbacks)")
 	fs.StringVar(&o.informer, "informer", informerDynamic, `informer kind: "dynamic" (dynamicinformer, unstructured, any resource) or "typed" (the clientset's informer factory, built-in resources only)`)
+	fs.StringVar(&o.labelSelector, "label-selector", "", "the informer's label selector (tweakListOptions), e.g. app=x")
 	fs.BoolVar(&o.writeAfterSync, "write-after-sync", false, "after sync, create one configmap in --namespace and report what the informer did with its event (core v1 configmaps only)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: informer-probe --server URL [--token-file FILE|--token T] [--ca-file FILE|--insecure]\n"+
 			"       --group G --version V --resource R [--namespace NS] [--deadline 25s] [--after-sync 0s]\n"+
-			"       [--informer dynamic|typed] [--write-after-sync]\n\n")
+			"       [--informer dynamic|typed] [--label-selector SEL] [--write-after-sync]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -507,14 +511,21 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 // and the real clients do not opt out, so the reflector uses watch-list
 // exactly when the WatchListClient gate is on.
 func newInformer(o *options, cfg *rest.Config, dyn dynamic.Interface, gvr schema.GroupVersionResource) (cache.SharedIndexInformer, error) {
+	// A filtered informer's ListWatch adds the selector to every request,
+	// the watch-list included (dynamicinformer / informers tweakListOptions).
+	tweak := func(lo *metav1.ListOptions) {
+		if o.labelSelector != "" {
+			lo.LabelSelector = o.labelSelector
+		}
+	}
 	if o.informer == informerDynamic {
-		return dynamicinformer.NewFilteredDynamicInformer(dyn, gvr, o.namespace, 0, nil, nil).Informer(), nil
+		return dynamicinformer.NewFilteredDynamicInformer(dyn, gvr, o.namespace, 0, nil, tweak).Informer(), nil
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("building clientset: %v", err)
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(o.namespace))
+	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(o.namespace), informers.WithTweakListOptions(tweak))
 	generic, err := factory.ForResource(gvr)
 	if err != nil {
 		return nil, usagef("client-go %s has no typed informer for %s (use --informer dynamic): %v", clientGoVersion(), gvr.String(), err)
