@@ -129,7 +129,7 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
   it.each([
     ['end-bookmark-wrong-kind', 1, [['client-go>=0.35 typed', 'never-syncs', 1], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34', 'syncs', undefined]]],
     ['end-bookmark-wrong-api-version', 1, [['client-go>=0.35 typed', 'falls-back', undefined], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34', 'syncs', undefined]]],
-    ['live-events-wrong-kind', 0, [['client-go>=0.35 typed', 'syncs', 'some'], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34 typed', 'syncs', 'some'], ['client-go<=0.34 dynamic', 'syncs', undefined]]],
+    ['live-events-wrong-kind', 1, [['client-go>=0.35 typed', 'syncs', 'some'], ['client-go>=0.35 dynamic', 'syncs', undefined], ['client-go<=0.34 typed', 'syncs', 'some'], ['client-go<=0.34 dynamic', 'syncs', undefined]]],
   ] as const)('profile %s: typed and dynamic client-go verdicts, named apart', async (profile, code, expected) => {
     const res = await runCli(['run', '--embedded', '--profile', profile, '--quick', '--json', '-']);
     expect(res.code, res.stderr).toBe(code);
@@ -140,6 +140,7 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
       .map((v, i) => [v.profile, v.outcome, expected[i]?.[2] === 'some' && v.skippedEvents !== undefined && v.skippedEvents > 0 ? 'some' : v.skippedEvents]);
     expect(got).toEqual(expected);
     if (profile !== 'live-events-wrong-kind') expect(status(report, 'bookmark.object')).toBe('fail');
+    else expect(status(report, 'event.object-kind')).toBe('fail');
   });
 
   it('--max-bookmark-interval turns bookmark gaps into policy failures, labelled as policy', async () => {

@@ -118,6 +118,7 @@ describe('ALL_CHECKS', () => {
       'initial-events.added',
       'bookmark.unrequested',
       'bookmark.object',
+      'event.object-kind',
       'bookmark.resource-version',
       'bookmark.before-deadline',
       'event.resource-version-order',

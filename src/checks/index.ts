@@ -10,6 +10,7 @@ import { bookmarkResourceVersion } from './bookmark-resource-version.js';
 import { bookmarkSelectors } from './bookmark-selectors.js';
 import { bookmarkUnrequested } from './bookmark-unrequested.js';
 import { eventLatency } from './event-latency.js';
+import { eventObjectKind } from './event-object-kind.js';
 import { eventResourceVersionOrder } from './event-resource-version-order.js';
 import { initialEventsAdded } from './initial-events-added.js';
 import { initialEventsEndAnnotation } from './initial-events-end-annotation.js';
@@ -35,6 +36,7 @@ export {
   bookmarkSelectors,
   bookmarkUnrequested,
   eventLatency,
+  eventObjectKind,
   eventResourceVersionOrder,
   initialEventsAdded,
   initialEventsEndAnnotation,
@@ -61,6 +63,7 @@ export const ALL_CHECKS: readonly Check[] = [
   initialEventsAdded,
   bookmarkUnrequested,
   bookmarkObject,
+  eventObjectKind,
   bookmarkResourceVersion,
   bookmarkBeforeDeadline,
   eventResourceVersionOrder,
