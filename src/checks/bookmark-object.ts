@@ -5,7 +5,7 @@ import {
   msSinceRequest,
   resourceVersionOf,
   sinceRequest,
-  typeMetaOf,
+  typeMetaProblemOf,
 } from '../record/derive.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
@@ -39,12 +39,8 @@ function problemsOf(stream: StreamRecord, bookmark: EventEntry): Array<{ problem
     return [{ problem: 'object', observed: bookmark.object === undefined ? 'no object' : JSON.stringify(bookmark.object) }];
   }
   const problems: Array<{ problem: Problem; observed: string }> = [];
-  const { kind, apiVersion } = typeMetaOf(bookmark.object);
-  if (kind === undefined || kind === '' || apiVersion === undefined || apiVersion === '') {
-    problems.push({ problem: 'type-meta-missing', observed: `kind ${JSON.stringify(bookmark.object['kind'] ?? null)}, apiVersion ${JSON.stringify(bookmark.object['apiVersion'] ?? null)}` });
-  } else if (kind !== watched.kind || apiVersion !== watched.apiVersion) {
-    problems.push({ problem: 'type-meta-mismatch', observed: `${apiVersion} ${kind} instead of ${watched.apiVersion} ${watched.kind}` });
-  }
+  const typeMeta = typeMetaProblemOf(bookmark.object, watched);
+  if (typeMeta !== undefined) problems.push(typeMeta);
   const rv = resourceVersionOf(bookmark);
   if (rv === undefined || rv === '') {
     problems.push({ problem: 'resource-version', observed: rv === undefined ? 'no metadata.resourceVersion' : 'metadata.resourceVersion ""' });

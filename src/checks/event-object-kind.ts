@@ -1,11 +1,11 @@
-import type { EventEntry, StreamRecord } from '../record/timeline.js';
-import { eventsOf, isChangeEvent, isPlainObject, msSinceRequest, sinceRequest, typeMetaOf } from '../record/derive.js';
+import type { EventEntry } from '../record/timeline.js';
+import { eventsOf, isChangeEvent, isPlainObject, msSinceRequest, sinceRequest, typeMetaProblemOf } from '../record/derive.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 
 const ID = 'event.object-kind';
 
-type Problem = 'type-meta-missing' | 'type-meta-mismatch';
+type Problem = NonNullable<ReturnType<typeof typeMetaProblemOf>>['problem'];
 
 const CONSEQUENCE: Record<Problem, string> = {
   'type-meta-missing':
@@ -21,17 +21,6 @@ const EXPECTED: Record<Problem, string> = {
   'type-meta-missing': 'kind and apiVersion set',
   'type-meta-mismatch': 'the watched kind and apiVersion',
 };
-
-function problemOf(stream: StreamRecord, event: EventEntry): { problem: Problem; observed: string } | undefined {
-  if (!isPlainObject(event.object)) return undefined;
-  const { watched } = stream.request;
-  const { kind, apiVersion } = typeMetaOf(event.object);
-  if (kind === undefined || kind === '' || apiVersion === undefined || apiVersion === '') {
-    return { problem: 'type-meta-missing', observed: `kind ${JSON.stringify(event.object['kind'] ?? null)}, apiVersion ${JSON.stringify(event.object['apiVersion'] ?? null)}` };
-  }
-  if (kind !== watched.kind || apiVersion !== watched.apiVersion) return { problem: 'type-meta-mismatch', observed: `${apiVersion} ${kind} instead of ${watched.apiVersion} ${watched.kind}` };
-  return undefined;
-}
 
 /**
  * ADDED/MODIFIED/DELETED objects are objects of the watched kind and apiVersion.
@@ -70,7 +59,7 @@ export const eventObjectKind: Check = {
       for (const event of eventsOf(stream).filter(isChangeEvent)) {
         if (!isPlainObject(event.object)) continue; // stream.framing reports events without a JSON object
         total++;
-        const found = problemOf(stream, event);
+        const found = typeMetaProblemOf(event.object, stream.request.watched);
         if (found === undefined) continue;
         const list = byProblem.get(found.problem) ?? [];
         list.push({ event, observed: found.observed });

@@ -16,6 +16,7 @@ import {
   splitInitialEvents,
   describeLiveEvidence,
   snapshotOnlyEvents,
+  unfilteredWatchListWithEndBookmark,
 } from '../record/derive.js';
 import { answerKindOfStatus, answerOfStream, describeAnswer } from '../record/answers.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
@@ -105,11 +106,10 @@ function endingText(stream: StreamRecord, record: RunRecord): string {
  */
 function referenceState(stream: StreamRecord, record: RunRecord): { count: number; source: string } | undefined {
   if (hasSelector(stream.request.options)) return undefined;
-  for (const other of record.streams) {
-    if (other === stream || !isWatchListRequest(other.request.options) || hasSelector(other.request.options)) continue;
-    if (collectionKeyOf(other) !== collectionKeyOf(stream) || responseOf(other)?.status !== 200) continue;
-    const split = splitInitialEvents(other, record.writes);
-    if (split.boundary === 'end-bookmark') return { count: split.initial.length, source: `${other.id} delivered ${split.initial.length} initial event(s) before its end bookmark` };
+  const watchList = unfilteredWatchListWithEndBookmark(stream, record.streams);
+  if (watchList !== undefined) {
+    const count = splitInitialEvents(watchList.stream, record.writes).initial.length;
+    return { count, source: `${watchList.stream.id} delivered ${count} initial event(s) before its end bookmark` };
   }
   const list = listsOfCollection(stream, record.lists).find(
     (candidate) => candidate.status === 200 && candidate.itemCount !== undefined && !/[?&](labelSelector|fieldSelector)=/.test(candidate.path),

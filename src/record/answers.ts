@@ -6,6 +6,7 @@
  * no answer at all say nothing about it. Pure: a function of the record only.
  */
 import { STATUS_CODES } from 'node:http';
+import { responseBodyExcerpt } from '../errors.js';
 import { closeOf, isPlainObject, responseOf } from './derive.js';
 import type { ListRecord, StreamRecord } from './timeline.js';
 
@@ -32,7 +33,7 @@ export interface RequestAnswer {
   status: number | null;
   /** The Status body's reason (e.g. "Forbidden"), else the HTTP reason phrase; for no response the close reason or error code. */
   reason: string | null;
-  /** The Status body's message, or the start of a non-Status body, or the transport error. */
+  /** The Status body's message, or a one-line excerpt of a non-Status body (responseBodyExcerpt), or the transport error. */
   message: string | null;
   /** The Status body's `details` (`kind` is the resource, `group` its API group), when present. */
   details: { name?: string; group?: string; kind?: string } | null;
@@ -49,9 +50,6 @@ export interface MissingPermission {
   /** null for a cluster-wide request. */
   namespace: string | null;
 }
-
-/** Characters of a non-Status body quoted as the message. */
-const BODY_QUOTE_CHARS = 300;
 
 export function answerKindOfStatus(status: number): Exclude<AnswerKind, 'no-response' | 'not-opened'> {
   if (status >= 200 && status <= 299) return 'answered';
@@ -96,7 +94,7 @@ function answerOfStatus(status: number, body: string | undefined): RequestAnswer
     kind: answerKindOfStatus(status),
     status,
     reason: parsed?.reason ?? STATUS_CODES[status] ?? null,
-    message: parsed?.message ?? (body !== undefined && body.trim() !== '' ? quote(body) : null),
+    message: parsed?.message ?? (body !== undefined && body.trim() !== '' ? responseBodyExcerpt(undefined, body) : null),
     details: parsed?.details ?? null,
     waitedMs: null,
   };
@@ -119,11 +117,6 @@ function statusBody(body: string | undefined): { reason?: string; message?: stri
     ...(typeof parsed['message'] === 'string' && parsed['message'] !== '' ? { message: parsed['message'] } : {}),
     ...(isPlainObject(details) ? { details: { ...pick('name'), ...pick('group'), ...pick('kind') } } : {}),
   };
-}
-
-function quote(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length <= BODY_QUOTE_CHARS ? flat : `${flat.slice(0, BODY_QUOTE_CHARS)}…`;
 }
 
 /** "HTTP 403 Forbidden: configmaps is forbidden: ...", "no response head after 10.2 s", for messages. */

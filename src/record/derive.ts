@@ -98,6 +98,24 @@ export function typeMetaOf(object: unknown): { kind?: string; apiVersion?: strin
 }
 
 /**
+ * Whether a watch event object carries the watched kind and apiVersion: `type-meta-missing` (kind
+ * or apiVersion absent or empty: client-go decodes watch objects without defaults, so a decode
+ * error), `type-meta-mismatch` (another kind/apiVersion: skipped or undecodable for typed
+ * informers), or undefined when it does; with what was observed, for messages.
+ */
+export function typeMetaProblemOf(
+  object: Record<string, unknown>,
+  watched: { kind: string; apiVersion: string },
+): { problem: 'type-meta-missing' | 'type-meta-mismatch'; observed: string } | undefined {
+  const { kind, apiVersion } = typeMetaOf(object);
+  if (kind === undefined || kind === '' || apiVersion === undefined || apiVersion === '') {
+    return { problem: 'type-meta-missing', observed: `kind ${JSON.stringify(object['kind'] ?? null)}, apiVersion ${JSON.stringify(object['apiVersion'] ?? null)}` };
+  }
+  if (kind !== watched.kind || apiVersion !== watched.apiVersion) return { problem: 'type-meta-mismatch', observed: `${apiVersion} ${kind} instead of ${watched.apiVersion} ${watched.kind}` };
+  return undefined;
+}
+
+/**
  * Exactly what client-go's reflector sends in watch-list mode (tools/cache/reflector.go v0.35.0
  * watchList): sendInitialEvents=true, allowWatchBookmarks=true, resourceVersionMatch=NotOlderThan.
  */

@@ -288,28 +288,29 @@ export function walkWatch(
   const skipped: WatchWalk['skipped'] = [];
   const foreign: WatchWalk['foreign'] = [];
   const entries = stream.entries;
+  const done = (end: WatchEnd): WatchWalk => ({ processedAtMs, skipped, foreign, end });
   for (let index = options.fromIndex ?? 0; index < entries.length; index++) {
     const entry = entries[index]!;
     if (entry.kind === 'malformed') {
       if (isTruncatedFinalFrame(stream, entry)) {
-        return { processedAtMs, skipped, foreign, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+        return done(closedEnd(stream, entry.atMs, startMs, processedAtMs.length));
       }
-      return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry } };
+      return done({ kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry });
     }
     if (entry.kind === 'close') {
-      return { processedAtMs, skipped, foreign, end: closedEnd(stream, entry.atMs, startMs, processedAtMs.length) };
+      return done(closedEnd(stream, entry.atMs, startMs, processedAtMs.length));
     }
     if (entry.kind !== 'event') continue;
     const decodeError = decodeErrorOf(entry);
-    if (decodeError !== undefined) return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry } };
+    if (decodeError !== undefined) return done({ kind: 'decode-error', atMs: entry.atMs, error: decodeError, entry });
     // decodeErrorOf guarantees a non-empty kind and apiVersion.
     const { kind, apiVersion } = typeMetaOf(entry.object) as { kind: string; apiVersion: string };
     const acceptance = objectAcceptance(informer, watched, entry.type, kind, apiVersion);
     if (acceptance.verdict === 'decode-error') {
-      return { processedAtMs, skipped, foreign, end: { kind: 'decode-error', atMs: entry.atMs, error: acceptance.error, entry } };
+      return done({ kind: 'decode-error', atMs: entry.atMs, error: acceptance.error, entry });
     }
     if (entry.type === 'ERROR') {
-      return { processedAtMs, skipped, foreign, end: { kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) } };
+      return done({ kind: 'error-event', atMs: entry.atMs, event: entry, status: statusOfErrorObject(entry.object) });
     }
     if (acceptance.verdict === 'skip') {
       skipped.push({ event: entry, kind, apiVersion });
@@ -318,10 +319,10 @@ export function walkWatch(
     if (kind !== watched.kind || apiVersion !== watched.apiVersion) foreign.push({ event: entry, kind, apiVersion });
     processedAtMs.push(entry.atMs);
     if (options.watchList && isInitialEventsEndBookmark(entry)) {
-      return { processedAtMs, skipped, foreign, end: { kind: 'synced', atMs: entry.atMs, event: entry } };
+      return done({ kind: 'synced', atMs: entry.atMs, event: entry });
     }
   }
-  return { processedAtMs, skipped, foreign, end: { kind: 'open', atMs: undefined } };
+  return done({ kind: 'open', atMs: undefined });
 }
 
 function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCount: number): WatchEnd {
@@ -425,24 +426,28 @@ function reflectorTicks(stream: StreamRecord, untilMs: number, informer: Informe
  * `atMs` is on the run clock (like the stream's entries). `informer` as in walkWatch (default typed).
  */
 export function reflectorWarnings(stream: StreamRecord, untilMs: number, informer: InformerKind = 'typed'): Array<{ atMs: number; line: string }> {
-  return reflectorTicks(stream, untilMs, informer).flatMap((tick) => (tick.line === null ? [] : [{ atMs: tick.atMs, line: tick.line }]));
+  return reflectorWarningAccount(stream, untilMs, informer).lines;
 }
 
 /**
  * The range of warning counts a real reflector may log, when some tick is a coin toss (within
- * TICK_RACE_MS of a decision boundary), with why; undefined when the count is certain.
+ * TICK_RACE_MS of a decision boundary), with why.
  */
-export function reflectorWarningRange(
+type WarningRange = { min: number; max: number; races: string[] };
+
+/** The warning lines on the exact timeline, and their range where a tick is a coin toss (undefined when the count is certain). */
+function reflectorWarningAccount(
   stream: StreamRecord,
   untilMs: number,
-  informer: InformerKind = 'typed',
-): { min: number; max: number; races: string[] } | undefined {
+  informer: InformerKind,
+): { lines: Array<{ atMs: number; line: string }>; range: WarningRange | undefined } {
   const ticks = reflectorTicks(stream, untilMs, informer);
+  const lines = ticks.flatMap((tick) => (tick.line === null ? [] : [{ atMs: tick.atMs, line: tick.line }]));
   const races = ticks.filter((tick) => tick.race !== null);
-  if (races.length === 0) return undefined;
+  if (races.length === 0) return { lines, range: undefined };
   const min = ticks.filter((tick) => tick.line !== null && tick.earlier && tick.later).length;
   const max = ticks.filter((tick) => tick.line !== null || tick.earlier || tick.later).length;
-  return min === max ? undefined : { min, max, races: races.map((tick) => tick.race!) };
+  return { lines, range: min === max ? undefined : { min, max, races: races.map((tick) => tick.race!) } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,7 +600,7 @@ function watchListVerdict(record: RunRecord, informer: InformerKind, stream = pi
   let skippedEvents = 0;
   const skippedField = (extra = 0) => (skippedEvents + extra > 0 ? { skippedEvents: skippedEvents + extra } : {});
   /** Set once walked: the warning count's range when a tick is a coin toss. */
-  let range: ReturnType<typeof reflectorWarningRange>;
+  let range: WarningRange | undefined;
   const rangeField = () => (range !== undefined ? { warningsRange: { min: range.min, max: range.max, why: range.races.join('; ') } } : {});
   const rangeNote = () =>
     range !== undefined
@@ -677,8 +682,9 @@ function watchListVerdict(record: RunRecord, informer: InformerKind, stream = pi
   skippedEvents = walk.skipped.length;
   const end = walk.end;
   const untilMs = end.kind === 'synced' ? end.atMs : observedUntilMs(stream, record.endedAtMs);
-  const warningLines = reflectorWarnings(stream, untilMs, informer);
-  range = reflectorWarningRange(stream, untilMs, informer);
+  const account = reflectorWarningAccount(stream, untilMs, informer);
+  const warningLines = account.lines;
+  range = account.range;
   const skippedEndBookmarks = walk.skipped.filter(({ event }) => isInitialEventsEndBookmark(event));
   const foreignEnd = end.kind === 'synced' ? walk.foreign.find(({ event }) => event === end.event) : undefined;
   const otherKinds = otherKindNote({ ...walk, foreign: walk.foreign.filter((f) => f !== foreignEnd) }, stream, informer);
