@@ -18,6 +18,8 @@ export const ConnectionFlagsSchema = z.object({
   token: z.string().min(1).optional(),
   certificateAuthority: z.string().min(1).optional(),
   insecureSkipTlsVerify: z.boolean().optional(),
+  /** --request-timeout: 0 = no bound; unset = connect 30 s, response headers 60 s (transport/timeouts.ts). */
+  requestTimeoutMs: z.number().nonnegative().optional(),
 });
 
 export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine'] as const;
@@ -114,6 +116,11 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
 
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `--request-timeout` as given (a duration; 0 = no bound) as config input; unset when not given. */
+export function requestTimeoutInput(text: string | undefined): { requestTimeoutMs?: number } {
+  return text === undefined ? {} : { requestTimeoutMs: parseDurationMs(text, '--request-timeout') };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import { ExplainConfigSchema, parseConfig, parseDurationMs } from '../config.js';
+import { ExplainConfigSchema, parseConfig, parseDurationMs, requestTimeoutInput } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { classifyWatchListProbe } from '../probe/classify.js';
@@ -20,6 +20,8 @@ interface ExplainFlags extends ConnectionFlags {
   profile: string;
   color: boolean;
   probeTimeout?: string;
+  /** --request-timeout as given (a duration). */
+  requestTimeout?: string;
 }
 
 /**
@@ -29,9 +31,10 @@ interface ExplainFlags extends ConnectionFlags {
  * Exit 0 when client-go syncs (directly or via the fallback), 1 when it hangs, 2 otherwise.
  */
 export async function explainCommand(resourceName: string, flags: ExplainFlags, io: CliIo, signal: AbortSignal): Promise<number> {
-  const { embedded, probeTimeout, ...rest } = flags;
+  const { embedded, probeTimeout, requestTimeout, ...rest } = flags;
   const config = parseConfig(ExplainConfigSchema, {
     ...rest,
+    ...requestTimeoutInput(requestTimeout),
     resource: resourceName,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
   });

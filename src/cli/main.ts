@@ -20,7 +20,7 @@ export const EXIT = { ok: 0, findings: 1, error: 2, interrupted: 130 } as const;
  * every command to them.
  */
 export const SHARED_FLAGS = {
-  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--embedded', '--target', '--profile'],
+  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--request-timeout', '--embedded', '--target', '--profile'],
   display: ['--no-color'],
 } as const;
 
@@ -33,6 +33,10 @@ function addTargetFlags(cmd: Command): Command {
     .option('--token <token>', 'bearer token for --server')
     .option('--certificate-authority <file>', 'CA certificate file for --server')
     .option('--insecure-skip-tls-verify', 'do not verify the server certificate (insecure)')
+    .option(
+      '--request-timeout <duration>',
+      'longest wait for a single server request: a whole request-response, or a watch\'s connect and response headers (never a watch\'s events); 0 = no limit (default: connect 30s, response headers 60s)',
+    )
     .option('--embedded', 'ignore kubeconfigs and use the embedded API server (same as --target embedded)', false)
     .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
     .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference');

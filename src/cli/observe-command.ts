@@ -1,7 +1,7 @@
 import { runChecks } from '../checks/index.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { systemClock } from '../clock.js';
-import { ObserveConfigSchema, parseConfig, parseDurationMs, redactConfig } from '../config.js';
+import { ObserveConfigSchema, parseConfig, parseDurationMs, redactConfig, requestTimeoutInput } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import type { RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import { buildReport, exitCodeFor } from '../report/model.js';
@@ -26,6 +26,8 @@ interface ObserveFlags extends ConnectionFlags {
   target?: string;
   profile: string;
   color: boolean;
+  /** --request-timeout as given (a duration). */
+  requestTimeout?: string;
 }
 
 /**
@@ -39,9 +41,10 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   if (flags.timeoutSeconds !== undefined) {
     timeoutSeconds = Number(flags.timeoutSeconds);
   }
-  const { watchList, bookmarks, duration, selector, embedded, timeoutSeconds: _t, ...connection } = flags;
+  const { watchList, bookmarks, duration, selector, embedded, timeoutSeconds: _t, requestTimeout, ...connection } = flags;
   const config = parseConfig(ObserveConfigSchema, {
     ...connection,
+    ...requestTimeoutInput(requestTimeout),
     resource: resourceName,
     watchList,
     bookmarks,

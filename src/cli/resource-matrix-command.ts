@@ -1,4 +1,4 @@
-import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, requestTimeoutInput, RunConfigSchema } from '../config.js';
 import { WatchmarkError } from '../errors.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
@@ -13,6 +13,8 @@ export interface ResourceMatrixFlags extends ConnectionFlags {
   profile: string;
   color: boolean;
   probeTimeout?: string;
+  /** --request-timeout as given (a duration). */
+  requestTimeout?: string;
 }
 
 /**
@@ -24,9 +26,10 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
   if (flags.resource !== undefined) {
     throw new WatchmarkError('WM_USAGE', '--all-resources probes every resource: drop --resource (or use `watchmark explain RESOURCE` for one)');
   }
-  const { embedded, probeTimeout, ...rest } = flags;
+  const { embedded, probeTimeout, requestTimeout, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
+    ...requestTimeoutInput(requestTimeout),
     allResources: true,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
   });

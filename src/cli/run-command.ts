@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, requestTimeoutInput, RunConfigSchema } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
@@ -33,6 +33,8 @@ interface RunFlags extends ConnectionFlags {
   maxEventLatency?: string;
   allResources?: boolean;
   probeTimeout?: string;
+  /** --request-timeout as given (a duration). */
+  requestTimeout?: string;
   /** auto (default): a status block when stderr is a terminal, a line every 10 s otherwise. */
   progress?: ProgressFlag;
 }
@@ -55,9 +57,10 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
     }
     return resourceMatrixCommand(flags, io, signal);
   }
-  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, ...rest } = flags;
+  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, requestTimeout, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
+    ...requestTimeoutInput(requestTimeout),
     ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
     ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
   });

@@ -46,7 +46,7 @@ export async function withTargetClient<T>(
   const target = await selectTarget(selection, options.env, options.signal);
   const notice = targetNotice(selection, target);
   if (notice) options.notice?.(notice);
-  const client = new TargetClient(target.connection, options.clock);
+  const client = new TargetClient(target.connection, options.clock, { requestTimeoutMs: selection.requestTimeoutMs });
   try {
     return await use(target, client);
   } finally {

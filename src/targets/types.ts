@@ -24,6 +24,12 @@ export interface ConnectionFlags {
   token?: string;
   certificateAuthority?: string;
   insecureSkipTlsVerify?: boolean;
+  /**
+   * --request-timeout in ms: bounds every request-response exchange and the connect plus response
+   * headers of a watch (never a watch's body); 0 = no bound; unset = the transport's defaults
+   * (transport/timeouts.ts).
+   */
+  requestTimeoutMs?: number;
 }
 
 /**

@@ -6,11 +6,13 @@
 import type { Agent } from 'undici';
 import type { Clock } from '../clock.js';
 import { responseBodyExcerpt, WatchmarkError } from '../errors.js';
+import { realScheduler, type Scheduler } from '../scheduler.js';
 import type { ListRecord, StreamRecord, TimelineEntry, WatchedKind, WatchOptions } from '../record/timeline.js';
 import { describeServer, parseServer, type Connection, type ServerAddress, type TlsMaterial } from './connection.js';
 import { createProtocolTrackingAgent, ProtocolProbe, withProbe } from './negotiated-protocol.js';
 import { redactorFor } from './redact.js';
-import { classifyTransportError, toWatchmarkError, transportFailure } from './transport-errors.js';
+import { formatTimeoutMs, requestTimeouts, type RequestTimeouts } from './timeouts.js';
+import { classifyTransportError, toWatchmarkError, transportFailure, type TransportErrorCode, type TransportFailure } from './transport-errors.js';
 import { buildWatchQuery } from './watch-query.js';
 import { WatchStreamRecorder } from './watch-stream.js';
 
@@ -60,6 +62,17 @@ export interface ListSpec {
   path: string;
 }
 
+export interface TargetClientOptions {
+  /**
+   * --request-timeout: unset = the defaults (connect 30 s, response headers 60 s); 0 = no bound;
+   * T = every request-response exchange within T, and a watch's connect plus headers within T.
+   * The body of a watch is never bounded (see timeouts.ts).
+   */
+  requestTimeoutMs?: number | undefined;
+  /** Runs the header and exchange deadlines; real timers unless a test drives them. */
+  scheduler?: Scheduler;
+}
+
 const USER_AGENT = 'watchmark';
 
 export class TargetClient implements AsyncDisposable {
@@ -67,22 +80,30 @@ export class TargetClient implements AsyncDisposable {
   readonly server: string;
   private readonly address: ServerAddress;
   private readonly agent: Agent;
+  /** The bounds every request runs under (from --request-timeout or the defaults). */
+  readonly timeouts: RequestTimeouts;
+  private readonly scheduler: Scheduler;
   private readonly activeWatches = new Set<WatchStreamRecorder>();
   private closed = false;
 
   constructor(
     private readonly connection: Connection,
     private readonly clock: Clock,
+    options: TargetClientOptions = {},
   ) {
     this.address = parseServer(connection.server);
     this.server = describeServer(this.address);
+    this.timeouts = requestTimeouts(options.requestTimeoutMs);
+    this.scheduler = options.scheduler ?? realScheduler;
     this.agent = createProtocolTrackingAgent({
       // Watches are long-lived and quiet for minutes: undici's timers must not end them (and
       // they are not measuring devices anyway; gaps are computed from recorded timestamps).
+      // Response headers are bounded per request by the client's own deadline (connect
+      // included), and request-response bodies by a per-request bodyTimeout (exchange()).
       bodyTimeout: 0,
       headersTimeout: 0,
       allowH2: connection.allowH2,
-      connect: tlsConnectOptions(connection.tls),
+      connect: { ...tlsConnectOptions(connection.tls), timeout: this.timeouts.connectMs },
     });
   }
 
@@ -138,6 +159,12 @@ export class TargetClient implements AsyncDisposable {
     recorder.setRedactor(redactorFor(auth));
     // client-go takes watchStart just before sending, too (reflector.go).
     record.request.sentAtMs = this.clock.nowMs();
+    if (this.timeouts.headersMs > 0) {
+      // Connect plus response headers, never the body: a watch stays open and quiet for minutes.
+      const failure = this.timeoutFailure('WM_HEADERS_TIMEOUT', this.timeouts.headersMs);
+      const cancel = this.scheduler.after(this.timeouts.headersMs, () => recorder.failUnanswered(failure));
+      recorder.done.then(cancel, cancel);
+    }
     this.agent.dispatch(
       withProbe(
         {
@@ -208,6 +235,19 @@ export class TargetClient implements AsyncDisposable {
       body = JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
     }
+    // The client's own deadlines: response headers (connect included) within headersMs, and with
+    // --request-timeout the whole exchange within exchangeMs. `expired` says which one ran out.
+    const deadline = new AbortController();
+    let expired: TransportFailure | undefined;
+    const expire = (failure: TransportFailure) => () => {
+      expired ??= failure;
+      deadline.abort(new Error(failure.message));
+    };
+    const { headersMs, exchangeMs } = this.timeouts;
+    // Armed first: when both bounds are equal and no head came, the headers one names the problem.
+    const cancelHeadersDeadline = headersMs > 0 ? this.scheduler.after(headersMs, expire(this.timeoutFailure('WM_HEADERS_TIMEOUT', headersMs))) : () => {};
+    const cancelExchangeDeadline = exchangeMs > 0 ? this.scheduler.after(exchangeMs, expire(this.timeoutFailure('WM_REQUEST_TIMEOUT', exchangeMs))) : () => {};
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
     try {
       onSend?.();
       const response = await this.agent.request({
@@ -216,8 +256,10 @@ export class TargetClient implements AsyncDisposable {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
+        bodyTimeout: this.timeouts.bodyIdleMs,
       });
+      cancelHeadersDeadline();
       const text = await response.body.text();
       const recorded: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
@@ -225,11 +267,42 @@ export class TargetClient implements AsyncDisposable {
       }
       return { status: response.statusCode, headers: recorded, body: parseJson(text), text };
     } catch (err) {
-      const failure = options.signal?.aborted ? transportFailure('WM_ABORTED') : classifyTransportError(err);
+      const failure = options.signal?.aborted ? transportFailure('WM_ABORTED') : (expired ?? this.classify(err));
       const error = toWatchmarkError(failure, this.server, err);
+      // A bound that ran out names the request that got no answer, not only the server.
+      if (failure === expired || failure.code === 'WM_CONNECT_TIMEOUT' || failure.code === 'WM_BODY_TIMEOUT') {
+        error.message = `${method} ${this.server}${path}: ${failure.message}`;
+      }
       error.message = redact(error.message);
       throw error;
+    } finally {
+      cancelHeadersDeadline();
+      cancelExchangeDeadline();
     }
+  }
+
+  /** classifyTransportError, with undici's timeouts described by the bound that ran out. */
+  private classify(err: unknown): TransportFailure {
+    const failure = classifyTransportError(err);
+    if (failure.code === 'WM_CONNECT_TIMEOUT' && failure.sourceCode === 'UND_ERR_CONNECT_TIMEOUT') {
+      return this.timeoutFailure('WM_CONNECT_TIMEOUT', this.timeouts.connectMs);
+    }
+    if (failure.code === 'WM_BODY_TIMEOUT') return this.timeoutFailure('WM_BODY_TIMEOUT', this.timeouts.bodyIdleMs);
+    return failure;
+  }
+
+  /** The one-line failure for a bound that ran out, naming the bound and the flag that sets it. */
+  private timeoutFailure(code: TransportErrorCode, ms: number): TransportFailure {
+    const bound = formatTimeoutMs(ms);
+    const text =
+      code === 'WM_CONNECT_TIMEOUT'
+        ? `could not connect within ${bound} (connect timed out; --request-timeout)`
+        : code === 'WM_BODY_TIMEOUT'
+          ? `response body silent for ${bound}, timed out (--request-timeout)`
+          : code === 'WM_REQUEST_TIMEOUT'
+            ? `no complete response within ${bound}, timed out (--request-timeout)`
+            : `no response headers within ${bound} (--request-timeout)`;
+    return { code, sourceCode: '', message: text, closeReason: 'error' };
   }
 }
 

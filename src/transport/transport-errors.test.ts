@@ -13,6 +13,8 @@ describe('classifyTransportError', () => {
     ['ECONNREFUSED', 'WM_CONN_REFUSED', 'error'],
     ['ENOTFOUND', 'WM_DNS', 'error'],
     ['UND_ERR_CONNECT_TIMEOUT', 'WM_CONNECT_TIMEOUT', 'error'],
+    ['UND_ERR_HEADERS_TIMEOUT', 'WM_HEADERS_TIMEOUT', 'error'],
+    ['UND_ERR_BODY_TIMEOUT', 'WM_BODY_TIMEOUT', 'error'],
     ['EHOSTUNREACH', 'WM_UNREACHABLE', 'error'],
     ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'WM_TLS_CERT', 'error'],
     ['SELF_SIGNED_CERT_IN_CHAIN', 'WM_TLS_CERT', 'error'],

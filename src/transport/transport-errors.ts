@@ -13,6 +13,12 @@ export type TransportErrorCode =
   | 'WM_DNS'
   /** undici's connect timeout (UND_ERR_CONNECT_TIMEOUT) or ETIMEDOUT. */
   | 'WM_CONNECT_TIMEOUT'
+  /** No response headers within the bound (UND_ERR_HEADERS_TIMEOUT, or the client's own deadline). */
+  | 'WM_HEADERS_TIMEOUT'
+  /** A request-response body fell silent for too long (UND_ERR_BODY_TIMEOUT). Never a watch's body. */
+  | 'WM_BODY_TIMEOUT'
+  /** A whole request-response exchange did not complete within --request-timeout. */
+  | 'WM_REQUEST_TIMEOUT'
   | 'WM_UNREACHABLE'
   /** Certificate verification failed (untrusted CA, name mismatch, expired). */
   | 'WM_TLS_CERT'
@@ -43,6 +49,9 @@ const DESCRIPTIONS: Record<TransportErrorCode, string> = {
   WM_CONN_RESET: 'connection reset or closed by the server',
   WM_DNS: 'host name did not resolve',
   WM_CONNECT_TIMEOUT: 'connect timed out',
+  WM_HEADERS_TIMEOUT: 'no response headers in time',
+  WM_BODY_TIMEOUT: 'response body timed out',
+  WM_REQUEST_TIMEOUT: 'no complete response in time',
   WM_UNREACHABLE: 'host unreachable',
   WM_TLS_CERT: 'server certificate not trusted',
   WM_TLS_HANDSHAKE: 'TLS handshake failed',
@@ -74,6 +83,8 @@ const CODE_CLASSES: Array<[TransportErrorCode, (code: string) => boolean]> = [
   ['WM_CONN_REFUSED', (c) => c === 'ECONNREFUSED'],
   ['WM_DNS', (c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_FAIL' || c === 'EAI_NONAME'],
   ['WM_CONNECT_TIMEOUT', (c) => c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'ETIMEDOUT'],
+  ['WM_HEADERS_TIMEOUT', (c) => c === 'UND_ERR_HEADERS_TIMEOUT'],
+  ['WM_BODY_TIMEOUT', (c) => c === 'UND_ERR_BODY_TIMEOUT'],
   ['WM_UNREACHABLE', (c) => c === 'EHOSTUNREACH' || c === 'ENETUNREACH' || c === 'EHOSTDOWN' || c === 'ENETDOWN'],
   // OpenSSL verification codes (X509_V_ERR_* as Node names them) and Node's host-name check.
   [
@@ -120,6 +131,9 @@ export function transportFailure(code: TransportErrorCode, detail?: string): Tra
   };
 }
 
+/** Transport failures that are a bound running out (connect, headers, body, whole exchange). */
+export const TIMEOUT_CODES: ReadonlySet<TransportErrorCode> = new Set(['WM_CONNECT_TIMEOUT', 'WM_HEADERS_TIMEOUT', 'WM_BODY_TIMEOUT', 'WM_REQUEST_TIMEOUT']);
+
 /** The WatchmarkError a request-response call throws for a transport failure. */
 export function toWatchmarkError(failure: TransportFailure, server: string, cause: unknown): WatchmarkError {
   const wmCode =
@@ -129,7 +143,9 @@ export function toWatchmarkError(failure: TransportFailure, server: string, caus
         ? 'WM_ABORTED'
         : failure.code === 'WM_AUTH_HEADERS'
           ? 'WM_AUTH'
-          : 'WM_CONNECT';
+          : TIMEOUT_CODES.has(failure.code)
+            ? 'WM_TIMEOUT'
+            : 'WM_CONNECT';
   return new WatchmarkError(
     wmCode,
     `${server}: ${failure.message}`,

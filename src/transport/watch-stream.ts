@@ -79,6 +79,17 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
     this.close(this.options.clock.nowMs(), { reason: failure.closeReason, failure });
   }
 
+  /**
+   * The response head did not come in time (the client's header deadline): the stream is closed
+   * as failed with `failure` and the request dropped. A no-op once a head arrived or the stream
+   * closed: the body of a watch is never bounded.
+   */
+  failUnanswered(failure: TransportFailure): void {
+    if (this.closed || this.responseStatus !== 0) return;
+    this.close(this.options.clock.nowMs(), { reason: failure.closeReason, failure });
+    this.controller?.abort(new Error(failure.message));
+  }
+
   // --- undici DispatchHandler ----------------------------------------------------------------
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
