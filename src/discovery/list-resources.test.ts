@@ -78,4 +78,17 @@ describe('listWatchableResources', () => {
     expect((await rejection(listWatchableResources(fakeDiscovery({ '/api/v1': { status: 403, body: { message: 'forbidden' } } })))).code).toBe('WM_AUTH');
     expect((await rejection(listWatchableResources(fakeDiscovery({ '/api/v1': { status: 500, body: 'etcdserver: leader changed' } })))).code).toBe('WM_DISCOVERY');
   });
+
+  it('HTML 200 to /api/v1 is WM_DISCOVERY naming the path, not an empty inventory or a TypeError', async () => {
+    const webServer = {
+      async requestJson() {
+        return { status: 200, body: undefined, text: '<html>hello</html>', headers: { 'content-type': 'text/html; charset=utf-8' } };
+      },
+    };
+    const err = await rejection(listWatchableResources(webServer));
+    expect([err.code, err.message]).toEqual([
+      'WM_DISCOVERY',
+      'discovery GET /api/v1 answered HTTP 200 with a body that is not JSON (text/html; charset=utf-8): <html>hello</html>; is this a Kubernetes API server?',
+    ]);
+  });
 });

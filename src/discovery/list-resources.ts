@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { listGroups, statusMessage, type ApiResource, type DiscoveryClient, type GroupInfo, type ResolvedResource } from './resolve-resource.js';
+import { listGroups, requireDiscoveryDocument, statusMessage, type ApiResource, type DiscoveryClient, type GroupInfo, type ResolvedResource } from './resolve-resource.js';
 
 /** A group version whose resource list could not be read (e.g. an aggregated API that is down: 503). */
 export interface DiscoveryProblem {
@@ -36,7 +36,7 @@ export async function listWatchableResources(client: DiscoveryClient): Promise<R
   if (coreServed && core.status !== 200) {
     throw new WatchmarkError('WM_DISCOVERY', `discovery GET /api/v1 answered HTTP ${core.status}: ${statusMessage(core.body, core.text)}`);
   }
-  if (coreServed) resources.push(...watchableOf(core.body, '', 'v1'));
+  if (coreServed) resources.push(...watchableOf(requireDiscoveryDocument(core, '/api/v1'), '', 'v1'));
 
   let groups: GroupInfo[];
   try {

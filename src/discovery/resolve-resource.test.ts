@@ -209,3 +209,34 @@ describe('statusMessage', () => {
     expect(statusMessage(undefined, text)).toBe('{"paths":["/apis","/apis/kinm.test","/apis/kinm.test/v1","/healthz"]}');
   });
 });
+
+describe('resolveResource against something that is not an API server', () => {
+  /** What TargetClient returns for a web page: body undefined (not JSON), the text, the content type. */
+  const webServer = {
+    async requestJson(_method: 'GET', _path: string) {
+      return { status: 200, body: undefined, text: '<!doctype html>\n<html><body>Welcome to nginx!</body></html>', headers: { 'content-type': 'text/html' } };
+    },
+  };
+
+  it('HTML 200 to discovery is WM_DISCOVERY naming the path and what came, not a TypeError', async () => {
+    const err = await rejection(resolveResource(webServer, 'configmaps'));
+    expect(err.code).toBe('WM_DISCOVERY');
+    expect(err.message).toBe(
+      'discovery GET /apis answered HTTP 200 with a body that is not JSON (text/html): <!doctype html> <html><body>Welcome to nginx!</body></html>; is this a Kubernetes API server?',
+    );
+  });
+
+  it('an empty 200 body and JSON that is not an object are named as such', async () => {
+    const answering = (text: string, body: unknown) => ({
+      async requestJson() {
+        return { status: 200, body, text, headers: { 'content-type': 'application/json' } };
+      },
+    });
+    expect((await rejection(resolveResource(answering('', undefined), 'cm'))).message).toBe(
+      'discovery GET /apis answered HTTP 200 with an empty body (application/json); is this a Kubernetes API server?',
+    );
+    expect((await rejection(resolveResource(answering('["a"]', ['a']), 'cm'))).message).toBe(
+      'discovery GET /apis answered HTTP 200 with JSON that is not a discovery document (application/json): ["a"]; is this a Kubernetes API server?',
+    );
+  });
+});

@@ -13,7 +13,15 @@ export interface ResolvedResource extends WatchedKind {
 
 /** The part of the transport client discovery needs (kept narrow so it is easy to fake). */
 export interface DiscoveryClient {
-  requestJson(method: 'GET', path: string): Promise<{ status: number; body: unknown; text: string }>;
+  requestJson(method: 'GET', path: string): Promise<DiscoveryResponse>;
+}
+
+export interface DiscoveryResponse {
+  status: number;
+  body: unknown;
+  text: string;
+  /** Lower-cased names (content-type is quoted when the body is not JSON). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiResource {
@@ -136,7 +144,24 @@ async function getJson(client: DiscoveryClient, path: string, allowNotFound = fa
   if (res.status !== 200) {
     throw new WatchmarkError('WM_DISCOVERY', `discovery GET ${path} answered HTTP ${res.status}: ${statusMessage(res.body, res.text)}`);
   }
-  return res.body;
+  return requireDiscoveryDocument(res, path);
+}
+
+/**
+ * The body of a 200 discovery answer as a JSON object, or WM_DISCOVERY saying what came instead:
+ * a web server or proxy in front of the wrong port answers HTML 200 to everything.
+ */
+export function requireDiscoveryDocument(res: DiscoveryResponse, path: string): Record<string, unknown> {
+  const body = res.body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  const contentType = res.headers?.['content-type'] ?? 'no content-type';
+  const what =
+    res.text.trim() === ''
+      ? `an empty body (${contentType})`
+      : body === undefined
+        ? `a body that is not JSON (${contentType}): ${responseBodyExcerpt(undefined, res.text, 120)}`
+        : `JSON that is not a discovery document (${contentType}): ${responseBodyExcerpt(body, res.text, 120)}`;
+  throw new WatchmarkError('WM_DISCOVERY', `discovery GET ${path} answered HTTP 200 with ${what}; is this a Kubernetes API server?`);
 }
 
 /** The useful part of a response body for an error message (see responseBodyExcerpt). */

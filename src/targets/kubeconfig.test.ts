@@ -13,12 +13,14 @@ import {
 } from './kubeconfig.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
 import { rejection } from '../../test/support/rejection.js';
+import { generateSelfSignedTls } from '../tls/self-signed.js';
 
 // Every test writes its kubeconfigs into its own temp dir and passes `env` explicitly: nothing
 // here reads the real HOME, KUBECONFIG or process.env.
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const CA_PEM = '-----BEGIN CERTIFICATE-----\nfake-ca\n-----END CERTIFICATE-----\n';
+/** A real certificate: CA bundles are parsed when they are loaded (a garbage one is an error). */
+const CA_PEM = generateSelfSignedTls('kubeconfig-test').caCertPem;
 const CERT_PEM = '-----BEGIN CERTIFICATE-----\nfake-client-cert\n-----END CERTIFICATE-----\n';
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nfake-client-key\n-----END PRIVATE KEY-----\n';
 
@@ -94,6 +96,16 @@ describe('--server flags', () => {
     writeFileSync(caFile, CA_PEM);
     const t = await explicitServerStrategy.resolve({ server: 'https://h:6443', certificateAuthority: caFile }, {});
     expect(t!.connection.tls.caPem).toBe(CA_PEM);
+  });
+
+  it('rejects a --certificate-authority file that is not a PEM certificate, saying it could not be parsed and naming it', async () => {
+    const caFile = path.join(dir, 'garbage.crt');
+    writeFileSync(caFile, 'garbage\n');
+    const err = await rejection(explicitServerStrategy.resolve({ server: 'https://h:6443', certificateAuthority: caFile }, {}));
+    expect([err.code, err.message]).toEqual([
+      'WM_USAGE',
+      `--certificate-authority ${caFile}: the CA file could not be parsed: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    ]);
   });
 
   it('rejects a missing --certificate-authority file with WM_USAGE naming it', async () => {
@@ -245,12 +257,13 @@ describe('credentials and TLS material from a kubeconfig', () => {
 
   it('--certificate-authority replaces the kubeconfig CA', async () => {
     const caFile = path.join(dir, 'other-ca.crt');
-    writeFileSync(caFile, 'OTHER CA');
+    const otherCa = generateSelfSignedTls('other-ca').caCertPem;
+    writeFileSync(caFile, otherCa);
     const t = await fromKubeconfig(
       simpleKubeconfig('config', { server: 'https://h:6443', cluster: { 'certificate-authority-data': b64(CA_PEM) } }),
       { certificateAuthority: caFile },
     );
-    expect(t.connection.tls.caPem).toBe('OTHER CA');
+    expect(t.connection.tls.caPem).toBe(otherCa);
   });
 
   it('keeps the cluster CA and server name for a context without a user (anonymous, or --token)', async () => {
@@ -291,7 +304,56 @@ describe('credentials and TLS material from a kubeconfig', () => {
     writeFileSync(file, 'clusters: [unclosed\n');
     const err = await rejection(fromKubeconfig(file));
     expect(err.code).toBe('WM_KUBECONFIG');
-    expect(err.message).toContain(`cannot load kubeconfig ${file}`);
+    expect(err.message).toMatch(new RegExp(`^kubeconfig ${file} is not YAML: .+`));
+  });
+
+  it('an empty kubeconfig (or one with only comments) is WM_KUBECONFIG saying it is empty, not a TypeError', async () => {
+    for (const text of ['', '\n', '# nothing here\n']) {
+      const file = path.join(dir, 'empty');
+      writeFileSync(file, text);
+      const err = await rejection(fromKubeconfig(file));
+      expect([JSON.stringify(text), err.code, err.message]).toEqual([JSON.stringify(text), 'WM_KUBECONFIG', `kubeconfig ${file} is empty`]);
+    }
+  });
+
+  it('YAML that is not a mapping, a directory and a kubeconfig without clusters are each named', async () => {
+    const list = path.join(dir, 'list');
+    writeFileSync(list, '- a\n- b\n');
+    expect((await rejection(fromKubeconfig(list))).message).toBe(`kubeconfig ${list} is not a kubeconfig: its YAML is a list, not a mapping with clusters, users and contexts`);
+    const scalar = path.join(dir, 'scalar');
+    writeFileSync(scalar, 'just words\n');
+    expect((await rejection(fromKubeconfig(scalar))).message).toBe(`kubeconfig ${scalar} is not a kubeconfig: its YAML is a string, not a mapping with clusters, users and contexts`);
+    const directory = path.join(dir, 'a-directory');
+    mkdirSync(directory);
+    expect((await rejection(fromKubeconfig(directory))).message).toBe(`kubeconfig ${directory} is a directory, not a file`);
+    const noClusters = writeKubeconfig('no-clusters', {});
+    expect((await rejection(fromKubeconfig(noClusters))).message).toBe(
+      `kubeconfig ${noClusters} has no clusters (pass --server, or a kubeconfig with a cluster and a context)`,
+    );
+  });
+
+  it('an empty file in a KUBECONFIG list adds nothing, as in kubectl; all empty is an error', async () => {
+    const empty = path.join(dir, 'empty');
+    writeFileSync(empty, '');
+    const real = simpleKubeconfig('real', { server: 'https://h:6443' });
+    const kc = loadKubeconfigFiles([empty, real]);
+    expect(kc.getCurrentCluster()?.server).toBe('https://h:6443');
+    expect(() => loadKubeconfigFiles([empty, empty])).toThrow(/kubeconfig files .* are all empty/);
+  });
+
+  it('a garbage CA file named by certificate-authority is WM_KUBECONFIG saying it could not be parsed, naming the file', async () => {
+    const caFile = path.join(dir, 'garbage-ca.crt');
+    writeFileSync(caFile, 'this is not a certificate\n');
+    const file = simpleKubeconfig('with-garbage-ca', { server: 'https://h:6443', cluster: { 'certificate-authority': caFile } });
+    const err = await rejection(fromKubeconfig(file));
+    expect([err.code, err.message]).toEqual([
+      'WM_KUBECONFIG',
+      `CA file ${caFile} (certificate-authority of cluster "c" in kubeconfig ${file}) could not be parsed: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    ]);
+    const inline = simpleKubeconfig('with-garbage-ca-data', { server: 'https://h:6443', cluster: { 'certificate-authority-data': b64('garbage') } });
+    expect((await rejection(fromKubeconfig(inline))).message).toBe(
+      `certificate-authority-data of cluster "c" in kubeconfig ${inline} could not be parsed: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    );
   });
 });
 

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
 import { KubeConfig, bufferFromFileOrString } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { WatchmarkError } from '../errors.js';
+import { caBundleProblem } from '../tls/ca-bundle.js';
 import type { Connection, TlsMaterial } from '../transport/connection.js';
 import type { ConnectionFlags, ReadyTarget, TargetSource, TargetStrategy } from './types.js';
 
@@ -82,8 +84,11 @@ export const defaultKubeconfigStrategy: TargetStrategy = {
 
 /** Loads and merges kubeconfig files like kubectl: the first file's current-context wins. */
 export function loadKubeconfigFiles(files: string[]): KubeConfig {
+  if (files.length === 0) throw new WatchmarkError('WM_KUBECONFIG', 'no kubeconfig file given');
   let merged: KubeConfig | undefined;
   for (const file of files) {
+    // kubectl (clientcmd loader.go LoadFromFile) takes an empty file as an empty config: it adds nothing.
+    if (checkKubeconfigFile(file) === 'empty') continue;
     const kc = new KubeConfig();
     try {
       kc.loadFromFile(file);
@@ -93,8 +98,36 @@ export function loadKubeconfigFiles(files: string[]): KubeConfig {
     if (!merged) merged = kc;
     else mergeFirstWins(merged, kc);
   }
-  if (!merged) throw new WatchmarkError('WM_KUBECONFIG', 'no kubeconfig file given');
+  if (!merged) {
+    throw new WatchmarkError('WM_KUBECONFIG', files.length === 1 ? `kubeconfig ${files[0]} is empty` : `kubeconfig files ${files.join(path.delimiter)} are all empty`);
+  }
   return merged;
+}
+
+/**
+ * What @kubernetes/client-node would crash on or misreport, said in one line: a directory, a
+ * file that is not YAML, YAML that is not a mapping. An empty file (or only comments) is 'empty'.
+ */
+function checkKubeconfigFile(file: string): 'empty' | 'mapping' {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is a directory, not a file`);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof WatchmarkError) throw err;
+    throw new WatchmarkError('WM_KUBECONFIG', `cannot read kubeconfig ${file}: ${oneLine(err)}`, {}, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is not YAML: ${oneLine(err)}`, {}, { cause: err });
+  }
+  if (doc === null || doc === undefined) return 'empty';
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is not a kubeconfig: its YAML is ${Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}, not a mapping with clusters, users and contexts`);
+  }
+  return 'mapping';
 }
 
 /**
@@ -129,6 +162,9 @@ async function kubeconfigTarget(
   const contextName = kc.getCurrentContext();
   const context = contextName ? kc.getContextObject(contextName) : null;
   const cluster = kc.getCurrentCluster();
+  if (!cluster && !flags.server && kc.getClusters().length === 0) {
+    throw new WatchmarkError('WM_KUBECONFIG', `${origin} has no clusters (pass --server, or a kubeconfig with a cluster and a context)`);
+  }
   if (!cluster && !flags.server) {
     throw new WatchmarkError(
       'WM_KUBECONFIG',
@@ -155,6 +191,11 @@ async function kubeconfigTarget(
     tls.caPem = readPem(flags.certificateAuthority, '--certificate-authority');
   } else if (clusterCa) {
     tls.caPem = bufferish(clusterCa);
+    const problem = caBundleProblem(tls.caPem);
+    if (problem) {
+      const where = cluster?.caFile ? `CA file ${cluster.caFile} (certificate-authority of cluster "${cluster.name}" in ${origin})` : `certificate-authority-data of cluster "${cluster?.name}" in ${origin}`;
+      throw new WatchmarkError('WM_KUBECONFIG', `${where} could not be parsed: ${problem}`);
+    }
   }
   if (base.cert) tls.certPem = bufferish(base.cert);
   if (base.key) tls.keyPem = bufferish(base.key);
@@ -241,12 +282,17 @@ function validateServerUrl(server: string, origin: string): void {
   }
 }
 
+/** A CA bundle file, checked as it is loaded (see tls/ca-bundle.ts). */
 function readPem(file: string, flag: string): string {
+  let pem: string;
   try {
-    return readFileSync(file, 'utf8');
+    pem = readFileSync(file, 'utf8');
   } catch (err) {
     throw new WatchmarkError('WM_USAGE', `${flag} ${file}: ${oneLine(err)}`);
   }
+  const problem = caBundleProblem(pem);
+  if (problem) throw new WatchmarkError('WM_USAGE', `${flag} ${file}: the CA file could not be parsed: ${problem}`);
+  return pem;
 }
 
 function bufferish(v: unknown): string {
