@@ -265,10 +265,23 @@ export class TargetClient implements AsyncDisposable {
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) recorded[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
+      if (response.statusCode === 400 && this.address.protocol === 'http:' && /HTTP request to an HTTPS server/i.test(text)) {
+        // Go's net/http answers plain HTTP on a TLS port with this 400 (crypto/tls server.go).
+        throw new WatchmarkError(
+          'WM_CONNECT',
+          `${method} ${this.server}${path} answered 400 "${responseBodyExcerpt(undefined, text, 120)}": the server speaks TLS; use ${this.tlsUrlHint()}`,
+          { server: this.server },
+        );
+      }
       return { status: response.statusCode, headers: recorded, body: parseJson(text), text };
     } catch (err) {
+      if (err instanceof WatchmarkError) throw err;
       const failure = options.signal?.aborted ? transportFailure('WM_ABORTED') : (expired ?? this.classify(err));
       const error = toWatchmarkError(failure, this.server, err);
+      if (failure.code === 'WM_CONN_RESET' && this.address.protocol === 'http:') {
+        // A TLS server hangs up on plain HTTP (Node's does, without a word): the likeliest cause.
+        error.message += `; if ${this.address.origin.replace(/^http:\/\//, '')} serves TLS, use ${this.tlsUrlHint()}`;
+      }
       // A bound that ran out names the request that got no answer, not only the server.
       if (failure === expired || failure.code === 'WM_CONNECT_TIMEOUT' || failure.code === 'WM_BODY_TIMEOUT') {
         error.message = `${method} ${this.server}${path}: ${failure.message}`;
@@ -279,6 +292,11 @@ export class TargetClient implements AsyncDisposable {
       cancelHeadersDeadline();
       cancelExchangeDeadline();
     }
+  }
+
+  /** The server URL with https:// instead of http://, for messages about plain HTTP sent to a TLS port. */
+  private tlsUrlHint(): string {
+    return `https://${this.address.origin.replace(/^http:\/\//, '')}${this.address.pathPrefix}`;
   }
 
   /** classifyTransportError, with undici's timeouts described by the bound that ran out. */
