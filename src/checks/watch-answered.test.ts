@@ -73,6 +73,17 @@ describe('watch.answered', () => {
     expect(result.findings[1]?.message).toContain('too short to judge');
   });
 
+  it('fails a watch watchmark stopped waiting for (its response-header deadline, WM_HEADERS_TIMEOUT) like one still waiting: the server left it unanswered', () => {
+    const result = check(
+      run()
+        .stream(plainWatchStream('watch#1').sentAt(100).close(60_100, 'error', { code: 'WM_HEADERS_TIMEOUT', message: 'no response headers within 60s (--request-timeout)' }))
+        .endedAt(90_000),
+    );
+    expect(result.status).toBe('fail');
+    expect(result.findings.map((f) => [f.stream, f.severity, f.evidence['waitedMs']])).toEqual([['watch#1', 'fail', { min: 60_000, max: 60_000 }]]);
+    expect(result.findings[0]?.message).toContain('watch#1, after waiting 1m0s, never got a response head');
+  });
+
   it('skips when no watch was sent (not-opened streams are judged where their resourceVersion should have come from)', () => {
     const result = check(run().stream(plainWatchStream('resume#1').close(3_200, 'not-opened', { code: 'WM_NO_RV', message: 'no event by 2.2s' })));
     expect(result.status).toBe('skip');

@@ -67,7 +67,9 @@ export function answerOfStream(stream: StreamRecord, endedAtMs: number): Request
   if (close?.reason === 'not-opened') {
     return { kind: 'not-opened', status: null, reason: 'not-opened', message: close.error?.message ?? null, details: null, waitedMs: null };
   }
-  const stillWaiting = close === undefined || close.reason === 'client-abort';
+  // watchmark giving up on the head (its response-header deadline) is the same evidence as still
+  // waiting at the end: the server left the watch unanswered that long.
+  const stillWaiting = close === undefined || close.reason === 'client-abort' || close.error?.code === 'WM_HEADERS_TIMEOUT';
   const untilMs = close?.atMs ?? endedAtMs;
   return {
     kind: 'no-response',
