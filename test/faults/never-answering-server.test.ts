@@ -49,6 +49,14 @@ describe('a server that accepts and never answers (CLI subprocess, --request-tim
     expect(res.stdout).toBe('');
   }, BOUND_MS + 10_000);
 
+  it('https:// to it (the TLS handshake never completes) also ends with exit 2 naming GET /version', async () => {
+    const tlsUrl = url.replace(/^http:/, 'https:');
+    const res = await runCli(['run', '--quick', '--server', tlsUrl, '--insecure-skip-tls-verify', '--request-timeout', '1s'], { timeoutMs: BOUND_MS });
+    // Connect (TLS included) and the response headers are both bounded by 1 s here: either names the request.
+    expect([res.code, res.signal]).toEqual([2, null]);
+    expect(res.stderr).toMatch(new RegExp(`^watchmark: GET ${tlsUrl.replace(/\./g, '\\.')}/version: (no response headers within 1s|could not connect within 1s \\(connect timed out; --request-timeout\\)).* \\((WM_TIMEOUT)\\)\\n$`));
+  }, BOUND_MS + 10_000);
+
   it('--request-timeout that is not a duration is a usage error naming the flag', async () => {
     const res = await runCli(['run', '--quick', '--server', url, '--request-timeout', 'soon'], { timeoutMs: BOUND_MS });
     expect([res.code, res.stderr]).toEqual([2, 'watchmark: --request-timeout "soon" is not a duration (examples: 30s, 2m, 1m30s, 500ms) (WM_USAGE)\n']);
