@@ -12,6 +12,7 @@ export { deriveClientVerdicts, reflectorWarnings } from './verdict/client-go.js'
 export { WatchFrameDecoder } from './decode/watch-frames.js';
 export type { Connection, TlsMaterial } from './transport/connection.js';
 export { TargetClient } from './transport/client.js';
+export { SecretRegistry, registeringSecrets, REDACTED } from './transport/redact.js';
 export { resolveResource, collectionPath, type ResolvedResource } from './discovery/resolve-resource.js';
 export { resolveTarget } from './targets/resolve.js';
 export type { ConnectionFlags, ReadyTarget, TargetSource } from './targets/types.js';

@@ -220,6 +220,7 @@ describe('secrets: a server echoing the credential gets it into no output (fault
   const runCredentials = faultScale<Credential[]>(['kubeconfig basic'], ALL);
   const observeCredentials = faultScale<Credential[]>(['exec plugin'], ALL);
   const discoveryCredentials = faultScale<Credential[]>(['token flag'], ALL);
+  const explainCredentials = faultScale<Credential[]>(['kubeconfig token'], ALL);
 
   it.each(runCredentials)('run with every output, and report of its recording (%s)', async (credential) => {
     const before = proxy.authorizedRequests();
@@ -262,6 +263,24 @@ describe('secrets: a server echoing the credential gets it into no output (fault
     } finally {
       proxy.failDiscovery = false;
     }
+  });
+
+  it.each(explainCredentials)('explain and run --all-resources with their JSON (%s)', async (credential) => {
+    const outputs: Outputs[] = [];
+    for (const args of [
+      ['explain', 'configmaps', '--probe-timeout', '3s'],
+      ['run', '--all-resources', '--probe-timeout', '3s'],
+    ]) {
+      const dir = outDir(`${args[0]} ${credential}`);
+      const res = await runCli([...args, ...targetArgs(credential), '--json', path.join(dir, 'report.json')], { timeoutMs: 60_000 });
+      expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect([0, 1], res.stderr).toContain(res.code);
+      outputs.push(outputsOf(`${args.slice(0, 2).join(' ')} (${credential})`, res, dir));
+      expect(readFileSync(path.join(dir, 'report.json'), 'utf8')).toMatch(MARKER);
+    }
+    const found = leaks(outputs);
+    console.log(`secrets (explain, all-resources, ${credential}): ${found.length === 0 ? 'no hits' : found.join('; ')}`);
+    expect(found).toEqual([]);
   });
 
   it.each(observeCredentials)('observe printing live and writing JSON (%s)', async (credential) => {
