@@ -14,6 +14,7 @@ export type { Connection, TlsMaterial } from './transport/connection.js';
 export { TargetClient } from './transport/client.js';
 export type { TargetClientOptions } from './transport/client.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './transport/timeouts.js';
+export { SecretRegistry, registeringSecrets, REDACTED } from './transport/redact.js';
 export { resolveResource, collectionPath, type ResolvedResource } from './discovery/resolve-resource.js';
 export { resolveTarget } from './targets/resolve.js';
 export type { ConnectionFlags, ReadyTarget, TargetSource } from './targets/types.js';

@@ -11,7 +11,8 @@ import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { buildListQuery } from '../transport/watch-query.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
+import { writeRedactedFile } from './redacting-io.js';
 
 interface ExplainFlags extends ConnectionFlags {
   target?: string;
@@ -41,7 +42,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
   const clock = systemClock();
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
-  return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
+  return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice, ...(io.secrets ? { secrets: io.secrets } : {}) }, async (target, client) => {
     const targetInfo = await describeTarget(client, target);
     const resource = await resolveResource(client, config.resource);
     const missing = ['list', 'watch'].filter((verb) => !resource.verbs.includes(verb));
@@ -71,7 +72,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
       ...(fallbackList ? { fallbackList } : {}),
       anchorWallMs: clock.anchorWallMs,
     });
-    if (config.json) writeOutputFile(config.json, JSON.stringify(model, null, 2) + '\n', io);
+    if (config.json) writeRedactedFile(config.json, JSON.stringify(model, null, 2) + '\n', io);
     human.write(renderExplanation(model, { color: useColor(human, io.env, flags.color) }));
     return model.exitCode;
   });

@@ -1,11 +1,17 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { SecretRegistry } from '../transport/redact.js';
 
 /** Output streams the CLI writes to; tests pass their own. */
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /**
+   * The run's credentials: main() wraps stdout and stderr to redact them (cli/redacting-io.ts);
+   * commands add what they connect with and redact every file they write.
+   */
+  secrets?: SecretRegistry;
 }
 
 /**

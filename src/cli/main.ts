@@ -4,6 +4,7 @@ import { SERVER_PROFILES } from '../server/profiles.js';
 import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
 import type { CliIo } from './io.js';
+import { redactingIo } from './redacting-io.js';
 import { explainCommand } from './explain-command.js';
 import { observeCommand } from './observe-command.js';
 import { reportCommand } from './report-command.js';
@@ -55,7 +56,9 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .exitOverride();
+    .exitOverride()
+    // --token is a credential before any request is made: redact it from everything, errors included.
+    .hook('preAction', (_program, action) => io.secrets?.add((action.opts() as { token?: string }).token));
 
   addDisplayFlags(addTargetFlags(
     program
@@ -147,7 +150,9 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
 }
 
 /** Entry point of the `watchmark` bin. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+export async function main(argv: string[], rawIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+  // Everything the command writes passes through the run's credentials (redacting-io.ts).
+  const io = redactingIo(rawIo);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (name: string) => {

@@ -11,7 +11,8 @@ import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
+import { writeRedactedFile } from './redacting-io.js';
 
 interface ObserveFlags extends ConnectionFlags {
   watchList: boolean;
@@ -56,7 +57,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   const startedAtMs = clock.nowMs();
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
-  return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
+  return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice, ...(io.secrets ? { secrets: io.secrets } : {}) }, async (target, client) => {
     const targetInfo = await describeTarget(client, target);
     const resource = await resolveResource(client, config.resource);
     const namespace = resource.namespaced ? (config.namespace ?? target.namespace ?? 'default') : undefined;
@@ -129,7 +130,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
       startedAtMs,
       workload: null,
     });
-    if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
+    if (config.json) writeRedactedFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
     human.write('\n' + renderTerminal(report, { color: useColor(human, io.env, flags.color) }));
     return exitCodeFor(report);
   });

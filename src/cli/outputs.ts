@@ -1,11 +1,11 @@
-import { appendFileSync } from 'node:fs';
 import { WatchmarkError } from '../errors.js';
 import type { RunRecord } from '../record/timeline.js';
 import { renderGithubAnnotations, renderGithubSummary } from '../report/github.js';
 import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import type { Report } from '../report/model.js';
-import { writeOutputFile, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
+import { appendRedactedFile, writeRedactedFile } from './redacting-io.js';
 
 /** Report files and CI outputs a command can write; every format renders from the same report (and record). */
 export interface OutputFlags {
@@ -64,18 +64,19 @@ export function stdoutTaken(flags: OutputFlags): boolean {
 
 /**
  * Writes every requested output. Renderers are pure (report -> string); this is the thin I/O
- * layer, shared by `run` and `report` so a replayed recording yields the same files.
+ * layer, shared by `run` and `report` so a replayed recording yields the same files. Files are
+ * redacted like the io's streams (redacting-io.ts).
  */
 export function writeReportOutputs(report: Report, record: RunRecord | null, flags: OutputFlags, io: CliIo): void {
-  if (flags.json) writeOutputFile(flags.json, JSON.stringify(report, null, 2) + '\n', io);
-  if (flags.junit) writeOutputFile(flags.junit, renderJunit(report), io);
-  if (flags.html) writeOutputFile(flags.html, renderHtml({ report, record }), io);
+  if (flags.json) writeRedactedFile(flags.json, JSON.stringify(report, null, 2) + '\n', io);
+  if (flags.junit) writeRedactedFile(flags.junit, renderJunit(report), io);
+  if (flags.html) writeRedactedFile(flags.html, renderHtml({ report, record }), io);
   if (flags.github) {
     (flags.github.annotations === 'stdout' ? io.stdout : io.stderr).write(renderGithubAnnotations(report));
     if (flags.github.summaryFile) {
       // Appended, not replaced: GitHub collects the file after the step, and earlier commands of the step may have written to it.
       try {
-        appendFileSync(flags.github.summaryFile, renderGithubSummary(report));
+        appendRedactedFile(flags.github.summaryFile, renderGithubSummary(report), io);
       } catch (err) {
         throw new WatchmarkError('WM_USAGE', `GITHUB_STEP_SUMMARY ${flags.github.summaryFile}: cannot append the summary (${(err as Error).message})`, {}, { cause: err });
       }

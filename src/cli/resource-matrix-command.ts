@@ -3,7 +3,8 @@ import { WatchmarkError } from '../errors.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { useColor, type CliIo } from './io.js';
+import { writeRedactedFile } from './redacting-io.js';
 
 export interface ResourceMatrixFlags extends ConnectionFlags {
   resource?: string;
@@ -36,9 +37,9 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
   const human = config.json === '-' ? io.stderr : io.stdout;
   const matrix = await runResourceMatrix(
     { ...config, embedded },
-    { env: io.env, signal, notice: (line) => io.stderr.write(`watchmark: ${line}\n`) },
+    { env: io.env, signal, notice: (line) => io.stderr.write(`watchmark: ${line}\n`), ...(io.secrets ? { secrets: io.secrets } : {}) },
   );
-  if (config.json) writeOutputFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io);
+  if (config.json) writeRedactedFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io);
   human.write(renderMatrix(matrix, { color: useColor(human, io.env, flags.color) }));
   return exitCodeForMatrix(matrix);
 }

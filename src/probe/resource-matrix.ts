@@ -11,6 +11,7 @@ import { WatchmarkError } from '../errors.js';
 import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient, type TargetSelection } from '../targets/select.js';
 import type { TargetClient } from '../transport/client.js';
+import type { SecretRegistry } from '../transport/redact.js';
 import { classifyWatchListProbe } from './classify.js';
 import { buildResourceMatrix, type ResourceMatrix, type ResourceMatrixRow } from './matrix-model.js';
 import { MATRIX_PROBE_TIMEOUT_MS, probeWatchList, type WatchListProbe } from './watch-list-probe.js';
@@ -73,14 +74,14 @@ export interface ResourceMatrixConfig extends TargetSelection {
 
 export async function runResourceMatrix(
   config: ResourceMatrixConfig,
-  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; clock?: Clock; concurrency?: number; notice?: (line: string) => void } = {},
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; clock?: Clock; concurrency?: number; notice?: (line: string) => void; secrets?: SecretRegistry } = {},
 ): Promise<ResourceMatrix> {
   const clock = options.clock ?? systemClock();
   const signal = options.signal ?? new AbortController().signal;
   const probeTimeoutMs = config.probeTimeoutMs ?? MATRIX_PROBE_TIMEOUT_MS;
   const concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
   const startedAtMs = clock.nowMs();
-  return withTargetClient(config, { env: options.env ?? process.env, signal, clock, ...(options.notice ? { notice: options.notice } : {}) }, async (target, client) => {
+  return withTargetClient(config, { env: options.env ?? process.env, signal, clock, ...(options.notice ? { notice: options.notice } : {}), ...(options.secrets ? { secrets: options.secrets } : {}) }, async (target, client) => {
     const targetInfo = await describeTarget(client, target);
     const inventory = await listWatchableResources(client);
     options.notice?.(

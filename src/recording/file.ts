@@ -14,11 +14,12 @@ import { encodeRecording, RecordingDecoder, type DecodedRecording } from './ndjs
 const WRITE_BATCH_CHARS = 256 * 1024;
 
 /**
- * Writes the recording of `m` to `file` atomically (temp file + rename). Synchronous: a Ctrl-C
+ * Writes the recording of `m` to `file` atomically (temp file + rename), each line through
+ * `redact` (the run's credentials: a server may have echoed one into a frame). Synchronous: a Ctrl-C
  * arriving meanwhile is handled after the file is complete. Throws WM_RECORDING, leaving nothing
  * behind, when the file cannot be written.
  */
-export function writeRecordingFile(file: string, m: RunMeasurement): void {
+export function writeRecordingFile(file: string, m: RunMeasurement, redact: (line: string) => string = (line) => line): void {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   let fd: number | undefined;
@@ -27,7 +28,7 @@ export function writeRecordingFile(file: string, m: RunMeasurement): void {
     fd = openSync(tmp, 'w', 0o600);
     let batch = '';
     for (const line of encodeRecording(m)) {
-      batch += line + '\n';
+      batch += redact(line) + '\n';
       if (batch.length >= WRITE_BATCH_CHARS) {
         writeAll(fd, batch);
         batch = '';

@@ -71,9 +71,10 @@ void RUN_RECORD_FIELDS;
 
 /**
  * The recording of a measurement, line by line (no newlines): the record exactly as measured.
- * Credentials are kept out where they could enter, once: the transport redacts response headers,
- * error bodies and messages as it records (transport/watch-stream.ts), and the facts' config is
- * redacted (redactConfig) before it gets here.
+ * The transport redacts response headers, error bodies and messages as it records
+ * (transport/watch-stream.ts) and the facts' config is redacted (redactConfig) before it gets
+ * here; frames are as received, so writeRecordingFile redacts each line with the run's
+ * credentials (a server may echo one into a frame).
  */
 export function* encodeRecording(m: RunMeasurement, tool: { name: string; version: string } = TOOL): Generator<string> {
   const { workload, ...facts } = m.facts;

@@ -9,6 +9,7 @@ import type { Report } from '../report/model.js';
 import { selectTarget, targetNotice } from '../targets/select.js';
 import type { ReadyTarget } from '../targets/types.js';
 import { TargetClient } from '../transport/client.js';
+import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
 import { Workload } from '../workload/workload.js';
 import { compileScenarios, resourceOfScenarios } from '../scenario/compile.js';
 import { selectScenarios } from '../scenario/load.js';
@@ -29,6 +30,8 @@ export interface RunWatchmarkOptions {
   hooks?: RunHooks;
   clock?: Clock;
   cwd?: string;
+  /** Gets every credential the client sends, for redacting the outputs (the record itself is not redacted). */
+  secrets?: SecretRegistry;
 }
 
 /**
@@ -60,7 +63,9 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
   const notice = targetNotice(config, target);
   if (notice) hooks.notice?.(notice);
 
-  const client = new TargetClient(target.connection, clock, { requestTimeoutMs: config.requestTimeoutMs });
+  const client = new TargetClient(options.secrets ? registeringSecrets(target.connection, options.secrets) : target.connection, clock, {
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];
   try {

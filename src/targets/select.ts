@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ServerProfile } from '../server/index.js';
 import { TargetClient } from '../transport/client.js';
+import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
 import { startEmbeddedTarget } from './embedded.js';
 import { resolveTarget } from './resolve.js';
 import { startTestbedTarget, type TestbedTarget } from './testbed.js';
@@ -40,13 +41,22 @@ export function targetNotice(selection: TargetSelection, target: ReadyTarget): s
  */
 export async function withTargetClient<T>(
   selection: TargetSelection,
-  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal; clock: Clock; notice?: (line: string) => void },
+  options: {
+    env: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    clock: Clock;
+    notice?: (line: string) => void;
+    /** Gets every credential the client sends, for redacting the outputs. */
+    secrets?: SecretRegistry;
+  },
   use: (target: ReadyTarget, client: TargetClient) => Promise<T>,
 ): Promise<T> {
   const target = await selectTarget(selection, options.env, options.signal);
   const notice = targetNotice(selection, target);
   if (notice) options.notice?.(notice);
-  const client = new TargetClient(target.connection, options.clock, { requestTimeoutMs: selection.requestTimeoutMs });
+  const client = new TargetClient(options.secrets ? registeringSecrets(target.connection, options.secrets) : target.connection, options.clock, {
+    requestTimeoutMs: selection.requestTimeoutMs,
+  });
   try {
     return await use(target, client);
   } finally {

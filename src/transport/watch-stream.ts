@@ -10,7 +10,8 @@
  * body, a transport error, or watchmark aborting. Callbacks after that are ignored. Response
  * headers, error bodies and error messages pass through the redactor (a server echoing the
  * credential back must not get it into the record), and cookie and auth-challenge header values
- * are replaced outright (SENSITIVE_RESPONSE_HEADERS); decoded frames are not redacted, for speed.
+ * are replaced outright (SENSITIVE_RESPONSE_HEADERS). Decoded frames are not redacted here, to keep
+ * the decode path fast: the CLI redacts them once, at its output boundary (cli/redacting-io.ts).
  */
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
