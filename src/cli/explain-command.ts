@@ -39,7 +39,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
-    const targetInfo = await describeTarget(client, target);
+    const targetInfo = await describeTarget(client, target, signal);
     const resource = await resolveResource(client, config.resource);
     const missing = ['list', 'watch'].filter((verb) => !resource.verbs.includes(verb));
     if (missing.length > 0) {

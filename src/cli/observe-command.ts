@@ -54,7 +54,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
-    const targetInfo = await describeTarget(client, target);
+    const targetInfo = await describeTarget(client, target, signal);
     const resource = await resolveResource(client, config.resource);
     const namespace = resource.namespaced ? (config.namespace ?? target.namespace ?? 'default') : undefined;
     const options: WatchOptions = {

@@ -81,7 +81,7 @@ export async function runResourceMatrix(
   const concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
   const startedAtMs = clock.nowMs();
   return withTargetClient(config, { env: options.env ?? process.env, signal, clock, ...(options.notice ? { notice: options.notice } : {}) }, async (target, client) => {
-    const targetInfo = await describeTarget(client, target);
+    const targetInfo = await describeTarget(client, target, signal);
     const inventory = await listWatchableResources(client);
     options.notice?.(
       `probing ${inventory.resources.length} listable and watchable resources with a watch-list request each (${concurrency} at a time, up to ${probeTimeoutMs / 1000} s each)`,
