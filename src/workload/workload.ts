@@ -417,7 +417,8 @@ export class Workload {
           minTimeout: 200,
           maxTimeout: 2_000,
           ...(signal ? { signal } : {}),
-          shouldRetry: ({ error }) => !(error instanceof WatchmarkError && error.code === 'WM_TLS') && !(error instanceof AbortError),
+          shouldRetry: ({ error }) =>
+            !(error instanceof WatchmarkError && (error.code === 'WM_TLS' || error.code === 'WM_ABORTED')) && !(error instanceof AbortError),
         },
       );
     } catch (err) {
