@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_CHECK_PARAMS, type CheckParams } from '../checks/types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { redactConfig, type RunConfig } from '../config.js';
-import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
+import { resolveResource, type DiscoveryClient, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import type { RunRecord } from '../record/timeline.js';
 import type { Report } from '../report/model.js';
@@ -66,7 +66,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
   try {
     // Every request of the run carries the signal: one without it kept a hung run going after Ctrl-C.
     const targetInfo = await describeTarget(client, target, signal);
-    const resource = await resolveResource({ requestJson: (method, path) => client.requestJson(method, path, { signal }) }, wanted.resource);
+    const resource = await resolveResource(discoveryWithSignal(client, signal), wanted.resource);
     requireVerbs(resource, ['list', 'watch']);
     const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
     const runId = randomBytes(3).toString('hex');
@@ -116,6 +116,11 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
     await client.close();
     await target.stop();
   }
+}
+
+/** Discovery through `client`, every request carrying `signal` (Ctrl-C). */
+export function discoveryWithSignal(client: TargetClient, signal: AbortSignal): DiscoveryClient {
+  return { requestJson: (method, path) => client.requestJson(method, path, { signal }) };
 }
 
 /**
