@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 
 /**
- * Every short-lived child watchmark runs for a target (exec credential plugins) is registered
- * here while it lives, so none outlives watchmark: `process.exit()` (the second Ctrl-C) and a
- * normal exit kill each one's whole process group with SIGKILL (an 'exit' handler can only do
- * synchronous work, so there is no SIGTERM grace there). The children are started `detached`, in
- * a process group of their own, so a plugin script's own children (`sleep` under `sh`) go too.
+ * Every child watchmark runs for a target (exec credential plugins, testbed servers) is
+ * registered here while it lives, so none outlives watchmark: `process.exit()` (the second
+ * Ctrl-C) and a normal exit kill each one with SIGKILL (an 'exit' handler can only do synchronous
+ * work, so there is no SIGTERM grace there). Exec plugins are started `detached`, in a process
+ * group of their own, and the whole group is killed, so a plugin script's own children (`sleep`
+ * under `sh`) go too; a child in watchmark's group is killed alone.
  */
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
