@@ -175,7 +175,8 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
     run.child.kill('SIGINT');
     const res = await run.result;
     expect(res.code, res.stderr).toBe(130);
-    expect(res.stderr).toMatch(/interrupted; cleaned up/);
+    expect(res.stderr).toMatch(/interrupted; removed configmaps watchmark-[0-9a-f]{6}-0, .* in namespace watchmark-[0-9a-f]{6}; namespace watchmark-[0-9a-f]{6}\n/);
+    expect(res.stderr).not.toMatch(/left on the target/);
     expect(await leftovers(server.url, server.token, server.caCertPem)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { explainProbe } from '../probe/explain.js';
 import { renderExplanation } from '../probe/explain-render.js';
 import { probeWatchList } from '../probe/watch-list-probe.js';
 import type { ListRecord } from '../record/timeline.js';
-import { describeTarget } from '../run/run-watchmark.js';
+import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { buildListQuery } from '../transport/watch-query.js';
@@ -43,8 +43,8 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice, ...(io.secrets ? { secrets: io.secrets } : {}) }, async (target, client) => {
-    const targetInfo = await describeTarget(client, target);
-    const resource = await resolveResource(client, config.resource);
+    const targetInfo = await describeTarget(client, target, signal);
+    const resource = await resolveResource(discoveryWithSignal(client, signal), config.resource);
     const missing = ['list', 'watch'].filter((verb) => !resource.verbs.includes(verb));
     if (missing.length > 0) {
       throw new WatchmarkError('WM_USAGE', `resource ${resource.resource}.${resource.group || 'core'} does not support ${missing.join(', ')}: no informer can watch it`);

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../../test/support/cli.js';
 import type { CliIo } from './io.js';
-import { buildProgram, SHARED_FLAGS } from './main.js';
+import { buildProgram, EXIT, exitCodeForError, SHARED_FLAGS } from './main.js';
+import { WatchmarkError } from '../errors.js';
+import { TargetInventory } from '../workload/inventory.js';
 
 function capture(isTTY: boolean): { stream: CliIo['stdout']; text: () => string } {
   const chunks: string[] = [];
@@ -65,5 +67,41 @@ describe('shared flags', () => {
     const plain = await observe(['--no-color']);
     expect(plain).toMatch(/Verdict: PASS/);
     expect(plain).not.toMatch(/\x1b\[/);
+  });
+});
+
+describe('the interrupt message says what was removed and what is left, never a blanket "cleaned up"', () => {
+  const interrupted = (removed: unknown[] = []) => new WatchmarkError('WM_ABORTED', 'interrupted', { removed });
+  const stderrOf = (err: unknown, inventory: TargetInventory) => {
+    const out = capture(false);
+    const code = exitCodeForError(err, { stdout: out.stream, stderr: out.stream, env: {} }, inventory);
+    return { code, text: out.text() };
+  };
+
+  it('all removed: names it', () => {
+    const { code, text } = stderrOf(
+      interrupted([
+        { resource: 'configmaps', group: '', namespace: 'watchmark-ab12cd', name: 'watchmark-ab12cd-0', runId: 'ab12cd' },
+        { resource: 'namespaces', group: '', name: 'watchmark-ab12cd', runId: 'ab12cd' },
+      ]),
+      new TargetInventory(),
+    );
+    expect(code).toBe(EXIT.interrupted);
+    expect(text).toBe('watchmark: interrupted; removed configmaps watchmark-ab12cd-0 in namespace watchmark-ab12cd; namespace watchmark-ab12cd\n');
+  });
+
+  it('something could not be removed: names it with the kubectl command', () => {
+    const inventory = new TargetInventory();
+    inventory.add({ resource: 'namespaces', group: '', name: 'watchmark-ab12cd', runId: 'ab12cd' }, 'exists');
+    inventory.setProblem({ resource: 'namespaces', group: '', name: 'watchmark-ab12cd', runId: 'ab12cd' }, 'delete answered HTTP 500');
+    expect(stderrOf(interrupted(), inventory).text).toBe(
+      'watchmark: interrupted; removed nothing\n' +
+        'watchmark: left on the target: namespace watchmark-ab12cd (delete answered HTTP 500)\n' +
+        'watchmark:   remove it with: kubectl delete namespace watchmark-ab12cd\n',
+    );
+  });
+
+  it('nothing was created (interrupted before the workload, or a read-only command)', () => {
+    expect(stderrOf(interrupted(), new TargetInventory()).text).toBe("watchmark: interrupted; nothing of watchmark's is left on the target\n");
   });
 });

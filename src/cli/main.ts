@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isWatchmarkError } from '../errors.js';
+import { describeObjects, leftoverLines, processInventory, type TargetInventory, type TargetObjectRef } from '../workload/inventory.js';
 import { SERVER_PROFILES } from '../server/profiles.js';
 import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
@@ -149,18 +150,35 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
   return program;
 }
 
+/**
+ * After the first Ctrl-C (or SIGTERM) the process is gone within this, whatever hangs: cleanup
+ * has its own 15 s deadline (Workload.cleanup), this is the backstop around everything else.
+ */
+export const INTERRUPT_BOUND_MS = 20_000;
+
 /** Entry point of the `watchmark` bin. */
 export async function main(argv: string[], rawIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
   // Everything the command writes passes through the run's credentials (redacting-io.ts).
   const io = redactingIo(rawIo);
   const controller = new AbortController();
   let interrupts = 0;
+  // Exits now, naming what is (or may be) left on the target: the inventory is kept up to date
+  // write by write, so this needs no await. Exec plugins still running are killed on exit
+  // (targets/child-processes.ts).
+  const exitNow = (why: string) => {
+    io.stderr.write(`watchmark: ${why}\n`);
+    const left = leftoverLines(processInventory.list());
+    if (left.length === 0) io.stderr.write('watchmark: nothing of watchmark\'s is known to be left on the target\n');
+    for (const line of left) io.stderr.write(`watchmark: ${line}\n`);
+    process.exit(EXIT.interrupted);
+  };
   const onSignal = (name: string) => {
     interrupts++;
     if (interrupts === 1) {
       io.stderr.write(`\nwatchmark: ${name} received, stopping and cleaning up (press Ctrl-C again to exit at once)\n`);
       controller.abort();
-    } else process.exit(EXIT.interrupted);
+      setTimeout(() => exitNow(`still not stopped ${INTERRUPT_BOUND_MS / 1000} s after ${name}; exiting without finishing cleanup`), INTERRUPT_BOUND_MS).unref();
+    } else exitNow(`${name} again: exiting at once, without finishing cleanup`);
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
@@ -179,14 +197,19 @@ export async function main(argv: string[], rawIo: CliIo = { stdout: process.stdo
   process.exitCode = code;
 }
 
-export function exitCodeForError(err: unknown, io: CliIo): number {
+export function exitCodeForError(err: unknown, io: CliIo, inventory: TargetInventory = processInventory): number {
   if (err instanceof CommanderError) {
     // commander already printed the message; --help and --version exit 0.
     return err.exitCode === 0 ? EXIT.ok : EXIT.error;
   }
   if (isWatchmarkError(err)) {
     if (err.code === 'WM_ABORTED') {
-      io.stderr.write('watchmark: interrupted; cleaned up\n');
+      // Says what cleanup removed and what it could not: never a blanket "cleaned up".
+      const removed = (err.details['removed'] as TargetObjectRef[] | undefined) ?? [];
+      const left = leftoverLines(inventory.list());
+      const done = removed.length > 0 ? `removed ${describeObjects(removed)}` : left.length > 0 ? 'removed nothing' : 'nothing of watchmark\'s is left on the target';
+      io.stderr.write(`watchmark: interrupted; ${done}\n`);
+      for (const line of left) io.stderr.write(`watchmark: ${line}\n`);
       return EXIT.interrupted;
     }
     io.stderr.write(`watchmark: ${err.message} (${err.code})\n`);

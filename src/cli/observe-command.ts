@@ -7,7 +7,7 @@ import type { RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../re
 import { buildReport, exitCodeFor } from '../report/model.js';
 import { formatObserveLine, type ObserveLineState } from '../report/observe-lines.js';
 import { renderTerminal } from '../report/terminal.js';
-import { describeTarget } from '../run/run-watchmark.js';
+import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
@@ -58,8 +58,8 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice, ...(io.secrets ? { secrets: io.secrets } : {}) }, async (target, client) => {
-    const targetInfo = await describeTarget(client, target);
-    const resource = await resolveResource(client, config.resource);
+    const targetInfo = await describeTarget(client, target, signal);
+    const resource = await resolveResource(discoveryWithSignal(client, signal), config.resource);
     const namespace = resource.namespaced ? (config.namespace ?? target.namespace ?? 'default') : undefined;
     const options: WatchOptions = {
       ...(config.watchList

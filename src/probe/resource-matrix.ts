@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { listWatchableResources, qualifiedName } from '../discovery/list-resources.js';
 import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
-import { describeTarget } from '../run/run-watchmark.js';
+import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
 import { withTargetClient, type TargetSelection } from '../targets/select.js';
 import type { TargetClient } from '../transport/client.js';
 import type { SecretRegistry } from '../transport/redact.js';
@@ -82,8 +82,8 @@ export async function runResourceMatrix(
   const concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
   const startedAtMs = clock.nowMs();
   return withTargetClient(config, { env: options.env ?? process.env, signal, clock, ...(options.notice ? { notice: options.notice } : {}), ...(options.secrets ? { secrets: options.secrets } : {}) }, async (target, client) => {
-    const targetInfo = await describeTarget(client, target);
-    const inventory = await listWatchableResources(client);
+    const targetInfo = await describeTarget(client, target, signal);
+    const inventory = await listWatchableResources(discoveryWithSignal(client, signal));
     options.notice?.(
       `probing ${inventory.resources.length} listable and watchable resources with a watch-list request each (${concurrency} at a time, up to ${probeTimeoutMs / 1000} s each)`,
     );

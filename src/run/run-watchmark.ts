@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_CHECK_PARAMS, type CheckParams } from '../checks/types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { redactConfig, type RunConfig } from '../config.js';
-import { resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
+import { resolveResource, type DiscoveryClient, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import type { RunRecord } from '../record/timeline.js';
 import type { Report } from '../report/model.js';
@@ -69,8 +69,9 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];
   try {
-    const targetInfo = await describeTarget(client, target);
-    const resource = await resolveResource(client, wanted.resource);
+    // Every request of the run carries the signal: one without it kept a hung run going after Ctrl-C.
+    const targetInfo = await describeTarget(client, target, signal);
+    const resource = await resolveResource(discoveryWithSignal(client, signal), wanted.resource);
     requireVerbs(resource, ['list', 'watch']);
     const canWrite = ['create', 'update', 'delete'].every((v) => resource.verbs.includes(v));
     const runId = randomBytes(3).toString('hex');
@@ -108,6 +109,12 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
       workload: workload ? { namespace: workload.namespace ?? null, writes: workload.writes.length, cleanupProblems } : null,
     };
     return { facts, record };
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    // Ctrl-C: whatever the interrupted step threw, the run ends as interrupted, and the message
+    // says what cleanup removed (what is left stays in the inventory, which the CLI prints).
+    if (workload) await workload.cleanup();
+    throw new WatchmarkError('WM_ABORTED', 'interrupted', { removed: workload ? [...workload.removed] : [] }, { cause: err });
   } finally {
     // Runs on success (already cleaned: a no-op), on error and on Ctrl-C.
     if (workload) await workload.cleanup();
@@ -116,17 +123,22 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
   }
 }
 
+/** Discovery through `client`, every request carrying `signal` (Ctrl-C). */
+export function discoveryWithSignal(client: TargetClient, signal: AbortSignal): DiscoveryClient {
+  return { requestJson: (method, path) => client.requestJson(method, path, { signal }) };
+}
+
 /**
  * The report's description of the target: GET /version (which also fails fast with WM_AUTH on
  * bad credentials) plus what target selection said about it.
  */
-export async function describeTarget(client: TargetClient, target: ReadyTarget): Promise<Report['target']> {
-  const serverVersion = await fetchServerVersion(client);
+export async function describeTarget(client: TargetClient, target: ReadyTarget, signal?: AbortSignal): Promise<Report['target']> {
+  const serverVersion = await fetchServerVersion(client, signal);
   return { server: target.connection.server, source: target.source, serverVersion, description: target.description };
 }
 
-export async function fetchServerVersion(client: TargetClient): Promise<string | null> {
-  const res = await client.requestJson('GET', '/version');
+export async function fetchServerVersion(client: TargetClient, signal?: AbortSignal): Promise<string | null> {
+  const res = await client.requestJson('GET', '/version', signal ? { signal } : {});
   if (res.status === 401 || res.status === 403) {
     throw new WatchmarkError('WM_AUTH', `GET /version answered ${res.status}: check the credentials`);
   }

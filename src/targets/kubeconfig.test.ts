@@ -14,6 +14,7 @@ import {
 import type { ConnectionFlags, ReadyTarget } from './types.js';
 import { rejection } from '../../test/support/rejection.js';
 import { generateSelfSignedTls } from '../tls/self-signed.js';
+import { hangingPlugin, waitForFile, waitUntilGone } from '../../test/support/processes.js';
 
 // Every test writes its kubeconfigs into its own temp dir and passes `env` explicitly: nothing
 // here reads the real HOME, KUBECONFIG or process.env.
@@ -456,6 +457,42 @@ describe('authHeaders() re-derives credentials on every call', () => {
     expect(err.code).toBe('WM_AUTH');
     expect(err.message).toContain(`kubeconfig ${file}`);
     expect(err.message).toContain('login required');
+  });
+});
+
+describe('exec credential plugins are run by watchmark, bounded and stoppable', () => {
+  // @kubernetes/client-node 1.4's ExecAuth waited forever for a plugin like this one and left it
+  // running after watchmark exited.
+  it('a plugin that hangs at target resolution is WM_AUTH naming the plugin once the request timeout passes', async () => {
+    const plugin = hangingPlugin(dir);
+    const file = simpleKubeconfig('config', { server: 'https://h:6443', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin.command } } });
+    // requestTimeoutMs is what --request-timeout sets on ConnectionFlags.
+    const flags = { requestTimeoutMs: 500 } as ConnectionFlags;
+    const err = await rejection(fromKubeconfig(file, flags));
+    expect(err.code).toBe('WM_AUTH');
+    expect(err.message).toContain(`exec credential plugin "${plugin.command}"`);
+    expect(err.message).toContain('did not answer within 500 ms');
+    await waitUntilGone(plugin.pids());
+  });
+
+  it('Ctrl-C (the resolve signal) stops a hanging plugin at once; it and its children are gone', async () => {
+    const plugin = hangingPlugin(dir);
+    const file = simpleKubeconfig('config', { server: 'https://h:6443', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin.command } } });
+    const controller = new AbortController();
+    const resolving = rejection(kubeconfigFlagStrategy.resolve({ kubeconfig: file }, {}, { signal: controller.signal }));
+    await waitForFile(plugin.pidFile);
+    controller.abort();
+    expect((await resolving).code).toBe('WM_ABORTED');
+    await waitUntilGone(plugin.pids());
+  });
+
+  it('a plugin client certificate becomes the connection\'s TLS client certificate', async () => {
+    const script = `process.stdout.write(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { clientCertificateData: ${JSON.stringify(CERT_PEM)}, clientKeyData: ${JSON.stringify(KEY_PEM)} } }))`;
+    const file = simpleKubeconfig('config', { server: 'https://h:6443', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: ['-e', script] } } });
+    const t = await fromKubeconfig(file);
+    expect(t.connection.tls.certPem).toBe(CERT_PEM);
+    expect(t.connection.tls.keyPem).toBe(KEY_PEM);
+    expect(await t.connection.authHeaders()).toEqual({});
   });
 });
 

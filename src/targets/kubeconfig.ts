@@ -7,14 +7,16 @@ import { parse as parseYaml } from 'yaml';
 import { WatchmarkError } from '../errors.js';
 import { caBundleProblem } from '../tls/ca-bundle.js';
 import type { Connection, TlsMaterial } from '../transport/connection.js';
-import type { ConnectionFlags, ReadyTarget, TargetSource, TargetStrategy } from './types.js';
+import { DEFAULT_EXEC_TIMEOUT_MS, ExecCredentialProvider, type ExecClusterInfo, type ExecConfig } from './exec-credential.js';
+import type { ConnectionFlags, ReadyTarget, ResolveContext, TargetSource, TargetStrategy } from './types.js';
 
 /**
  * kubectl's resolution order: --kubeconfig, then KUBECONFIG (a path list, merged, missing files
  * skipped), then ~/.kube/config. Explicit --server/--token/--certificate-authority/
  * --insecure-skip-tls-verify override what a kubeconfig says, or stand alone without one.
- * @kubernetes/client-node is used for kubeconfig parsing, auth plugins (token, client
- * certificates, exec, OIDC) and TLS material only; watchmark does its own HTTP.
+ * @kubernetes/client-node is used for kubeconfig parsing, auth (token, client certificates,
+ * OIDC) and TLS material only; watchmark does its own HTTP and runs exec credential plugins
+ * itself (exec-credential.ts: bounded in time, killed on Ctrl-C).
  */
 export const explicitServerStrategy: TargetStrategy = {
   name: '--server flags',
@@ -43,20 +45,20 @@ export const explicitServerStrategy: TargetStrategy = {
 
 export const kubeconfigFlagStrategy: TargetStrategy = {
   name: '--kubeconfig',
-  async resolve(flags) {
+  async resolve(flags, _env, context = {}) {
     if (!flags.kubeconfig) return null;
     const file = flags.kubeconfig;
     if (!existsSync(file)) {
       throw new WatchmarkError('WM_KUBECONFIG', `--kubeconfig ${file}: file not found`);
     }
     const kc = loadKubeconfigFiles([file]);
-    return kubeconfigTarget(kc, flags, 'kubeconfig-flag', `kubeconfig ${file}`);
+    return kubeconfigTarget(kc, flags, 'kubeconfig-flag', `kubeconfig ${file}`, context);
   },
 };
 
 export const kubeconfigEnvStrategy: TargetStrategy = {
   name: 'KUBECONFIG',
-  async resolve(flags, env) {
+  async resolve(flags, env, context = {}) {
     const list = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f.length > 0);
     if (list.length === 0) return null;
     const present = list.filter((f) => existsSync(f));
@@ -67,18 +69,18 @@ export const kubeconfigEnvStrategy: TargetStrategy = {
       );
     }
     const kc = loadKubeconfigFiles(present);
-    return kubeconfigTarget(kc, flags, 'KUBECONFIG', `KUBECONFIG ${present.join(path.delimiter)}`);
+    return kubeconfigTarget(kc, flags, 'KUBECONFIG', `KUBECONFIG ${present.join(path.delimiter)}`, context);
   },
 };
 
 export const defaultKubeconfigStrategy: TargetStrategy = {
   name: '~/.kube/config',
-  async resolve(flags, env) {
+  async resolve(flags, env, context = {}) {
     const home = env.HOME ?? homedir();
     const file = path.join(home, '.kube', 'config');
     if (!existsSync(file)) return null;
     const kc = loadKubeconfigFiles([file]);
-    return kubeconfigTarget(kc, flags, 'default-kubeconfig', `kubeconfig ~/.kube/config`);
+    return kubeconfigTarget(kc, flags, 'default-kubeconfig', `kubeconfig ~/.kube/config`, context);
   },
 };
 
@@ -148,6 +150,7 @@ async function kubeconfigTarget(
   flags: ConnectionFlags,
   source: TargetSource,
   origin: string,
+  context: ResolveContext = {},
 ): Promise<ReadyTarget> {
   if (flags.context) {
     if (!kc.getContextObject(flags.context)) {
@@ -160,7 +163,7 @@ async function kubeconfigTarget(
     kc.setCurrentContext(flags.context);
   }
   const contextName = kc.getCurrentContext();
-  const context = contextName ? kc.getContextObject(contextName) : null;
+  const contextObject = contextName ? kc.getContextObject(contextName) : null;
   const cluster = kc.getCurrentCluster();
   if (!cluster && !flags.server && kc.getClusters().length === 0) {
     throw new WatchmarkError('WM_KUBECONFIG', `${origin} has no clusters (pass --server, or a kubeconfig with a cluster and a context)`);
@@ -176,9 +179,22 @@ async function kubeconfigTarget(
   const server = flags.server ?? cluster!.server;
   validateServerUrl(server, origin);
 
+  // A user with `exec` (and no --token to use instead) gets its credential from watchmark's own
+  // plugin runner; @kubernetes/client-node then sees the user without `exec`, for the rest.
+  const execConfig = flags.token ? undefined : (kc.getCurrentUser()?.exec as ExecConfig | undefined);
+  const exec = execConfig
+    ? new ExecCredentialProvider(execConfig, {
+        timeoutMs: execTimeoutMs(flags),
+        ...(context.signal ? { signal: context.signal } : {}),
+        ...(cluster ? { cluster: execClusterInfo(cluster, origin) } : {}),
+        origin,
+      })
+    : undefined;
+  const credentialsOf = execConfig ? withoutExec(kc) : kc;
   // One call up front for the TLS material; authHeaders() calls again before every request so
   // exec and OIDC credentials are re-derived (and refreshed by the plugin) for each new watch.
-  const base = await applyKubeconfig(kc, origin);
+  const base = await applyKubeconfig(credentialsOf, origin);
+  const execCredential = exec ? await exec.get() : undefined;
   const tls: TlsMaterial = {
     insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? (server.startsWith('https:') && cluster?.skipTLSVerify === true),
   };
@@ -199,6 +215,11 @@ async function kubeconfigTarget(
   }
   if (base.cert) tls.certPem = bufferish(base.cert);
   if (base.key) tls.keyPem = bufferish(base.key);
+  // A plugin's client certificate is read once: the connection's TLS is set up once.
+  if (execCredential?.clientCertificateData && execCredential.clientKeyData) {
+    tls.certPem = execCredential.clientCertificateData;
+    tls.keyPem = execCredential.clientKeyData;
+  }
   if (serverName) tls.serverName = serverName;
 
   const flagToken = flags.token;
@@ -208,16 +229,17 @@ async function kubeconfigTarget(
     allowH2: true,
     async authHeaders() {
       if (flagToken) return { authorization: `Bearer ${flagToken}` };
-      const opts = await applyKubeconfig(kc, origin);
+      const opts = await applyKubeconfig(credentialsOf, origin);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.headers ?? {})) {
         if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
       }
       if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      if (exec) Object.assign(headers, await exec.headers());
       return headers;
     },
   };
-  const namespace = flags.namespace ?? context?.namespace;
+  const namespace = flags.namespace ?? contextObject?.namespace;
   const description = source === 'flags' ? origin : `context "${contextName}" (${server}) from ${origin}`;
   return {
     source,
@@ -259,6 +281,41 @@ function forCredentials(kc: KubeConfig): KubeConfig {
     currentContext: kc.getCurrentContext(),
   });
   credentialCopies.set(kc, copy);
+  return copy;
+}
+
+/** The timeout of one exec plugin run: --request-timeout when given and > 0, else DEFAULT_EXEC_TIMEOUT_MS. */
+function execTimeoutMs(flags: ConnectionFlags): number {
+  const given = flags.requestTimeoutMs;
+  return given !== undefined && Number.isFinite(given) && given > 0 ? given : DEFAULT_EXEC_TIMEOUT_MS;
+}
+
+/** provideClusterInfo: the cluster as a kubeconfig spells it (CA as base64 data). */
+function execClusterInfo(cluster: { server: string; caData?: string; caFile?: string; tlsServerName?: string; skipTLSVerify: boolean; proxyUrl?: string }, origin: string): ExecClusterInfo {
+  const ca = cluster.caData ?? (cluster.caFile ? clusterCaBundle(cluster, origin)?.toString('base64') : undefined);
+  return {
+    server: cluster.server,
+    ...(cluster.tlsServerName ? { 'tls-server-name': cluster.tlsServerName } : {}),
+    ...(cluster.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(ca ? { 'certificate-authority-data': ca } : {}),
+    ...(cluster.proxyUrl ? { 'proxy-url': cluster.proxyUrl } : {}),
+  };
+}
+
+/** The kubeconfig with the current user's `exec` removed, so @kubernetes/client-node never runs the plugin. */
+function withoutExec(kc: KubeConfig): KubeConfig {
+  const user = kc.getCurrentUser();
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.getClusters(),
+    users: kc.getUsers().map((u) => {
+      if (u.name !== user?.name) return u;
+      const { exec: _exec, ...rest } = u;
+      return rest;
+    }),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
   return copy;
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { WatchmarkError } from '../errors.js';
+import { trackChild } from './child-processes.js';
 
 /** A child process watchmark started; stop() ends it (SIGTERM, then SIGKILL after a bounded wait). */
 export interface StartedProcess extends AsyncDisposable {
@@ -22,6 +23,8 @@ export function startProcess(name: string, command: string, args: string[], logF
   } catch (err) {
     throw new WatchmarkError('WM_TARGET', `cannot start ${name} (${command}): ${(err as Error).message}`);
   }
+  // A second Ctrl-C exits at once, without stop(): the exit hook kills it then.
+  trackChild(child);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   let done = false;

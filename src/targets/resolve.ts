@@ -5,7 +5,7 @@ import {
   kubeconfigEnvStrategy,
   kubeconfigFlagStrategy,
 } from './kubeconfig.js';
-import type { ConnectionFlags, ReadyTarget, TargetStrategy } from './types.js';
+import type { ConnectionFlags, ReadyTarget, ResolveContext, TargetStrategy } from './types.js';
 
 /** kubectl's order. The embedded server comes last and only where the command allows it. */
 export const REMOTE_STRATEGIES: TargetStrategy[] = [
@@ -15,7 +15,7 @@ export const REMOTE_STRATEGIES: TargetStrategy[] = [
   defaultKubeconfigStrategy,
 ];
 
-export interface ResolveOptions {
+export interface ResolveOptions extends ResolveContext {
   /** Started when no remote strategy applies; absent means a remote target is required. */
   embedded?: () => Promise<ReadyTarget>;
 }
@@ -26,7 +26,11 @@ export async function resolveTarget(
   options: ResolveOptions = {},
 ): Promise<ReadyTarget> {
   for (const strategy of REMOTE_STRATEGIES) {
-    const target = await strategy.resolve(flags, env);
+    const target = await strategy.resolve(flags, env, options.signal ? { signal: options.signal } : {});
+    if (options.signal?.aborted) {
+      await target?.stop();
+      throw new WatchmarkError('WM_ABORTED', 'interrupted while selecting the target');
+    }
     if (target) return target;
   }
   if (options.embedded) return options.embedded();

@@ -22,7 +22,7 @@ export async function selectTarget(selection: TargetSelection, env: NodeJS.Proce
     return startTestbedTarget(selection.target, { env, ...(signal ? { signal } : {}) });
   }
   if (selection.embedded || selection.target === 'embedded') return embedded();
-  return resolveTarget(selection, env, { embedded });
+  return resolveTarget(selection, env, { embedded, ...(signal ? { signal } : {}) });
 }
 
 /** The one line a command prints about a target it started itself (null for remote targets). */

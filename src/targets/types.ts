@@ -38,5 +38,14 @@ export interface ConnectionFlags {
  */
 export interface TargetStrategy {
   name: string;
-  resolve(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Promise<ReadyTarget | null>;
+  resolve(flags: ConnectionFlags, env: NodeJS.ProcessEnv, context?: ResolveContext): Promise<ReadyTarget | null>;
+}
+
+/** What a strategy needs beyond flags and environment. */
+export interface ResolveContext {
+  /**
+   * Ctrl-C: anything the target runs to get ready or to authenticate (exec credential plugins)
+   * is stopped when it aborts, also for requests made later through the connection.
+   */
+  signal?: AbortSignal;
 }

@@ -4,6 +4,7 @@ import type { ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { GROUP_LABEL, MANAGED_BY_LABEL, RUN_LABEL, Workload, type WorkloadClient } from './workload.js';
 import { rejection } from '../../test/support/rejection.js';
+import { leftoverLines, TargetInventory } from './inventory.js';
 import { CONFIGMAPS } from '../../test/support/fixtures.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -365,5 +366,143 @@ describe('Workload.cleanup', () => {
     api.calls.length = 0;
     expect(await workload.cleanup()).toEqual([]);
     expect(api.calls).toEqual([]);
+  });
+});
+
+/**
+ * A server slower than Ctrl-C: requests matching `held` wait for release() before the fake server
+ * handles them, and, as undici does, the caller's signal rejects the request at once
+ * (WM_ABORTED) while the server still handles it when released: the create happens anyway.
+ */
+function slowServer(resource: ResolvedResource, held: (method: Method, path: string) => boolean) {
+  const clock = new FakeClock();
+  const api = new FakeApi(clock);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const client: WorkloadClient = {
+    requestJson(method, path, options = {}) {
+      const served = held(method, path) ? gate.then(() => api.requestJson(method, path, options)) : api.requestJson(method, path, options);
+      const { signal } = options;
+      if (!signal) return served;
+      return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(new WatchmarkError('WM_ABORTED', 'aborted'));
+        signal.addEventListener('abort', () => reject(new WatchmarkError('WM_ABORTED', 'aborted')), { once: true });
+        served.then(resolve, reject);
+      });
+    },
+  };
+  const inventory = new TargetInventory();
+  const workload = new Workload(client, resource, clock, { runId: 'r1', inventory });
+  // The fake lists nothing by label: answer label lists from its store.
+  api.override = (call) => {
+    if (call.method !== 'GET') return undefined;
+    const [collection] = call.path.split('?');
+    const items = [...api.objects.entries()].filter(([p]) => p.startsWith(`${collection}/`) && p.split('/').length === collection!.split('/').length + 1).map(([, o]) => o);
+    return { status: 200, body: { items } };
+  };
+  return { api, workload, inventory, release };
+}
+
+describe('Workload: Ctrl-C while a create is in flight', () => {
+  it('namespace: setup fails with WM_ABORTED at once; cleanup waits for the create\'s answer and removes the namespace', async () => {
+    const { api, workload, inventory, release } = slowServer(CONFIGMAPS, (m, p) => m === 'POST' && p === '/api/v1/namespaces');
+    const controller = new AbortController();
+    const setup = rejection(workload.setup(controller.signal));
+    await Promise.resolve();
+    controller.abort();
+    expect((await setup).code).toBe('WM_ABORTED');
+    // What exists on the target while the answer is awaited: possibly the namespace.
+    expect(inventory.list()).toEqual([{ resource: 'namespaces', group: '', name: 'watchmark-r1', runId: 'r1', state: 'creating' }]);
+    const cleaned = workload.cleanup();
+    release(); // the server creates the namespace after all
+    expect(await cleaned).toEqual([]);
+    expect([...api.objects.keys()]).toEqual([]);
+    expect(api.paths('DELETE')).toEqual(['DELETE /api/v1/namespaces/watchmark-r1']);
+    expect(workload.removed).toEqual([{ resource: 'namespaces', group: '', name: 'watchmark-r1', runId: 'r1' }]);
+    expect(inventory.list()).toEqual([]);
+  });
+
+  it('object: the caller stops waiting; cleanup deletes the object once created, then the namespace', async () => {
+    const { api, workload, inventory, release } = slowServer(CONFIGMAPS, (m, p) => m === 'POST' && p.endsWith('/configmaps'));
+    await workload.setup();
+    const controller = new AbortController();
+    const create = rejection(workload.create(controller.signal));
+    await Promise.resolve();
+    controller.abort();
+    expect((await create).code).toBe('WM_ABORTED');
+    const cleaned = workload.cleanup();
+    release();
+    expect(await cleaned).toEqual([]);
+    expect([...api.objects.keys()]).toEqual([]);
+    expect(api.paths('DELETE')).toEqual([
+      'DELETE /api/v1/namespaces/watchmark-r1/configmaps/watchmark-r1-0',
+      'DELETE /api/v1/namespaces/watchmark-r1',
+    ]);
+    expect(inventory.list()).toEqual([]);
+  });
+
+  it('a create still unanswered at cleanup\'s deadline stays named as possibly existing, with the kubectl command', async () => {
+    const { workload, inventory } = slowServer(CONFIGMAPS, (m, p) => m === 'POST' && p === '/api/v1/namespaces');
+    const controller = new AbortController();
+    const setup = rejection(workload.setup(controller.signal));
+    controller.abort();
+    await setup;
+    await workload.cleanup(50); // never released: the server never answers
+    const left = inventory.list();
+    expect(left).toEqual([{ resource: 'namespaces', group: '', name: 'watchmark-r1', runId: 'r1', state: 'creating', problem: expect.any(String) }]);
+    expect(leftoverLines(left)[0]).toMatch(/^left on the target: namespace watchmark-r1 \(its create got no answer: it may exist/);
+    expect(leftoverLines(left)[1]).toBe('  remove it with: kubectl delete namespace watchmark-r1');
+  });
+
+  it('a create whose answer was lost (transport error) is searched for by the run label and removed', async () => {
+    const clock = new FakeClock();
+    const api = new FakeApi(clock);
+    const inventory = new TargetInventory();
+    let first = true;
+    const client: WorkloadClient = {
+      async requestJson(method, path, options = {}) {
+        if (method === 'GET') {
+          const items = [...api.objects.entries()].filter(([p]) => p.startsWith('/api/v1/namespaces/ns/configmaps/')).map(([, o]) => o);
+          api.calls.push({ method, path, body: undefined, atMs: 0 });
+          return { status: 200, body: { items }, text: '' };
+        }
+        const res = await api.requestJson(method, path, options);
+        if (method === 'POST' && first) {
+          first = false; // created, but the answer never reached us
+          throw new WatchmarkError('WM_CONNECT', 'connection reset');
+        }
+        return res;
+      },
+    };
+    const workload = new Workload(client, CONFIGMAPS, clock, { runId: 'r1', namespace: 'ns', inventory });
+    await workload.setup();
+    expect((await rejection(workload.create())).code).toBe('WM_CONNECT');
+    expect(await workload.cleanup()).toEqual([]);
+    expect(api.paths()).toContain(`GET /api/v1/namespaces/ns/configmaps?labelSelector=${encodeURIComponent('watchmark.io/run=r1')}`);
+    expect([...api.objects.keys()]).toEqual([]);
+    expect(inventory.list()).toEqual([]);
+  });
+});
+
+describe('leftoverLines', () => {
+  it('names what is left by kind, namespace and name, with a kubectl command per namespace or collection', () => {
+    expect(
+      leftoverLines([
+        { resource: 'configmaps', group: '', namespace: 'team', name: 'watchmark-ab-0', runId: 'ab', state: 'exists' },
+        { resource: 'configmaps', group: '', namespace: 'team', name: 'watchmark-ab-1', runId: 'ab', state: 'exists', problem: 'delete answered HTTP 500' },
+        { resource: 'widgets', group: 'example.com', name: 'watchmark-ab-2', runId: 'ab', state: 'exists' },
+      ]),
+    ).toEqual([
+      'left on the target: configmaps watchmark-ab-0, watchmark-ab-1 in namespace team (delete answered HTTP 500)',
+      '  remove them with: kubectl delete configmaps -n team -l watchmark.io/run=ab',
+      'left on the target: widgets.example.com watchmark-ab-2',
+      '  remove them with: kubectl delete widgets.example.com -l watchmark.io/run=ab',
+    ]);
+    expect(
+      leftoverLines([
+        { resource: 'namespaces', group: '', name: 'watchmark-ab', runId: 'ab', state: 'exists' },
+        { resource: 'configmaps', group: '', namespace: 'watchmark-ab', name: 'watchmark-ab-0', runId: 'ab', state: 'exists' },
+      ]),
+    ).toEqual(['left on the target: namespace watchmark-ab (with configmaps watchmark-ab-0)', '  remove it with: kubectl delete namespace watchmark-ab']);
   });
 });
