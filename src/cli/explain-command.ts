@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import { ExplainConfigSchema, parseConfig, parseDurationMs } from '../config.js';
+import { ExplainConfigSchema, parseConfig, parseDurationMs, parseSizeBytes } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { classifyWatchListProbe } from '../probe/classify.js';
@@ -20,6 +20,7 @@ interface ExplainFlags extends ConnectionFlags {
   profile: string;
   color: boolean;
   probeTimeout?: string;
+  maxFrameSize?: string;
 }
 
 /**
@@ -29,11 +30,12 @@ interface ExplainFlags extends ConnectionFlags {
  * Exit 0 when client-go syncs (directly or via the fallback), 1 when it hangs, 2 otherwise.
  */
 export async function explainCommand(resourceName: string, flags: ExplainFlags, io: CliIo, signal: AbortSignal): Promise<number> {
-  const { embedded, probeTimeout, ...rest } = flags;
+  const { embedded, probeTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(ExplainConfigSchema, {
     ...rest,
     resource: resourceName,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const clock = systemClock();
   const human = config.json === '-' ? io.stderr : io.stdout;

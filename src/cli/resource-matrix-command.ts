@@ -1,4 +1,4 @@
-import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, parseSizeBytes, RunConfigSchema } from '../config.js';
 import { WatchmarkError } from '../errors.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
@@ -13,6 +13,7 @@ export interface ResourceMatrixFlags extends ConnectionFlags {
   profile: string;
   color: boolean;
   probeTimeout?: string;
+  maxFrameSize?: string;
 }
 
 /**
@@ -24,11 +25,12 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
   if (flags.resource !== undefined) {
     throw new WatchmarkError('WM_USAGE', '--all-resources probes every resource: drop --resource (or use `watchmark explain RESOURCE` for one)');
   }
-  const { embedded, probeTimeout, ...rest } = flags;
+  const { embedded, probeTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
     allResources: true,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const human = config.json === '-' ? io.stderr : io.stdout;
   const matrix = await runResourceMatrix(

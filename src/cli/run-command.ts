@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, parseSizeBytes, RunConfigSchema } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
@@ -33,6 +33,7 @@ interface RunFlags extends ConnectionFlags {
   maxEventLatency?: string;
   allResources?: boolean;
   probeTimeout?: string;
+  maxFrameSize?: string;
   /** auto (default): a status block when stderr is a terminal, a line every 10 s otherwise. */
   progress?: ProgressFlag;
 }
@@ -55,11 +56,12 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
     }
     return resourceMatrixCommand(flags, io, signal);
   }
-  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, ...rest } = flags;
+  const { embedded, maxBookmarkInterval, maxEventLatency, maxFrameSize, progress: progressFlag, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
     ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
     ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const outputs = resolveOutputFlags(config, io.env);
   // With --json - (or --junit -) the report owns stdout; the human summary goes to stderr.

@@ -60,7 +60,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
   const notice = targetNotice(config, target);
   if (notice) hooks.notice?.(notice);
 
-  const client = new TargetClient(target.connection, clock);
+  const client = new TargetClient(target.connection, clock, { maxFrameBytes: config.maxFrameBytes });
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];
   try {

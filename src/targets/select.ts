@@ -12,6 +12,8 @@ export interface TargetSelection extends ConnectionFlags {
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;
   profile: ServerProfile;
+  /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
+  maxFrameBytes?: number | undefined;
 }
 
 /** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
@@ -46,7 +48,7 @@ export async function withTargetClient<T>(
   const target = await selectTarget(selection, options.env, options.signal);
   const notice = targetNotice(selection, target);
   if (notice) options.notice?.(notice);
-  const client = new TargetClient(target.connection, options.clock);
+  const client = new TargetClient(target.connection, options.clock, { maxFrameBytes: selection.maxFrameBytes });
   try {
     return await use(target, client);
   } finally {

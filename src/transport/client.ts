@@ -62,6 +62,11 @@ export interface ListSpec {
 
 const USER_AGENT = 'watchmark';
 
+export interface TargetClientOptions {
+  /** Watch frames longer than this are malformed and end decoding of their stream (--max-frame-size). */
+  maxFrameBytes?: number | undefined;
+}
+
 export class TargetClient implements AsyncDisposable {
   /** The server as shown in messages: origin and path prefix, never credentials. */
   readonly server: string;
@@ -73,6 +78,7 @@ export class TargetClient implements AsyncDisposable {
   constructor(
     private readonly connection: Connection,
     private readonly clock: Clock,
+    private readonly options: TargetClientOptions = {},
   ) {
     this.address = parseServer(connection.server);
     this.server = describeServer(this.address);
@@ -112,7 +118,7 @@ export class TargetClient implements AsyncDisposable {
       entries: [],
     };
     const probe = new ProtocolProbe();
-    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry });
+    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry, maxFrameBytes: this.options.maxFrameBytes });
     const { signal } = options;
 
     const onAbort = () => recorder.abort();
