@@ -397,6 +397,26 @@ describe('WatchFrameDecoder memory bounds', () => {
     expect(unfinished.end(2, { partialFrame: 'drop' })).toEqual([]);
   });
 
+  it('applies the limit to a frame cut short by a newline, whether the newline arrives in the same chunk or later (found by fuzzing)', () => {
+    const frame = '{"type":"ADDED","object":{"data":"' + 'x'.repeat(LIMIT) + '\n' + event('after');
+    const whole = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const oneChunk = [...whole.push(bytes(frame), 1), ...whole.end(1)];
+    const split = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const twoChunks = [...split.push(bytes(frame.slice(0, LIMIT + 100)), 1), ...split.push(bytes(frame.slice(LIMIT + 100)), 1), ...split.end(1)];
+    expect(twoChunks).toEqual(oneChunk);
+    expect(oneChunk.map((f) => f.kind)).toEqual(['malformed', 'dropped']);
+  });
+
+  it('turns an over-long number into garbage the same way however it is chunked', () => {
+    const text = '1'.repeat(MAX_RAW_BYTES + 10) + 'x\n';
+    const whole = new WatchFrameDecoder();
+    const oneChunk = [...whole.push(bytes(text), 1), ...whole.end(1)];
+    const split = new WatchFrameDecoder();
+    const twoChunks = [...split.push(bytes(text.slice(0, 100)), 1), ...split.push(bytes(text.slice(100)), 1), ...split.end(1)];
+    expect(twoChunks).toEqual(oneChunk);
+    expect(oneChunk).toMatchObject([{ kind: 'malformed', error: 'not JSON: unexpected token' }]);
+  });
+
   it('refuses a limit that is not a positive integer', () => {
     expect(() => new WatchFrameDecoder({ maxFrameBytes: 0 })).toThrow(RangeError);
     expect(() => new WatchFrameDecoder({ maxFrameBytes: 1.5 })).toThrow(RangeError);

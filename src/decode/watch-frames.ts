@@ -140,6 +140,10 @@ export class WatchFrameDecoder {
             // A raw newline is never valid inside a JSON string, escaped or not. kube-apiserver
             // ends every frame with one, so this is where a cut-short frame's successor starts.
             if (b === LF) {
+              if (this.heldBytes + (i - start) > this.maxFrameBytes) {
+                out.push(this.outgrown(chunk.subarray(start, i), n - i, atMs));
+                return out;
+              }
               this.pushMalformed(out, this.take(chunk, start, i), 'invalid JSON: raw newline inside a string (frame cut short?)', atMs);
               this.mode = IDLE;
             } else if (this.escaped) {
@@ -164,6 +168,10 @@ export class WatchFrameDecoder {
               if (this.afterValue && this.newlineAfterValue) {
                 // A value cannot follow a value; with a newline in between, this is a new frame
                 // after one that was cut short (a pretty-printed object never looks like this).
+                if (this.heldBytes + (i - start) > this.maxFrameBytes) {
+                  out.push(this.outgrown(chunk.subarray(start, i), n - i, atMs));
+                  return out;
+                }
                 this.pushMalformed(out, this.take(chunk, start, i), 'invalid JSON: a new value starts on the next line before this one ended (frame cut short?)', atMs);
                 this.mode = IDLE;
                 i--; // rescan this byte as the start of the next frame
@@ -206,7 +214,15 @@ export class WatchFrameDecoder {
         }
 
         case SCALAR: {
-          if (isScalarByte(b)) continue;
+          if (isScalarByte(b)) {
+            // No number or literal is this long: garbage from here on (as hold() decides at a
+            // chunk's end, so the outcome does not depend on the chunking).
+            if (this.heldBytes + (i + 1 - start) > MAX_RAW_BYTES) {
+              this.mode = GARBAGE;
+              this.garbageReason = 'not JSON: unexpected token';
+            }
+            continue;
+          }
           const token = this.peek(chunk, start, i);
           const scalar = parseScalar(token);
           if (scalar) {
@@ -235,7 +251,7 @@ export class WatchFrameDecoder {
     }
 
     if (this.mode === VALUE && this.heldBytes + (n - start) > this.maxFrameBytes) {
-      out.push(this.outgrown(chunk.subarray(start), atMs));
+      out.push(this.outgrown(chunk.subarray(start), 0, atMs));
     } else if (this.mode !== IDLE) {
       this.hold(chunk.subarray(start));
     }
@@ -289,7 +305,7 @@ export class WatchFrameDecoder {
    */
   private finish(out: DecodedFrame[], chunk: Uint8Array, start: number, end: number, atMs: number): boolean {
     if (this.heldBytes + (end - start) > this.maxFrameBytes) {
-      out.push(this.outgrown(chunk.subarray(start), atMs));
+      out.push(this.outgrown(chunk.subarray(start, end), chunk.length - end, atMs));
       return false;
     }
     out.push(this.complete(this.take(chunk, start, end), atMs));
@@ -298,17 +314,19 @@ export class WatchFrameDecoder {
   }
 
   /**
-   * The current frame is longer than maxFrameBytes (`tail` is the rest of this chunk from its
-   * start, or from the chunk's start): keep its first MAX_RAW_BYTES as a malformed frame, release
-   * what was held, and count everything from the frame's start to the end of the stream.
+   * The current frame is longer than maxFrameBytes (`tail`: its bytes in this chunk; `after`: the
+   * bytes of this chunk after it): keep its start as a malformed frame, release what was held,
+   * and count everything from the frame's start to the end of the stream. The excerpt is the
+   * frame's first min(maxFrameBytes + 1, MAX_RAW_BYTES) bytes: all the decoder is sure to have
+   * seen, whichever chunk took the frame over the limit.
    *
    * client-go ends a watch at the first frame it cannot decode, so nothing after this frame
    * matters to it; discarding (rather than resynchronising) keeps memory and CPU bounded.
    */
-  private outgrown(tail: Uint8Array, atMs: number): MalformedFrameEntry {
-    this.undecodedBytes += this.heldBytes + tail.length;
+  private outgrown(tail: Uint8Array, after: number, atMs: number): MalformedFrameEntry {
+    this.undecodedBytes += this.heldBytes + tail.length + after;
     // rawText looks one byte past MAX_RAW_BYTES to cut on a character boundary.
-    const headBytes = Math.min(MAX_RAW_BYTES + 1, this.heldBytes + tail.length);
+    const headBytes = Math.min(MAX_RAW_BYTES + 1, this.maxFrameBytes + 1, this.heldBytes + tail.length);
     const head = new Uint8Array(headBytes);
     let offset = 0;
     for (const slice of this.held.length === 0 ? [tail] : [...this.held, tail]) {
