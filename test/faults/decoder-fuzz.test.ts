@@ -22,6 +22,9 @@ const RUNS = {
   mutated: faultScale(1500, 400_000),
 };
 
+/** Per-test timeout: the unit project's 60 s in CI; the slow variant's million inputs take many minutes. */
+const TIMEOUT_MS = faultScale(60_000, 3_600_000);
+
 const enc = new TextEncoder();
 
 /** A watch event as kube-apiserver writes it: encoding/json, HTML-escaped, one "\n" after each. */
@@ -132,7 +135,7 @@ describe('WatchFrameDecoder fuzzing', () => {
       }),
       { numRuns: RUNS.randomBytes },
     );
-  });
+  }, TIMEOUT_MS);
 
   it('kube-apiserver streams, any chunking: the same events as in one chunk, none malformed', () => {
     fc.assert(
@@ -145,7 +148,7 @@ describe('WatchFrameDecoder fuzzing', () => {
       }),
       { numRuns: RUNS.chunking },
     );
-  });
+  }, TIMEOUT_MS);
 
   it('mutated kube-apiserver streams (flipped, inserted, deleted, truncated, duplicated bytes), any chunking: nothing escapes, memory bounded, chunking does not matter', () => {
     fc.assert(
@@ -156,7 +159,7 @@ describe('WatchFrameDecoder fuzzing', () => {
       }),
       { numRuns: RUNS.mutated },
     );
-  });
+  }, TIMEOUT_MS);
 
   it('prints how many inputs were decoded', () => {
     const seconds = (performance.now() - totals.startedAt) / 1000;
