@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseDurationMs, redactConfig, RunConfigSchema } from './config.js';
+import { parseConfig, parseDurationMs, parseSizeBytes, redactConfig, RunConfigSchema } from './config.js';
 import { WatchmarkError } from './errors.js';
+
+describe('parseSizeBytes', () => {
+  it('reads bytes and Kubernetes-style binary and decimal suffixes', () => {
+    expect(parseSizeBytes('67108864', '--max-frame-size')).toBe(64 * 1024 * 1024);
+    expect(parseSizeBytes('64Mi', '--max-frame-size')).toBe(64 * 1024 * 1024);
+    expect(parseSizeBytes('512Ki', '--max-frame-size')).toBe(512 * 1024);
+    expect(parseSizeBytes('1Gi', '--max-frame-size')).toBe(1024 ** 3);
+    expect(parseSizeBytes('2M', '--max-frame-size')).toBe(2_000_000);
+    expect(parseSizeBytes('3k', '--max-frame-size')).toBe(3_000);
+  });
+
+  it.each(['', '0', '-1', '1.5Mi', '64MB', 'lots', '1e3'])('refuses %j naming the flag', (text) => {
+    expect(() => parseSizeBytes(text, '--max-frame-size')).toThrow(/^--max-frame-size ".*" is not a size of at least 1 byte/);
+  });
+});
 
 describe('parseDurationMs', () => {
   it('reads Go-style durations and plain seconds', () => {

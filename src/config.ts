@@ -51,6 +51,8 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   allResources: z.boolean().optional(),
   /** --all-resources: how long to wait for each resource's answer (default 10 s). */
   probeTimeoutMs: z.number().positive().optional(),
+  /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
+  maxFrameBytes: z.number().int().positive().optional(),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
@@ -62,6 +64,8 @@ export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
   /** How long to wait for the end bookmark: long enough for client-go's 10 s and 20 s ticks. */
   probeTimeoutMs: z.number().positive().default(25_000),
   color: z.boolean().optional(),
+  /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
+  maxFrameBytes: z.number().int().positive().optional(),
 });
 export type ExplainConfig = z.infer<typeof ExplainConfigSchema>;
 
@@ -76,6 +80,8 @@ export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   labelSelector: z.string().optional(),
   fieldSelector: z.string().optional(),
   profile: Profile.default('reference'),
+  /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
+  maxFrameBytes: z.number().int().positive().optional(),
   json: z.string().min(1).optional(),
   color: z.boolean().optional(),
 });
@@ -143,4 +149,19 @@ export function parseDurationMs(text: string, flag: string): number {
     throw new WatchmarkError('WM_USAGE', `${flag} "${text}" is not a duration (examples: 30s, 2m, 1m30s, 500ms)`);
   }
   return total;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/**
+ * Parses a byte size: a whole number of bytes or a Kubernetes-quantity-style size ("64Mi",
+ * "512Ki", "1G"). Returns bytes; throws WM_USAGE naming the flag otherwise.
+ */
+export function parseSizeBytes(text: string, flag: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/.exec(text.trim());
+  const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2] ?? '']! : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new WatchmarkError('WM_USAGE', `${flag} "${text}" is not a size of at least 1 byte (examples: 67108864, 64Mi, 512Ki, 1G)`);
+  }
+  return bytes;
 }

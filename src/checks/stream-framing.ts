@@ -1,4 +1,5 @@
 import {
+  droppedOf,
   eventsOf,
   isKnownEventType,
   isPlainObject,
@@ -73,19 +74,30 @@ export const streamFraming: Check = {
         });
       }
 
+      // The decoder keeps a stream's first malformed frames and only counts the rest (bounded
+      // memory); a frame over the frame limit ends decoding of the stream (decode/watch-frames.ts).
       const malformed = malformedFramesOf(stream);
-      frames += malformed.length;
-      if (malformed.length > 0) {
+      const dropped = droppedOf(stream);
+      const malformedCount = malformed.length + (dropped?.malformedFrames ?? 0);
+      const undecodedBytes = dropped?.undecodedBytes ?? 0;
+      frames += malformedCount;
+      if (malformedCount > 0) {
+        const shown = malformed.slice(0, MAX_EXAMPLES).map((frame) => `${sinceRequest(stream, frame.atMs)}: ${frame.error}`);
+        const more = malformedCount - shown.length;
         findings.push({
           severity: 'fail',
           stream: stream.id,
           message:
-            `${stream.id}: expected every frame to be a JSON WatchEvent object; observed ${malformed.length} malformed frame(s): ` +
-            `${listExamples(malformed.map((frame) => `${sinceRequest(stream, frame.atMs)}: ${frame.error}`))}. ` +
+            `${stream.id}: expected every frame to be a JSON WatchEvent object; observed ${malformedCount} malformed frame(s)` +
+            `${dropped?.malformedFrames ? ` (the first ${malformed.length} recorded, the rest counted)` : ''}: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}. ` +
+            (undecodedBytes > 0
+              ? `A frame outgrew the frame limit (--max-frame-size): watchmark discarded the rest of the stream unread (${undecodedBytes} bytes from that frame's start). `
+              : '') +
             `client-go cannot decode them: StreamWatcher sends a synthetic InternalError and ends the watch (relist; a watch-list falls back to LIST). A truncated final frame is an unexpected EOF to client-go, which ends the watch as if closed.`,
           evidence: {
             stream: stream.id,
-            count: malformed.length,
+            count: malformedCount,
+            ...(undecodedBytes > 0 ? { undecodedBytes } : {}),
             examples: malformed.slice(0, MAX_EXAMPLES).map((frame) => ({ atMsSinceRequest: msSinceRequest(stream, frame.atMs), error: frame.error, raw: frame.raw.slice(0, RAW_EXAMPLE_CHARS) })),
           },
         });

@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import { ExplainConfigSchema, parseConfig, parseDurationMs, requestTimeoutInput } from '../config.js';
+import { ExplainConfigSchema, parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { classifyWatchListProbe } from '../probe/classify.js';
@@ -23,6 +23,8 @@ interface ExplainFlags extends ConnectionFlags {
   probeTimeout?: string;
   /** --request-timeout as given (a duration). */
   requestTimeout?: string;
+  /** --max-frame-size as given (bytes or 64Mi-style). */
+  maxFrameSize?: string;
 }
 
 /**
@@ -32,12 +34,13 @@ interface ExplainFlags extends ConnectionFlags {
  * Exit 0 when client-go syncs (directly or via the fallback), 1 when it hangs, 2 otherwise.
  */
 export async function explainCommand(resourceName: string, flags: ExplainFlags, io: CliIo, signal: AbortSignal): Promise<number> {
-  const { embedded, probeTimeout, requestTimeout, ...rest } = flags;
+  const { embedded, probeTimeout, requestTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(ExplainConfigSchema, {
     ...rest,
     ...requestTimeoutInput(requestTimeout),
     resource: resourceName,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const clock = systemClock();
   const human = config.json === '-' ? io.stderr : io.stdout;

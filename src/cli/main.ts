@@ -84,6 +84,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--max-event-latency <duration>', 'warn when an event arrives later than this after its write was acknowledged')
       .option('--all-resources', 'instead of the suite: send client-go\'s watch-list request to every listable and watchable resource (read-only) and classify each', false)
       .option('--probe-timeout <duration>', '--all-resources: how long to wait for each resource\'s end bookmark', '10s')
+      .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .addOption(
         new Option('--progress <mode>', 'live progress on stderr: auto (tty when stderr is a terminal, else plain), tty (status block), plain (a line every 10 s), none')
           .choices([...PROGRESS_FLAG_VALUES])
@@ -116,6 +117,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('-l, --selector <selector>', 'label selector')
       .option('--field-selector <selector>', 'field selector')
       .option('--duration <duration>', 'how long to observe (e.g. 30s, 2m)', '60s')
+      .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
   )).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
 
@@ -125,6 +127,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .argument('<resource>', 'resource, named as in kubectl')
       .description('probe one resource with client-go\'s watch-list request and explain, step by step, what a client-go v0.35+ informer does on this server, why, and the fixes')
       .option('--probe-timeout <duration>', 'how long to wait for the end bookmark (long enough to see client-go\'s 10 s warnings)', '25s')
+      .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .option('--json <file>', 'write the explanation as JSON to FILE, or - for stdout')
   )).action(async (resource, opts) => setExit(await explainCommand(resource, opts, io, signal)));
 

@@ -1,7 +1,7 @@
 import { runChecks } from '../checks/index.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { systemClock } from '../clock.js';
-import { ObserveConfigSchema, parseConfig, parseDurationMs, redactConfig, requestTimeoutInput } from '../config.js';
+import { ObserveConfigSchema, parseConfig, parseDurationMs, parseSizeBytes, redactConfig, requestTimeoutInput } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import type { RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import { buildReport, exitCodeFor } from '../report/model.js';
@@ -22,6 +22,7 @@ interface ObserveFlags extends ConnectionFlags {
   selector?: string;
   fieldSelector?: string;
   duration: string;
+  maxFrameSize?: string;
   json?: string;
   embedded: boolean;
   target?: string;
@@ -42,7 +43,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   if (flags.timeoutSeconds !== undefined) {
     timeoutSeconds = Number(flags.timeoutSeconds);
   }
-  const { watchList, bookmarks, duration, selector, embedded, timeoutSeconds: _t, requestTimeout, ...connection } = flags;
+  const { watchList, bookmarks, duration, selector, embedded, timeoutSeconds: _t, requestTimeout, maxFrameSize, ...connection } = flags;
   const config = parseConfig(ObserveConfigSchema, {
     ...connection,
     ...requestTimeoutInput(requestTimeout),
@@ -50,6 +51,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
     watchList,
     bookmarks,
     durationMs: parseDurationMs(duration, '--duration'),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(selector ? { labelSelector: selector } : {}),
   });

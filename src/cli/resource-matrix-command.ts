@@ -1,4 +1,4 @@
-import { parseConfig, parseDurationMs, requestTimeoutInput, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput, RunConfigSchema } from '../config.js';
 import { WatchmarkError } from '../errors.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
@@ -16,6 +16,8 @@ export interface ResourceMatrixFlags extends ConnectionFlags {
   probeTimeout?: string;
   /** --request-timeout as given (a duration). */
   requestTimeout?: string;
+  /** --max-frame-size as given (bytes or 64Mi-style). */
+  maxFrameSize?: string;
 }
 
 /**
@@ -27,12 +29,13 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
   if (flags.resource !== undefined) {
     throw new WatchmarkError('WM_USAGE', '--all-resources probes every resource: drop --resource (or use `watchmark explain RESOURCE` for one)');
   }
-  const { embedded, probeTimeout, requestTimeout, ...rest } = flags;
+  const { embedded, probeTimeout, requestTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
     ...requestTimeoutInput(requestTimeout),
     allResources: true,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const human = config.json === '-' ? io.stderr : io.stdout;
   const matrix = await runResourceMatrix(

@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { parseConfig, parseDurationMs, requestTimeoutInput, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput, RunConfigSchema } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
@@ -35,6 +35,8 @@ interface RunFlags extends ConnectionFlags {
   probeTimeout?: string;
   /** --request-timeout as given (a duration). */
   requestTimeout?: string;
+  /** --max-frame-size as given (bytes or 64Mi-style). */
+  maxFrameSize?: string;
   /** auto (default): a status block when stderr is a terminal, a line every 10 s otherwise. */
   progress?: ProgressFlag;
 }
@@ -57,12 +59,13 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
     }
     return resourceMatrixCommand(flags, io, signal);
   }
-  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, requestTimeout, ...rest } = flags;
+  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, requestTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
     ...requestTimeoutInput(requestTimeout),
     ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
     ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
+    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const outputs = resolveOutputFlags(config, io.env);
   // With --json - (or --junit -) the report owns stdout; the human summary goes to stderr.

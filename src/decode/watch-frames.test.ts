@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WATCH_EVENT_TYPES, type EventEntry, type MalformedFrameEntry } from '../record/timeline.js';
-import { MAX_RAW_BYTES, TRUNCATED_AT_END, WatchFrameDecoder, type DecodedFrame } from './watch-frames.js';
+import { DEFAULT_MAX_FRAME_BYTES, MAX_MALFORMED_KEPT, MAX_RAW_BYTES, TRUNCATED_AT_END, WatchFrameDecoder, type DecodedFrame } from './watch-frames.js';
 
 const enc = new TextEncoder();
 const bytes = (text: string): Uint8Array => enc.encode(text);
@@ -326,5 +326,99 @@ describe('WatchFrameDecoder properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('WatchFrameDecoder memory bounds', () => {
+  const event = (name: string) => goEncode({ type: 'ADDED', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, resourceVersion: '1' } } });
+  const LIMIT = 10_000;
+
+  it('defaults to a 64 MiB frame limit', () => {
+    expect(DEFAULT_MAX_FRAME_BYTES).toBe(64 * 1024 * 1024);
+  });
+
+  it('never holds more than the frame limit of a value that never ends, and counts what it discards', () => {
+    const decoder = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const frames: DecodedFrame[] = [...decoder.push(bytes(event('before')), 1), ...decoder.push(bytes('{"type":"ADDED","object":{"data":"'), 2)];
+    const filler = bytes('x'.repeat(1000));
+    let pushed = '{"type":"ADDED","object":{"data":"'.length;
+    for (let i = 0; i < 1000; i++) {
+      frames.push(...decoder.push(filler, 3 + i));
+      pushed += filler.length;
+      expect(decoder.pendingBytes).toBeLessThanOrEqual(LIMIT);
+    }
+    frames.push(...decoder.push(bytes('"}}\n' + event('after')), 2000));
+    pushed += '"}}\n'.length + event('after').length;
+    frames.push(...decoder.end(2001));
+    expect(frames.map((f) => f.kind)).toEqual(['event', 'malformed', 'dropped']);
+    const malformed = frames[1] as MalformedFrameEntry;
+    expect(malformed.atMs).toBe(12); // the chunk that took the frame over 10 000 bytes
+    expect(malformed.error).toBe('frame larger than the 9.8 KiB frame limit (--max-frame-size); the rest of the stream was counted, not decoded');
+    expect(malformed.raw).toBe(('{"type":"ADDED","object":{"data":"' + 'x'.repeat(5000)).slice(0, MAX_RAW_BYTES));
+    expect(frames[2]).toEqual({ kind: 'dropped', atMs: 2001, malformedFrames: 0, undecodedBytes: pushed });
+  });
+
+  it('reports a frame over the limit the same way whether it arrives in one chunk or many', () => {
+    const big = bytes(goEncode({ type: 'ADDED', object: { data: 'y'.repeat(LIMIT) } }) + event('after'));
+    const whole = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const oneChunk = [...whole.push(big, 1), ...whole.end(2)];
+    const pieces = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const manyChunks: DecodedFrame[] = [];
+    for (let at = 0; at < big.length; at += 333) manyChunks.push(...pieces.push(big.subarray(at, at + 333), 1));
+    manyChunks.push(...pieces.end(2));
+    expect(manyChunks).toEqual(oneChunk);
+    expect(oneChunk.map((f) => f.kind)).toEqual(['malformed', 'dropped']);
+    expect(oneChunk[1]).toMatchObject({ undecodedBytes: big.length });
+  });
+
+  it('decodes a frame of exactly the limit', () => {
+    const text = goEncode({ type: 'ADDED', object: { data: '' } });
+    const padded = goEncode({ type: 'ADDED', object: { data: 'z'.repeat(LIMIT - (text.length - 1)) } });
+    expect(padded.length - 1).toBe(LIMIT);
+    const decoder = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    expect([...decoder.push(bytes(padded), 1), ...decoder.end(2)].map((f) => f.kind)).toEqual(['event']);
+  });
+
+  it('keeps the first 100 malformed frames of a stream and counts the rest', () => {
+    const decoder = new WatchFrameDecoder();
+    const frames = [...decoder.push(bytes('garbage line\n'.repeat(10_000) + event('after')), 1), ...decoder.end(2)];
+    expect(MAX_MALFORMED_KEPT).toBe(100);
+    expect(frames.filter((f) => f.kind === 'malformed')).toHaveLength(100);
+    expect(frames.filter((f) => f.kind === 'event')).toHaveLength(1);
+    expect(frames.at(-1)).toEqual({ kind: 'dropped', atMs: 2, malformedFrames: 9_900, undecodedBytes: 0 });
+  });
+
+  it('drops an unfinished frame when watchmark ends the stream but still reports what it counted', () => {
+    const decoder = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    decoder.push(bytes('{"type":"ADDED","object":{"data":"' + 'x'.repeat(LIMIT)), 1);
+    expect(decoder.end(2, { partialFrame: 'drop' })).toEqual([{ kind: 'dropped', atMs: 2, malformedFrames: 0, undecodedBytes: LIMIT + 34 }]);
+    const unfinished = new WatchFrameDecoder();
+    unfinished.push(bytes('{"type":"ADD'), 1);
+    expect(unfinished.end(2, { partialFrame: 'drop' })).toEqual([]);
+  });
+
+  it('applies the limit to a frame cut short by a newline, whether the newline arrives in the same chunk or later (found by fuzzing)', () => {
+    const frame = '{"type":"ADDED","object":{"data":"' + 'x'.repeat(LIMIT) + '\n' + event('after');
+    const whole = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const oneChunk = [...whole.push(bytes(frame), 1), ...whole.end(1)];
+    const split = new WatchFrameDecoder({ maxFrameBytes: LIMIT });
+    const twoChunks = [...split.push(bytes(frame.slice(0, LIMIT + 100)), 1), ...split.push(bytes(frame.slice(LIMIT + 100)), 1), ...split.end(1)];
+    expect(twoChunks).toEqual(oneChunk);
+    expect(oneChunk.map((f) => f.kind)).toEqual(['malformed', 'dropped']);
+  });
+
+  it('turns an over-long number into garbage the same way however it is chunked', () => {
+    const text = '1'.repeat(MAX_RAW_BYTES + 10) + 'x\n';
+    const whole = new WatchFrameDecoder();
+    const oneChunk = [...whole.push(bytes(text), 1), ...whole.end(1)];
+    const split = new WatchFrameDecoder();
+    const twoChunks = [...split.push(bytes(text.slice(0, 100)), 1), ...split.push(bytes(text.slice(100)), 1), ...split.end(1)];
+    expect(twoChunks).toEqual(oneChunk);
+    expect(oneChunk).toMatchObject([{ kind: 'malformed', error: 'not JSON: unexpected token' }]);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => new WatchFrameDecoder({ maxFrameBytes: 0 })).toThrow(RangeError);
+    expect(() => new WatchFrameDecoder({ maxFrameBytes: 1.5 })).toThrow(RangeError);
   });
 });

@@ -13,13 +13,32 @@
  * Bytes of an unfinished frame are kept as slices of the chunks they arrived in and concatenated
  * once when the frame completes, so the work is linear in the bytes received, however the stream
  * is chunked. Structure inside a frame is left to JSON.parse.
+ *
+ * Memory is bounded whatever the server sends: a frame longer than `maxFrameBytes` is reported as
+ * malformed (its first 4 KiB kept) and the rest of the stream is only counted, never buffered;
+ * a stream's malformed frames beyond the first MAX_MALFORMED_KEPT are only counted. Both counts
+ * arrive in one `dropped` entry when the stream ends.
  */
-import type { EventEntry, MalformedFrameEntry } from '../record/timeline.js';
+import type { DroppedEntry, EventEntry, MalformedFrameEntry } from '../record/timeline.js';
 
-export type DecodedFrame = EventEntry | MalformedFrameEntry;
+export type DecodedFrame = EventEntry | MalformedFrameEntry | DroppedEntry;
 
 /** Malformed frames keep at most this many bytes of their text. */
 export const MAX_RAW_BYTES = 4096;
+
+/**
+ * Default frame limit (--max-frame-size): far above any real object (etcd's default request
+ * limit, and so kube-apiserver's largest object, is 1.5 MiB), low enough to bound memory.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** A stream keeps its first this many malformed frames as entries; later ones are counted. */
+export const MAX_MALFORMED_KEPT = 100;
+
+export interface WatchFrameDecoderOptions {
+  /** Frames longer than this many bytes are malformed and end decoding of the stream. */
+  maxFrameBytes?: number;
+}
 
 export const TRUNCATED_AT_END = 'truncated frame at end of stream';
 
@@ -28,6 +47,7 @@ const IDLE = 0; // between frames: skipping whitespace
 const VALUE = 1; // inside an object, an array or a top-level string
 const SCALAR = 2; // a top-level number or literal (true, false, null)
 const GARBAGE = 3; // bytes that cannot be JSON: collected up to the next newline
+const DISCARD = 4; // a frame outgrew the limit: the rest of the stream is counted, not decoded
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -68,12 +88,28 @@ export class WatchFrameDecoder {
   private heldBytes = 0;
   private nextSeq = 0;
   private ended = false;
+  private readonly maxFrameBytes: number;
+  private malformedKept = 0;
+  /** Malformed frames counted but not kept (beyond MAX_MALFORMED_KEPT). */
+  private malformedDropped = 0;
+  /** Bytes not decoded since a frame outgrew maxFrameBytes (that frame's bytes included). */
+  private undecodedBytes = 0;
+
+  constructor(options: WatchFrameDecoderOptions = {}) {
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxFrameBytes must be a positive integer, got ${max}`);
+    this.maxFrameBytes = max;
+  }
 
   /** Decodes one chunk. `atMs` is when the chunk arrived (taken before calling this). */
   push(chunk: Uint8Array, atMs: number): DecodedFrame[] {
     if (this.ended) throw new Error('WatchFrameDecoder.push() after end()');
     const out: DecodedFrame[] = [];
     const n = chunk.length;
+    if (this.mode === DISCARD) {
+      this.undecodedBytes += n;
+      return out;
+    }
     // Start of the current frame within this chunk (0 when it began in an earlier chunk).
     let start = 0;
 
@@ -104,7 +140,11 @@ export class WatchFrameDecoder {
             // A raw newline is never valid inside a JSON string, escaped or not. kube-apiserver
             // ends every frame with one, so this is where a cut-short frame's successor starts.
             if (b === LF) {
-              out.push(this.malformed(this.take(chunk, start, i), 'invalid JSON: raw newline inside a string (frame cut short?)', atMs));
+              if (this.heldBytes + (i - start) > this.maxFrameBytes) {
+                out.push(this.outgrown(chunk.subarray(start, i), n - i, atMs));
+                return out;
+              }
+              this.pushMalformed(out, this.take(chunk, start, i), 'invalid JSON: raw newline inside a string (frame cut short?)', atMs);
               this.mode = IDLE;
             } else if (this.escaped) {
               this.escaped = false;
@@ -113,8 +153,7 @@ export class WatchFrameDecoder {
             } else if (b === QUOTE) {
               this.inString = false;
               if (this.depth === 0) {
-                out.push(this.complete(this.take(chunk, start, i + 1), atMs));
-                this.mode = IDLE;
+                if (!this.finish(out, chunk, start, i + 1, atMs)) return out;
               } else {
                 this.afterValue = true;
                 this.newlineAfterValue = false;
@@ -129,7 +168,11 @@ export class WatchFrameDecoder {
               if (this.afterValue && this.newlineAfterValue) {
                 // A value cannot follow a value; with a newline in between, this is a new frame
                 // after one that was cut short (a pretty-printed object never looks like this).
-                out.push(this.malformed(this.take(chunk, start, i), 'invalid JSON: a new value starts on the next line before this one ended (frame cut short?)', atMs));
+                if (this.heldBytes + (i - start) > this.maxFrameBytes) {
+                  out.push(this.outgrown(chunk.subarray(start, i), n - i, atMs));
+                  return out;
+                }
+                this.pushMalformed(out, this.take(chunk, start, i), 'invalid JSON: a new value starts on the next line before this one ended (frame cut short?)', atMs);
                 this.mode = IDLE;
                 i--; // rescan this byte as the start of the next frame
                 continue;
@@ -145,8 +188,7 @@ export class WatchFrameDecoder {
             case CLOSE_BRACKET:
               this.depth--;
               if (this.depth === 0) {
-                out.push(this.complete(this.take(chunk, start, i + 1), atMs));
-                this.mode = IDLE;
+                if (!this.finish(out, chunk, start, i + 1, atMs)) return out;
               } else {
                 this.afterValue = true;
                 this.newlineAfterValue = false;
@@ -172,11 +214,19 @@ export class WatchFrameDecoder {
         }
 
         case SCALAR: {
-          if (isScalarByte(b)) continue;
+          if (isScalarByte(b)) {
+            // No number or literal is this long: garbage from here on (as hold() decides at a
+            // chunk's end, so the outcome does not depend on the chunking).
+            if (this.heldBytes + (i + 1 - start) > MAX_RAW_BYTES) {
+              this.mode = GARBAGE;
+              this.garbageReason = 'not JSON: unexpected token';
+            }
+            continue;
+          }
           const token = this.peek(chunk, start, i);
           const scalar = parseScalar(token);
           if (scalar) {
-            out.push(this.malformed(this.take(chunk, start, i), `not a JSON object: got ${describeJson(scalar.value)}`, atMs));
+            this.pushMalformed(out, this.take(chunk, start, i), `not a JSON object: got ${describeJson(scalar.value)}`, atMs);
             this.mode = IDLE;
           } else {
             this.mode = GARBAGE;
@@ -192,7 +242,7 @@ export class WatchFrameDecoder {
             i = n; // the rest of the chunk belongs to this line
             continue;
           }
-          out.push(this.malformed(this.take(chunk, start, newline), this.garbageReason, atMs));
+          this.pushMalformed(out, this.take(chunk, start, newline), this.garbageReason, atMs);
           this.mode = IDLE;
           i = newline;
           continue;
@@ -200,34 +250,100 @@ export class WatchFrameDecoder {
       }
     }
 
-    if (this.mode !== IDLE) this.hold(chunk.subarray(start));
+    if (this.mode === VALUE && this.heldBytes + (n - start) > this.maxFrameBytes) {
+      out.push(this.outgrown(chunk.subarray(start), 0, atMs));
+    } else if (this.mode !== IDLE) {
+      this.hold(chunk.subarray(start));
+    }
     return out;
   }
 
-  /** The stream ended (cleanly or not) at `atMs`: whatever is left is a malformed frame. */
-  end(atMs: number): DecodedFrame[] {
+  /**
+   * The stream ended at `atMs`. By default (the server ended it, cleanly or not) whatever is left
+   * is a malformed frame; `{ partialFrame: 'drop' }` (watchmark ended it) forgets an unfinished
+   * frame instead. Either way a `dropped` entry closes the output when anything was only counted.
+   */
+  end(atMs: number, options: { partialFrame?: 'report' | 'drop' } = {}): DecodedFrame[] {
     if (this.ended) return [];
     this.ended = true;
     const mode = this.mode;
     this.mode = IDLE;
-    if (mode === IDLE) return [];
-    const rest = this.take(new Uint8Array(0), 0, 0);
-    switch (mode) {
-      case SCALAR: {
-        // encoding/json's Decoder accepts a number or literal ended by EOF.
-        const scalar = parseScalar(rest);
-        return [this.malformed(rest, scalar ? `not a JSON object: got ${describeJson(scalar.value)}` : unexpectedToken(rest), atMs)];
+    const out: DecodedFrame[] = [];
+    if (mode !== IDLE && mode !== DISCARD) {
+      const rest = this.take(new Uint8Array(0), 0, 0);
+      if (options.partialFrame !== 'drop') {
+        switch (mode) {
+          case SCALAR: {
+            // encoding/json's Decoder accepts a number or literal ended by EOF.
+            const scalar = parseScalar(rest);
+            this.pushMalformed(out, rest, scalar ? `not a JSON object: got ${describeJson(scalar.value)}` : unexpectedToken(rest), atMs);
+            break;
+          }
+          case GARBAGE:
+            this.pushMalformed(out, rest, this.garbageReason, atMs);
+            break;
+          default:
+            this.pushMalformed(out, rest, TRUNCATED_AT_END, atMs);
+        }
       }
-      case GARBAGE:
-        return [this.malformed(rest, this.garbageReason, atMs)];
-      default:
-        return [this.malformed(rest, TRUNCATED_AT_END, atMs)];
     }
+    if (this.malformedDropped > 0 || this.undecodedBytes > 0) {
+      out.push({ kind: 'dropped', atMs, malformedFrames: this.malformedDropped, undecodedBytes: this.undecodedBytes });
+    }
+    return out;
   }
 
-  /** Bytes of an unfinished frame currently held (for tests and diagnostics). */
+  /** Bytes of an unfinished frame currently held (for tests and diagnostics); never above max(maxFrameBytes, MAX_RAW_BYTES). */
   get pendingBytes(): number {
     return this.heldBytes;
+  }
+
+  /**
+   * A top-level value ended at `end` in this chunk: records it and returns true, or, when the
+   * frame is longer than the limit, records that, starts discarding the rest of the stream and
+   * returns false (the caller stops scanning this chunk).
+   */
+  private finish(out: DecodedFrame[], chunk: Uint8Array, start: number, end: number, atMs: number): boolean {
+    if (this.heldBytes + (end - start) > this.maxFrameBytes) {
+      out.push(this.outgrown(chunk.subarray(start, end), chunk.length - end, atMs));
+      return false;
+    }
+    out.push(this.complete(this.take(chunk, start, end), atMs));
+    this.mode = IDLE;
+    return true;
+  }
+
+  /**
+   * The current frame is longer than maxFrameBytes (`tail`: its bytes in this chunk; `after`: the
+   * bytes of this chunk after it): keep its start as a malformed frame, release what was held,
+   * and count everything from the frame's start to the end of the stream. The excerpt is the
+   * frame's first min(maxFrameBytes + 1, MAX_RAW_BYTES) bytes: all the decoder is sure to have
+   * seen, whichever chunk took the frame over the limit.
+   *
+   * client-go ends a watch at the first frame it cannot decode, so nothing after this frame
+   * matters to it; discarding (rather than resynchronising) keeps memory and CPU bounded.
+   */
+  private outgrown(tail: Uint8Array, after: number, atMs: number): MalformedFrameEntry {
+    this.undecodedBytes += this.heldBytes + tail.length + after;
+    // rawText looks one byte past MAX_RAW_BYTES to cut on a character boundary.
+    const headBytes = Math.min(MAX_RAW_BYTES + 1, this.maxFrameBytes + 1, this.heldBytes + tail.length);
+    const head = new Uint8Array(headBytes);
+    let offset = 0;
+    for (const slice of this.held.length === 0 ? [tail] : [...this.held, tail]) {
+      if (offset >= headBytes) break;
+      const part = slice.subarray(0, headBytes - offset);
+      head.set(part, offset);
+      offset += part.length;
+    }
+    this.held = [];
+    this.heldBytes = 0;
+    this.mode = DISCARD;
+    return {
+      kind: 'malformed',
+      atMs,
+      raw: rawText(head),
+      error: `frame larger than the ${describeSize(this.maxFrameBytes)} frame limit (--max-frame-size); the rest of the stream was counted, not decoded`,
+    };
   }
 
   private begin(b: number): void {
@@ -323,6 +439,16 @@ export class WatchFrameDecoder {
     };
   }
 
+  /** Records a malformed frame, or only counts it once the stream has MAX_MALFORMED_KEPT. */
+  private pushMalformed(out: DecodedFrame[], frame: Uint8Array, error: string, atMs: number): void {
+    if (this.malformedKept >= MAX_MALFORMED_KEPT) {
+      this.malformedDropped++;
+      return;
+    }
+    this.malformedKept++;
+    out.push(this.malformed(frame, error, atMs));
+  }
+
   private malformed(frame: Uint8Array, error: string, atMs: number): MalformedFrameEntry {
     return { kind: 'malformed', atMs, raw: rawText(frame), error };
   }
@@ -390,6 +516,14 @@ function describeJson(value: unknown): string {
 function describeByte(b: number): string {
   const hex = `0x${b.toString(16).padStart(2, '0')}`;
   return b >= 0x21 && b <= 0x7e ? `'${String.fromCharCode(b)}' (${hex})` : `byte ${hex}`;
+}
+
+/** "64 MiB", "1.5 KiB", "900 bytes". */
+export function describeSize(bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 function truncateText(text: string, max: number): string {

@@ -132,6 +132,9 @@ function reduceEntry(state: ProgressState, streamId: string, entry: TimelineEntr
     case 'malformed':
       next.malformedFrames++;
       break;
+    case 'dropped':
+      next.malformedFrames += entry.malformedFrames;
+      break;
     case 'close':
       if (ticking) stream.expiredWarnings += expiredTicks(stream.respondedAtMs!, stream.lastEventAtMs, entry.atMs);
       stream.state = entry.reason === 'not-opened' ? 'not-opened' : 'closed';

@@ -4,6 +4,7 @@
  */
 import type {
   CloseEntry,
+  DroppedEntry,
   EventEntry,
   ListRecord,
   MalformedFrameEntry,
@@ -44,6 +45,12 @@ export function eventsOf(stream: StreamRecord): EventEntry[] {
 
 export function malformedFramesOf(stream: StreamRecord): MalformedFrameEntry[] {
   return stream.entries.filter((entry): entry is MalformedFrameEntry => entry.kind === 'malformed');
+}
+
+/** What the decoder counted without keeping (at most one entry per stream), if anything. */
+export function droppedOf(stream: StreamRecord): DroppedEntry | undefined {
+  for (const entry of stream.entries) if (entry.kind === 'dropped') return entry;
+  return undefined;
 }
 
 export function bookmarksOf(stream: StreamRecord): EventEntry[] {

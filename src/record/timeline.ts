@@ -60,6 +60,7 @@ export type TimelineEntry =
   | ChunkEntry
   | EventEntry
   | MalformedFrameEntry
+  | DroppedEntry
   | CloseEntry;
 
 /** Response head. For non-200 responses `body` holds the (bounded) response body text. */
@@ -109,6 +110,23 @@ export interface MalformedFrameEntry {
   /** The frame text, cut to at most 4 KiB. */
   raw: string;
   error: string;
+}
+
+/**
+ * What the decoder counted without keeping, so memory stays bounded whatever the server sends
+ * (decode/watch-frames.ts). At most one per stream, just before its close entry, and only when
+ * something was dropped.
+ */
+export interface DroppedEntry {
+  kind: 'dropped';
+  atMs: number;
+  /** Malformed frames after the stream's first 100 (those are kept as entries): counted only. */
+  malformedFrames: number;
+  /**
+   * Bytes never decoded because a frame outgrew the frame limit (--max-frame-size): that frame's
+   * bytes and everything the stream delivered after it (that frame is kept as a malformed entry).
+   */
+  undecodedBytes: number;
 }
 
 export interface CloseEntry {

@@ -82,6 +82,19 @@ describe('recording NDJSON', () => {
     expect(JSON.stringify(deriveReport(decoded.facts, decoded.record))).toBe(JSON.stringify(deriveReport(m.facts, m.record)));
   });
 
+  it('round-trips a dropped entry (what the decoder counted without keeping), report included', () => {
+    const m = measurement();
+    const stream = m.record.streams[0]!;
+    stream.entries.splice(stream.entries.length - 1, 0, { kind: 'dropped', atMs: 9, malformedFrames: 7, undecodedBytes: 1_048_577 });
+    const text = encodeRecordingText(m);
+    const decoded = decodeRecording(text, 'rec.ndjson');
+    expect(decoded.record.streams[0]!.entries.at(-2)).toEqual({ kind: 'dropped', atMs: 9, malformedFrames: 7, undecodedBytes: 1_048_577 });
+    expect(encodeRecordingText(decoded)).toBe(text);
+    const report = deriveReport(decoded.facts, decoded.record);
+    expect(JSON.stringify(report)).toBe(JSON.stringify(deriveReport(m.facts, m.record)));
+    expect(JSON.stringify(report)).toContain('"count":8');
+  });
+
   it('writes one JSON object per line: header, stream and its entries, lists, writes, footer', () => {
     const lines = [...encodeRecording(measurement())].map((l) => JSON.parse(l) as { kind: string; stream?: string; entry?: { kind: string } });
     expect(lines.map((l) => (l.kind === 'entry' ? `entry:${l.entry!.kind}` : l.kind))).toEqual([

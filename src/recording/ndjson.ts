@@ -151,6 +151,7 @@ const EntrySchema = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('chunk'), atMs: finite, bytes: finite }),
   z.looseObject({ kind: z.literal('event'), atMs: finite, seq: finite, type: str, object: z.unknown(), bytes: finite }),
   z.looseObject({ kind: z.literal('malformed'), atMs: finite, raw: str, error: str }),
+  z.looseObject({ kind: z.literal('dropped'), atMs: finite, malformedFrames: finite, undecodedBytes: finite }),
   z.looseObject({
     kind: z.literal('close'),
     atMs: finite,

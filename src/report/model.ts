@@ -73,6 +73,7 @@ export function summarizeStream(stream: StreamRecord): StreamSummary {
       if (e.type in counts && e.type !== 'other' && e.type !== 'malformed') counts[e.type]!++;
       else counts.other!++;
     } else if (e.kind === 'malformed') counts.malformed!++;
+    else if (e.kind === 'dropped') counts.malformed! += e.malformedFrames;
     else if (e.kind === 'close') {
       closedAtMs = round(e.atMs);
       closeReason = e.reason;

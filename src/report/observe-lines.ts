@@ -1,5 +1,5 @@
 import { responseBodyExcerpt } from '../errors.js';
-import type { TimelineEntry } from '../record/timeline.js';
+import type { DroppedEntry, TimelineEntry } from '../record/timeline.js';
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
@@ -26,6 +26,8 @@ export function formatObserveLine(entry: TimelineEntry, state: ObserveLineState)
       }`;
     case 'malformed':
       return `${since}  MALFORMED FRAME: ${entry.error}: ${JSON.stringify(entry.raw.slice(0, 120))}`;
+    case 'dropped':
+      return `${since}  NOT KEPT: ${describeDropped(entry)}`;
     case 'close':
       return `${since}  stream closed: ${entry.reason}${entry.error ? ` (${entry.error.code}: ${entry.error.message})` : ''}`;
     case 'event': {
@@ -35,6 +37,14 @@ export function formatObserveLine(entry: TimelineEntry, state: ObserveLineState)
       return `${since}  ${gap} ${entry.type.padEnd(8)}  ${describeObject(entry.type, entry.object)}`;
     }
   }
+}
+
+/** "12 more malformed frame(s) counted, not kept; 3145728 bytes after a frame over the frame limit not decoded". */
+export function describeDropped(entry: DroppedEntry): string {
+  const parts: string[] = [];
+  if (entry.malformedFrames > 0) parts.push(`${entry.malformedFrames} more malformed frame(s) counted, not kept`);
+  if (entry.undecodedBytes > 0) parts.push(`${entry.undecodedBytes} bytes from a frame over the frame limit to the end of the stream not decoded`);
+  return parts.join('; ');
 }
 
 function describeObject(type: string, object: unknown): string {

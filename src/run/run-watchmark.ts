@@ -65,6 +65,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
 
   const client = new TargetClient(options.secrets ? registeringSecrets(target.connection, options.secrets) : target.connection, clock, {
     requestTimeoutMs: config.requestTimeoutMs,
+    maxFrameBytes: config.maxFrameBytes,
   });
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];

@@ -13,6 +13,8 @@ export interface TargetSelection extends ConnectionFlags {
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;
   profile: ServerProfile;
+  /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
+  maxFrameBytes?: number | undefined;
 }
 
 /** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
@@ -56,6 +58,7 @@ export async function withTargetClient<T>(
   if (notice) options.notice?.(notice);
   const client = new TargetClient(options.secrets ? registeringSecrets(target.connection, options.secrets) : target.connection, options.clock, {
     requestTimeoutMs: selection.requestTimeoutMs,
+    maxFrameBytes: selection.maxFrameBytes,
   });
   try {
     return await use(target, client);

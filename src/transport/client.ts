@@ -71,6 +71,8 @@ export interface TargetClientOptions {
   requestTimeoutMs?: number | undefined;
   /** Runs the header and exchange deadlines; real timers unless a test drives them. */
   scheduler?: Scheduler;
+  /** Watch frames longer than this are malformed and end decoding of their stream (--max-frame-size). */
+  maxFrameBytes?: number | undefined;
 }
 
 const USER_AGENT = 'watchmark';
@@ -89,7 +91,7 @@ export class TargetClient implements AsyncDisposable {
   constructor(
     private readonly connection: Connection,
     private readonly clock: Clock,
-    options: TargetClientOptions = {},
+    private readonly options: TargetClientOptions = {},
   ) {
     this.address = parseServer(connection.server);
     this.server = describeServer(this.address);
@@ -133,7 +135,7 @@ export class TargetClient implements AsyncDisposable {
       entries: [],
     };
     const probe = new ProtocolProbe();
-    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry });
+    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry, maxFrameBytes: this.options.maxFrameBytes });
     const { signal } = options;
 
     const onAbort = () => recorder.abort();

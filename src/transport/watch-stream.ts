@@ -29,6 +29,8 @@ export interface WatchStreamRecorderOptions {
   probe: ProtocolProbe;
   /** Called synchronously after every entry is appended (live printing). */
   onEntry?: ((entry: TimelineEntry) => void) | undefined;
+  /** Frame limit (--max-frame-size); default DEFAULT_MAX_FRAME_BYTES. */
+  maxFrameBytes?: number | undefined;
 }
 
 export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
@@ -37,7 +39,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
   private resolveDone!: (record: StreamRecord) => void;
   private rejectDone!: (err: unknown) => void;
 
-  private readonly decoder = new WatchFrameDecoder();
+  private readonly decoder: WatchFrameDecoder;
   private controller: Dispatcher.DispatchController | undefined;
   private redact: Redactor = (text) => text;
   private closed = false;
@@ -52,6 +54,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
     readonly record: StreamRecord,
     private readonly options: WatchStreamRecorderOptions,
   ) {
+    this.decoder = new WatchFrameDecoder(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {});
     this.done = new Promise<StreamRecord>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -159,10 +162,12 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
       this.append({ ...this.pendingResponse, body });
       this.pendingResponse = undefined;
     }
-    if (this.responseStatus === 200 && how.reason !== 'client-abort') {
+    if (this.responseStatus === 200) {
       // A frame cut short by the server's EOF or a reset is what client-go would choke on; a
-      // frame cut short by our own abort is not the server's doing and is not recorded.
-      for (const frame of this.decoder.end(atMs)) this.append(frame);
+      // frame cut short by our own abort is not the server's doing and is not recorded. What the
+      // decoder only counted (its `dropped` entry) is recorded either way.
+      const partialFrame = how.reason === 'client-abort' ? 'drop' : 'report';
+      for (const frame of this.decoder.end(atMs, { partialFrame })) this.append(frame);
     }
     this.closed = true;
     const entry: CloseEntry = { kind: 'close', atMs, reason: how.reason };

@@ -199,6 +199,12 @@ export class StreamBuilder {
     return this;
   }
 
+  /** What the decoder counted without keeping (decode/watch-frames.ts). */
+  dropped(atMs: number, counts: { malformedFrames?: number; undecodedBytes?: number }): this {
+    this.entries.push({ kind: 'dropped', atMs, malformedFrames: counts.malformedFrames ?? 0, undecodedBytes: counts.undecodedBytes ?? 0 });
+    return this;
+  }
+
   close(atMs: number, reason: CloseReason = 'server-eof', error?: { code: string; message: string }): this {
     this.entries.push({ kind: 'close', atMs, reason, ...(error !== undefined ? { error } : {}) });
     return this;
