@@ -9,6 +9,7 @@ import { probeWatchList } from '../probe/watch-list-probe.js';
 import type { ListRecord } from '../record/timeline.js';
 import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
+import { checkOutputPaths } from '../output-file.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { buildListQuery } from '../transport/watch-query.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
@@ -35,6 +36,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
     resource: resourceName,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
   });
+  checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();
   const human = config.json === '-' ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
@@ -68,7 +70,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
       ...(fallbackList ? { fallbackList } : {}),
       anchorWallMs: clock.anchorWallMs,
     });
-    if (config.json) writeOutputFile(config.json, JSON.stringify(model, null, 2) + '\n', io);
+    if (config.json) writeOutputFile(config.json, JSON.stringify(model, null, 2) + '\n', io, '--json');
     human.write(renderExplanation(model, { color: useColor(human, io.env, flags.color) }));
     return model.exitCode;
   });

@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { WatchmarkError } from '../errors.js';
+import { describeFsError, writeOutput } from '../output-file.js';
 
 /** Output streams the CLI writes to; tests pass their own. */
 export interface CliIo {
@@ -9,23 +9,21 @@ export interface CliIo {
 }
 
 /**
- * Writes a file atomically (temp file in the same directory, then rename), so an interrupted or
- * failed run never leaves a half-written report behind. `-` means stdout.
+ * Writes an output file: `-` means stdout; a regular file is replaced atomically (temp file in the
+ * same directory, then rename), so an interrupted or failed run never leaves a half-written report
+ * behind; devices, FIFOs and symlinks are written through (output-file.ts). `flag` names the
+ * option in the one-line WM_OUTPUT error a failed write becomes. `mode` applies to a file this
+ * creates or replaces (0600 for a kubeconfig with a token).
  */
-export function writeOutputFile(file: string, content: string, io: CliIo): void {
+export function writeOutputFile(file: string, content: string, io: CliIo, flag = 'output', opts: { mode?: number } = {}): void {
   if (file === '-') {
     io.stdout.write(content);
     return;
   }
-  const dir = path.dirname(path.resolve(file));
-  mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, file);
+    writeOutput(file, content, opts);
   } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
+    throw new WatchmarkError('WM_OUTPUT', `${flag} ${file}: cannot write: ${describeFsError(err)}`, { flag, file }, { cause: err });
   }
 }
 

@@ -9,6 +9,7 @@ import { formatObserveLine, type ObserveLineState } from '../report/observe-line
 import { renderTerminal } from '../report/terminal.js';
 import { describeTarget } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
+import { checkOutputPaths } from '../output-file.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { useColor, writeOutputFile, type CliIo } from './io.js';
@@ -49,6 +50,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(selector ? { labelSelector: selector } : {}),
   });
+  checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();
   const startedAtMs = clock.nowMs();
   const human = config.json === '-' ? io.stderr : io.stdout;
@@ -126,7 +128,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
       startedAtMs,
       workload: null,
     });
-    if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
+    if (config.json) writeOutputFile(config.json, JSON.stringify(report, null, 2) + '\n', io, '--json');
     human.write('\n' + renderTerminal(report, { color: useColor(human, io.env, flags.color) }));
     return exitCodeFor(report);
   });

@@ -67,9 +67,9 @@ export function stdoutTaken(flags: OutputFlags): boolean {
  * layer, shared by `run` and `report` so a replayed recording yields the same files.
  */
 export function writeReportOutputs(report: Report, record: RunRecord | null, flags: OutputFlags, io: CliIo): void {
-  if (flags.json) writeOutputFile(flags.json, JSON.stringify(report, null, 2) + '\n', io);
-  if (flags.junit) writeOutputFile(flags.junit, renderJunit(report), io);
-  if (flags.html) writeOutputFile(flags.html, renderHtml({ report, record }), io);
+  if (flags.json) writeOutputFile(flags.json, JSON.stringify(report, null, 2) + '\n', io, '--json');
+  if (flags.junit) writeOutputFile(flags.junit, renderJunit(report), io, '--junit');
+  if (flags.html) writeOutputFile(flags.html, renderHtml({ report, record }), io, '--html');
   if (flags.github) {
     (flags.github.annotations === 'stdout' ? io.stdout : io.stderr).write(renderGithubAnnotations(report));
     if (flags.github.summaryFile) {

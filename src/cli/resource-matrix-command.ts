@@ -1,5 +1,6 @@
 import { parseConfig, parseDurationMs, RunConfigSchema } from '../config.js';
 import { WatchmarkError } from '../errors.js';
+import { checkOutputPaths } from '../output-file.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
 import type { ConnectionFlags } from '../targets/types.js';
@@ -30,12 +31,13 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
     allResources: true,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
   });
+  checkOutputPaths([['--json', config.json]]);
   const human = config.json === '-' ? io.stderr : io.stdout;
   const matrix = await runResourceMatrix(
     { ...config, embedded },
     { env: io.env, signal, notice: (line) => io.stderr.write(`watchmark: ${line}\n`) },
   );
-  if (config.json) writeOutputFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io);
+  if (config.json) writeOutputFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io, '--json');
   human.write(renderMatrix(matrix, { color: useColor(human, io.env, flags.color) }));
   return exitCodeForMatrix(matrix);
 }
