@@ -105,9 +105,23 @@ describe('writeOutput', () => {
     expect(tree()).toEqual(['out -> /dev/null']);
   });
 
-  it('/dev/stdout is written through, never renamed over', () => {
-    expect(planOutput('/dev/stdout').kind).toBe('write-through');
+  it('/dev/stdout, /dev/fd/N and /proc/self/fd/N are written to the descriptor, never opened or renamed over', () => {
+    expect(planOutput('/dev/stdout')).toEqual({ kind: 'fd', fd: 1 });
+    expect(planOutput('/dev/stderr')).toEqual({ kind: 'fd', fd: 2 });
     expect(outputPathProblem('/dev/stdout')).toBeNull();
+    // A descriptor of this process (a socket behind it could not be opened by path: ENXIO).
+    const file = path.join(dir, 'via-fd.txt');
+    const fd = openSync(file, 'w');
+    try {
+      expect(planOutput(`/proc/self/fd/${fd}`)).toEqual({ kind: 'fd', fd });
+      writeOutput(`/dev/fd/${fd}`, 'one ');
+      writeOutput(`/proc/self/fd/${fd}`, 'two\n');
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('one two\n');
+    expect(tree()).toEqual(['via-fd.txt']);
+    expect(outputPathProblem('/dev/fd/987')).toBe('file descriptor 987 is not open');
   });
 
   it('a failed write leaves neither the temp file nor the directories it created', () => {

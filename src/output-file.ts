@@ -8,7 +8,7 @@
  * terminal), FIFO or a /dev/stdout-style link is opened and written, never renamed over (renaming
  * over /dev/stdout as root replaced the device with a regular file).
  */
-import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { WatchmarkError } from './errors.js';
 
@@ -17,7 +17,23 @@ export type OutputPlan =
   /** Temp file next to `file` (its real path), then rename; `file` is a regular file or does not exist. */
   | { kind: 'replace'; file: string }
   /** open + write `file` as it is (device, FIFO, magic link); `append` for a regular file reached through /dev or /proc. */
-  | { kind: 'write-through'; file: string; append: boolean };
+  | { kind: 'write-through'; file: string; append: boolean }
+  /** /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: written to the descriptor itself (a socket behind it cannot be opened). */
+  | { kind: 'fd'; fd: number };
+
+/**
+ * The descriptor a path names when it is one of this process's own: /dev/stdout (1), /dev/stderr
+ * (2), /dev/fd/N, /proc/self/fd/N; else null. Writing to the descriptor works whatever is behind
+ * it (Node's child-process pipes are sockets, which open(2) refuses with ENXIO) and shares its
+ * offset with everything else written there.
+ */
+export function ownFdOf(file: string): number | null {
+  const abs = path.resolve(file);
+  if (abs === '/dev/stdout') return 1;
+  if (abs === '/dev/stderr') return 2;
+  const m = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(abs);
+  return m ? Number(m[1]) : null;
+}
 
 /** Symlink hops followed before giving up (Linux's own limit is 40). */
 const MAX_LINK_HOPS = 40;
@@ -28,6 +44,8 @@ const MAX_LINK_HOPS = 40;
  */
 export function planOutput(file: string): OutputPlan {
   const abs = path.resolve(file);
+  const fd = ownFdOf(abs);
+  if (fd !== null) return { kind: 'fd', fd };
   const viaMagic = isMagicPath(abs);
   let st: Stats;
   try {
@@ -73,6 +91,15 @@ export function outputPathProblem(file: string, cwd = process.cwd()): string | n
 }
 
 function problemAt(abs: string, cwd: string, hops: number, viaMagic: boolean): string | null {
+  const fd = ownFdOf(abs);
+  if (fd !== null) {
+    try {
+      fstatSync(fd);
+      return null;
+    } catch {
+      return `file descriptor ${fd} is not open`;
+    }
+  }
   const shown = (p: string) => (path.isAbsolute(p) && !p.startsWith(cwd + path.sep) ? p : path.relative(cwd, p) || '.');
   let link: Stats | undefined;
   try {
@@ -157,6 +184,10 @@ export function checkOutputPath(flag: string, file: string | undefined): void {
 export function writeOutput(file: string, content: string | Iterable<string>, opts: { mode?: number } = {}): void {
   const plan = planOutput(file);
   const chunks = typeof content === 'string' ? [content] : content;
+  if (plan.kind === 'fd') {
+    for (const chunk of chunks) writeAll(plan.fd, chunk);
+    return;
+  }
   if (plan.kind === 'write-through') {
     const fd = openSync(plan.file, plan.append ? 'a' : 'w');
     try {
@@ -199,7 +230,14 @@ function removeEmptyDirs(dir: string, top: string): void {
 
 function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text, 'utf8');
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      // A non-blocking descriptor (Node makes its stdio pipes non-blocking) that is full: retry until the reader drains it.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
 }
 
 /** A one-line reason for an fs error: "not a directory (ENOTDIR)". */

@@ -12,7 +12,7 @@ import { withTargetClient } from '../targets/select.js';
 import { checkOutputPaths } from '../output-file.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { buildListQuery } from '../transport/watch-query.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { isStdout, useColor, writeOutputFile, type CliIo } from './io.js';
 
 interface ExplainFlags extends ConnectionFlags {
   target?: string;
@@ -38,7 +38,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
   });
   checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  const human = isStdout(config.json) ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
     const targetInfo = await describeTarget(client, target);

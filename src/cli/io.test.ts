@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { isStdout, useColor, writeOutputFile, type CliIo } from './io.js';
 
 function fakeIo(): CliIo & { out: () => string } {
   const stdout = new PassThrough();
@@ -95,6 +95,16 @@ describe('writeOutputFile and special files', () => {
     writeOutputFile(path.join(dir, 'stdout'), 'x\n', fakeIo(), '--json');
     expect(readlinkSync(path.join(dir, 'stdout'))).toBe('/dev/null');
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('/dev/stdout is the stdout stream itself, as - is (never opened, never replaced)', async () => {
+    const io = fakeIo();
+    writeOutputFile('/dev/stdout', '{"ok":true}\n', io, '--json');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(io.out()).toBe('{"ok":true}\n');
+    expect(isStdout('/dev/stdout')).toBe(true);
+    expect(isStdout('-')).toBe(true);
+    expect(isStdout('out.json')).toBe(false);
   });
 
   it('a failed write is one WM_OUTPUT line naming the flag and the path', () => {

@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { describeFsError, writeOutput } from '../output-file.js';
+import { describeFsError, ownFdOf, writeOutput } from '../output-file.js';
 
 /** Output streams the CLI writes to; tests pass their own. */
 export interface CliIo {
@@ -16,8 +16,10 @@ export interface CliIo {
  * creates or replaces (0600 for a kubeconfig with a token).
  */
 export function writeOutputFile(file: string, content: string, io: CliIo, flag = 'output', opts: { mode?: number } = {}): void {
-  if (file === '-') {
-    io.stdout.write(content);
+  // /dev/stdout and /dev/stderr are the streams themselves (tests and the CLI pass their own).
+  const fd = file === '-' ? 1 : ownFdOf(file);
+  if (fd === 1 || fd === 2) {
+    (fd === 1 ? io.stdout : io.stderr).write(content);
     return;
   }
   try {
@@ -25,6 +27,11 @@ export function writeOutputFile(file: string, content: string, io: CliIo, flag =
   } catch (err) {
     throw new WatchmarkError('WM_OUTPUT', `${flag} ${file}: cannot write: ${describeFsError(err)}`, { flag, file }, { cause: err });
   }
+}
+
+/** Whether an output flag's file is this process's stdout: `-`, /dev/stdout, /dev/fd/1 (human text then goes to stderr). */
+export function isStdout(file: string | undefined): boolean {
+  return file !== undefined && (file === '-' || ownFdOf(file) === 1);
 }
 
 /** Colour only for terminals, and never when NO_COLOR is set (no-color.org) or --no-color is given. */

@@ -12,7 +12,7 @@ import { withTargetClient } from '../targets/select.js';
 import { checkOutputPaths } from '../output-file.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { isStdout, useColor, writeOutputFile, type CliIo } from './io.js';
 
 interface ObserveFlags extends ConnectionFlags {
   watchList: boolean;
@@ -53,7 +53,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();
   const startedAtMs = clock.nowMs();
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  const human = isStdout(config.json) ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice }, async (target, client) => {
     const targetInfo = await describeTarget(client, target);

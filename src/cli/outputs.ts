@@ -5,7 +5,7 @@ import { renderGithubAnnotations, renderGithubSummary } from '../report/github.j
 import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import type { Report } from '../report/model.js';
-import { writeOutputFile, type CliIo } from './io.js';
+import { isStdout, writeOutputFile, type CliIo } from './io.js';
 
 /** Report files and CI outputs a command can write; every format renders from the same report (and record). */
 export interface OutputFlags {
@@ -59,7 +59,7 @@ export function resolveOutputFlags(
 
 /** True when a report is written to stdout, so human text (and annotations) must go to stderr. */
 export function stdoutTaken(flags: OutputFlags): boolean {
-  return flags.json === '-' || flags.junit === '-';
+  return isStdout(flags.json) || isStdout(flags.junit);
 }
 
 /**

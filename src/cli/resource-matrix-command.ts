@@ -4,7 +4,7 @@ import { checkOutputPaths } from '../output-file.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { isStdout, useColor, writeOutputFile, type CliIo } from './io.js';
 
 export interface ResourceMatrixFlags extends ConnectionFlags {
   resource?: string;
@@ -32,7 +32,7 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
   });
   checkOutputPaths([['--json', config.json]]);
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  const human = isStdout(config.json) ? io.stderr : io.stdout;
   const matrix = await runResourceMatrix(
     { ...config, embedded },
     { env: io.env, signal, notice: (line) => io.stderr.write(`watchmark: ${line}\n`) },
