@@ -4,9 +4,10 @@
  * A regular file (or a path that does not exist yet) is replaced atomically: a temp file in the
  * same directory, renamed over it, so a failed or interrupted write never leaves a half-written
  * file under the requested name. Anything else is written through as it is: a symlink to a regular
- * file gets its target replaced (the link stays a link), a character device (/dev/null, a
- * terminal), FIFO or a /dev/stdout-style link is opened and written, never renamed over (renaming
- * over /dev/stdout as root replaced the device with a regular file).
+ * file gets its target replaced (the link stays a link); a character device (/dev/null, a
+ * terminal) or a FIFO is opened and written; /dev/stdout, /dev/stderr and /dev/fd/N are written to
+ * the descriptor itself. None is ever renamed over (renaming over /dev/stdout as root replaced it
+ * with a regular file).
  */
 import { accessSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -39,8 +40,8 @@ export function ownFdOf(file: string): number | null {
 const MAX_LINK_HOPS = 40;
 
 /**
- * Decides how `file` will be written. Throws (an fs error) only for what cannot be written at all;
- * `outputPathProblem` is the friendly check run before a run starts.
+ * Decides how `file` will be written; looks only (never throws: what cannot be written fails in
+ * `writeOutput`, and `outputPathProblem` is the friendly check run before a run starts).
  */
 export function planOutput(file: string): OutputPlan {
   const abs = path.resolve(file);
@@ -68,7 +69,7 @@ export function planOutput(file: string): OutputPlan {
     } catch {
       return { kind: 'write-through', file: abs, append: true };
     }
-    // /dev/stdout -> /proc/self/fd/1 -> the file the shell redirected stdout to: appended, never replaced.
+    // A regular file behind another process's /proc/PID/fd/N or a link into /dev: appended, never replaced.
     if (viaMagic || isMagicPath(real)) return { kind: 'write-through', file: abs, append: true };
     return { kind: 'replace', file: real };
   }
