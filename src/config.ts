@@ -106,8 +106,27 @@ export type ServeConfig = z.infer<typeof ServeConfigSchema>;
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `--${kebab(String(i.path[0] ?? ''))}: ${i.message}`);
+  const problems = result.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '');
+    // Durations arrive here in ms, parsed from the flag's text: "0" or "0s" is not "too small", it is no time at all.
+    const message = /Ms$/.test(key) && i.code === 'too_small' ? 'must be longer than 0 (e.g. 10s)' : i.message;
+    return `${flagOfKey(key)}: ${message}`;
+  });
   throw new WatchmarkError('WM_USAGE', problems.join('; '));
+}
+
+/** Config keys whose flag is not the key in kebab case. */
+const FLAG_OF_KEY: Record<string, string> = {
+  labelSelector: '--selector',
+  tls: '--plain-http',
+};
+
+/**
+ * The flag a config key comes from, for messages: `maxBookmarkIntervalMs` is set by
+ * `--max-bookmark-interval 10s` (a duration flag, parsed into ms), not by a `--max-bookmark-interval-ms`.
+ */
+export function flagOfKey(key: string): string {
+  return FLAG_OF_KEY[key] ?? `--${kebab(key.replace(/Ms$/, ''))}`;
 }
 
 /** The config as it goes into a report: credentials replaced by a marker. */

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'WM_TARGET'
   | 'WM_TIMEOUT'
   | 'WM_RECORDING'
+  /** An output file (report, recording, kubeconfig) could not be written. */
+  | 'WM_OUTPUT'
   | 'WM_ABORTED'
   | 'WM_INTERNAL';
 

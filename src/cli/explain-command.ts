@@ -9,9 +9,10 @@ import { probeWatchList } from '../probe/watch-list-probe.js';
 import type { ListRecord } from '../record/timeline.js';
 import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
+import { checkOutputPaths } from '../output-file.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { buildListQuery } from '../transport/watch-query.js';
-import { useColor, type CliIo } from './io.js';
+import { isStdout, useColor, type CliIo } from './io.js';
 import { writeRedactedFile } from './redacting-io.js';
 
 interface ExplainFlags extends ConnectionFlags {
@@ -42,8 +43,9 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
     ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
+  checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  const human = isStdout(config.json) ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice, ...(io.secrets ? { secrets: io.secrets } : {}) }, async (target, client) => {
     const targetInfo = await describeTarget(client, target, signal);
@@ -75,7 +77,7 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
       ...(fallbackList ? { fallbackList } : {}),
       anchorWallMs: clock.anchorWallMs,
     });
-    if (config.json) writeRedactedFile(config.json, JSON.stringify(model, null, 2) + '\n', io);
+    if (config.json) writeRedactedFile(config.json, JSON.stringify(model, null, 2) + '\n', io, '--json');
     human.write(renderExplanation(model, { color: useColor(human, io.env, flags.color) }));
     return model.exitCode;
   });

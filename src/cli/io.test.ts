@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { WatchmarkError } from '../errors.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useColor, writeOutputFile, type CliIo } from './io.js';
+import { isStdout, useColor, writeOutputFile, type CliIo } from './io.js';
 
 function fakeIo(): CliIo & { out: () => string } {
   const stdout = new PassThrough();
@@ -76,6 +77,50 @@ describe('writeOutputFile', () => {
     writeFileSync(blocker, 'not a directory');
     expect(() => writeOutputFile(path.join(blocker, 'report.json'), 'x', fakeIo())).toThrow(/EEXIST|ENOTDIR/);
     expect(readdirSync(dir)).toEqual(['blocker']);
+  });
+});
+
+describe('writeOutputFile and special files', () => {
+  it('keeps a symlink a link and writes its target (it once replaced the link with a file)', () => {
+    writeFileSync(path.join(dir, 'target.json'), 'old\n');
+    symlinkSync('target.json', path.join(dir, 'report.json'));
+    writeOutputFile(path.join(dir, 'report.json'), 'new\n', fakeIo(), '--json');
+    expect(lstatSync(path.join(dir, 'report.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(dir, 'target.json'), 'utf8')).toBe('new\n');
+    expect(readdirSync(dir).sort()).toEqual(['report.json', 'target.json']);
+  });
+
+  it('keeps a symlink to a device a link to that device (as /dev/stdout -> /proc/self/fd/1)', () => {
+    symlinkSync('/dev/null', path.join(dir, 'stdout'));
+    writeOutputFile(path.join(dir, 'stdout'), 'x\n', fakeIo(), '--json');
+    expect(readlinkSync(path.join(dir, 'stdout'))).toBe('/dev/null');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('/dev/stdout is the stdout stream itself, as - is (never opened, never replaced)', async () => {
+    const io = fakeIo();
+    writeOutputFile('/dev/stdout', '{"ok":true}\n', io, '--json');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(io.out()).toBe('{"ok":true}\n');
+    expect(isStdout('/dev/stdout')).toBe(true);
+    expect(isStdout('-')).toBe(true);
+    expect(isStdout('out.json')).toBe(false);
+  });
+
+  it('a failed write is one WM_OUTPUT line naming the flag and the path', () => {
+    const blocker = path.join(dir, 'blocker');
+    writeFileSync(blocker, 'x');
+    const file = path.join(blocker, 'sub', 'out.json');
+    let caught: unknown;
+    try {
+      writeOutputFile(file, 'x', fakeIo(), '--junit');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(WatchmarkError);
+    expect((caught as WatchmarkError).code).toBe('WM_OUTPUT');
+    expect((caught as Error).message).toMatch(new RegExp(`^--junit ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot write: .*\\((ENOTDIR|EEXIST)\\)$`));
+    expect((caught as Error).message).not.toContain('\n');
   });
 });
 

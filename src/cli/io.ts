@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { WatchmarkError } from '../errors.js';
+import { describeFsError, ownFdOf, writeOutput } from '../output-file.js';
 import type { SecretRegistry } from '../transport/redact.js';
 
 /** Output streams the CLI writes to; tests pass their own. */
@@ -15,24 +15,29 @@ export interface CliIo {
 }
 
 /**
- * Writes a file atomically (temp file in the same directory, then rename), so an interrupted or
- * failed run never leaves a half-written report behind. `-` means stdout.
+ * Writes an output file: `-` means stdout; a regular file is replaced atomically (temp file in the
+ * same directory, then rename), so an interrupted or failed run never leaves a half-written report
+ * behind; devices, FIFOs and symlinks are written through (output-file.ts). `flag` names the
+ * option in the one-line WM_OUTPUT error a failed write becomes. `mode` applies to a file this
+ * creates or replaces (0600 for a kubeconfig with a token).
  */
-export function writeOutputFile(file: string, content: string, io: CliIo): void {
-  if (file === '-') {
-    io.stdout.write(content);
+export function writeOutputFile(file: string, content: string, io: CliIo, flag = 'output', opts: { mode?: number } = {}): void {
+  // /dev/stdout and /dev/stderr are the streams themselves (tests and the CLI pass their own).
+  const fd = file === '-' ? 1 : ownFdOf(file);
+  if (fd === 1 || fd === 2) {
+    (fd === 1 ? io.stdout : io.stderr).write(content);
     return;
   }
-  const dir = path.dirname(path.resolve(file));
-  mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, file);
+    writeOutput(file, content, opts);
   } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
+    throw new WatchmarkError('WM_OUTPUT', `${flag} ${file}: cannot write: ${describeFsError(err)}`, { flag, file }, { cause: err });
   }
+}
+
+/** Whether an output flag's file is this process's stdout: `-`, /dev/stdout, /dev/fd/1 (human text then goes to stderr). */
+export function isStdout(file: string | undefined): boolean {
+  return file !== undefined && (file === '-' || ownFdOf(file) === 1);
 }
 
 /** Colour only for terminals, and never when NO_COLOR is set (no-color.org) or --no-color is given. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../../test/support/cli.js';
+import { ExplainConfigSchema, flagOfKey, ObserveConfigSchema, parseConfig, RunConfigSchema, ServeConfigSchema } from '../config.js';
 import type { CliIo } from './io.js';
 import { buildProgram, EXIT, exitCodeForError, SHARED_FLAGS } from './main.js';
 import { WatchmarkError } from '../errors.js';
@@ -103,5 +104,33 @@ describe('the interrupt message says what was removed and what is left, never a 
 
   it('nothing was created (interrupted before the workload, or a read-only command)', () => {
     expect(stderrOf(interrupted(), new TargetInventory()).text).toBe("watchmark: interrupted; nothing of watchmark's is left on the target\n");
+  });
+});
+
+describe('config problems name real flags', () => {
+  const commands = new Map(program().commands.map((c) => [c.name(), c]));
+  const schemas = [
+    ['run', RunConfigSchema],
+    ['explain', ExplainConfigSchema],
+    ['observe', ObserveConfigSchema],
+    ['serve', ServeConfigSchema],
+  ] as const;
+
+  it('every duration key (…Ms) names a flag its command has (a zero duration once said --max-bookmark-interval-ms)', () => {
+    const checked: string[] = [];
+    for (const [name, schema] of schemas) {
+      const flags = flagsOf(commands.get(name)!);
+      for (const key of Object.keys(schema.shape).filter((k) => k.endsWith('Ms'))) {
+        expect([name, key, flags.has(flagOfKey(key))]).toEqual([name, key, true]);
+        checked.push(`${name} ${flagOfKey(key)}`);
+      }
+    }
+    expect(checked).toEqual(expect.arrayContaining(['run --max-bookmark-interval', 'run --probe-timeout', 'observe --duration', 'serve --bookmark-interval', 'serve --initial-events-end-delay']));
+  });
+
+  it('a zero duration says "must be longer than 0" under the flag the user typed', () => {
+    expect(() => parseConfig(RunConfigSchema, { maxBookmarkIntervalMs: 0 })).toThrow(/^--max-bookmark-interval: must be longer than 0 \(e\.g\. 10s\)$/);
+    expect(() => parseConfig(ObserveConfigSchema, { resource: 'configmaps', durationMs: 0 })).toThrow(/^--duration: must be longer than 0/);
+    expect(() => parseConfig(ObserveConfigSchema, { resource: 'configmaps', labelSelector: 7 })).toThrow(/^--selector: /);
   });
 });

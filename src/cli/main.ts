@@ -6,11 +6,8 @@ import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
 import type { CliIo } from './io.js';
 import { redactingIo } from './redacting-io.js';
-import { explainCommand } from './explain-command.js';
-import { observeCommand } from './observe-command.js';
-import { reportCommand } from './report-command.js';
-import { runCommand } from './run-command.js';
-import { serveCommand } from './serve-command.js';
+// Commands are imported when they run: a usage error or `report` then never loads the target
+// stack (@kubernetes/client-node alone is about a second of CPU at start-up).
 
 /** Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage/connection/target error, 130 interrupted. */
 export const EXIT = { ok: 0, findings: 1, error: 2, interrupted: 130 } as const;
@@ -90,7 +87,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
           .choices([...PROGRESS_FLAG_VALUES])
           .default('auto'),
       )
-  )).action(async (opts) => setExit(await runCommand(opts, io, signal)));
+  )).action(async (opts) => setExit(await (await import('./run-command.js')).runCommand(opts, io, signal)));
 
   addDisplayFlags(
     program
@@ -103,7 +100,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
       .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity (default: the recorded run\'s)').choices(['fail', 'warn'])),
-  ).action(async (file: string, opts) => setExit(await reportCommand(file, opts, io)));
+  ).action(async (file: string, opts) => setExit(await (await import('./report-command.js')).reportCommand(file, opts, io)));
 
   addDisplayFlags(addTargetFlags(
     program
@@ -119,7 +116,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--duration <duration>', 'how long to observe (e.g. 30s, 2m)', '60s')
       .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
-  )).action(async (resource, opts) => setExit(await observeCommand(resource, opts, io, signal)));
+  )).action(async (resource, opts) => setExit(await (await import('./observe-command.js')).observeCommand(resource, opts, io, signal)));
 
   addDisplayFlags(addTargetFlags(
     program
@@ -129,7 +126,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--probe-timeout <duration>', 'how long to wait for the end bookmark (long enough to see client-go\'s 10 s warnings)', '25s')
       .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .option('--json <file>', 'write the explanation as JSON to FILE, or - for stdout')
-  )).action(async (resource, opts) => setExit(await explainCommand(resource, opts, io, signal)));
+  )).action(async (resource, opts) => setExit(await (await import('./explain-command.js')).explainCommand(resource, opts, io, signal)));
 
   addDisplayFlags(
     program
@@ -148,7 +145,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
         (value: string, previous: string[]) => [...previous, value],
         [] as string[],
       ),
-  ).action(async (opts) => setExit(await serveCommand(opts, io, signal)));
+  ).action(async (opts) => setExit(await (await import('./serve-command.js')).serveCommand(opts, io, signal)));
 
   return program;
 }

@@ -9,9 +9,10 @@ import { formatObserveLine, type ObserveLineState } from '../report/observe-line
 import { renderTerminal } from '../report/terminal.js';
 import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
 import { withTargetClient } from '../targets/select.js';
+import { checkOutputPaths } from '../output-file.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, type CliIo } from './io.js';
+import { isStdout, useColor, type CliIo } from './io.js';
 import { writeRedactedFile } from './redacting-io.js';
 
 interface ObserveFlags extends ConnectionFlags {
@@ -55,9 +56,10 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(selector ? { labelSelector: selector } : {}),
   });
+  checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();
   const startedAtMs = clock.nowMs();
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  const human = isStdout(config.json) ? io.stderr : io.stdout;
   const notice = (line: string) => io.stderr.write(`watchmark: ${line}\n`);
   return withTargetClient({ ...config, embedded }, { env: io.env, signal, clock, notice, ...(io.secrets ? { secrets: io.secrets } : {}) }, async (target, client) => {
     const targetInfo = await describeTarget(client, target, signal);
@@ -132,7 +134,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
       startedAtMs,
       workload: null,
     });
-    if (config.json) writeRedactedFile(config.json, JSON.stringify(report, null, 2) + '\n', io);
+    if (config.json) writeRedactedFile(config.json, JSON.stringify(report, null, 2) + '\n', io, '--json');
     human.write('\n' + renderTerminal(report, { color: useColor(human, io.env, flags.color) }));
     return exitCodeFor(report);
   });

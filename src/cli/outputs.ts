@@ -4,7 +4,7 @@ import { renderGithubAnnotations, renderGithubSummary } from '../report/github.j
 import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import type { Report } from '../report/model.js';
-import type { CliIo } from './io.js';
+import { isStdout, type CliIo } from './io.js';
 import { appendRedactedFile, writeRedactedFile } from './redacting-io.js';
 
 /** Report files and CI outputs a command can write; every format renders from the same report (and record). */
@@ -59,7 +59,7 @@ export function resolveOutputFlags(
 
 /** True when a report is written to stdout, so human text (and annotations) must go to stderr. */
 export function stdoutTaken(flags: OutputFlags): boolean {
-  return flags.json === '-' || flags.junit === '-';
+  return isStdout(flags.json) || isStdout(flags.junit);
 }
 
 /**
@@ -68,9 +68,9 @@ export function stdoutTaken(flags: OutputFlags): boolean {
  * redacted like the io's streams (redacting-io.ts).
  */
 export function writeReportOutputs(report: Report, record: RunRecord | null, flags: OutputFlags, io: CliIo): void {
-  if (flags.json) writeRedactedFile(flags.json, JSON.stringify(report, null, 2) + '\n', io);
-  if (flags.junit) writeRedactedFile(flags.junit, renderJunit(report), io);
-  if (flags.html) writeRedactedFile(flags.html, renderHtml({ report, record }), io);
+  if (flags.json) writeRedactedFile(flags.json, JSON.stringify(report, null, 2) + '\n', io, '--json');
+  if (flags.junit) writeRedactedFile(flags.junit, renderJunit(report), io, '--junit');
+  if (flags.html) writeRedactedFile(flags.html, renderHtml({ report, record }), io, '--html');
   if (flags.github) {
     (flags.github.annotations === 'stdout' ? io.stdout : io.stderr).write(renderGithubAnnotations(report));
     if (flags.github.summaryFile) {

@@ -36,8 +36,8 @@ export function redactForIo(io: CliIo, text: string): string {
 }
 
 /** writeOutputFile (atomic; `-` is stdout) with the content redacted first. */
-export function writeRedactedFile(file: string, content: string, io: CliIo): void {
-  writeOutputFile(file, redactForIo(io, content), io);
+export function writeRedactedFile(file: string, content: string, io: CliIo, flag = 'output', opts: { mode?: number } = {}): void {
+  writeOutputFile(file, redactForIo(io, content), io, flag, opts);
 }
 
 /** Appends redacted text to a file (GITHUB_STEP_SUMMARY). */

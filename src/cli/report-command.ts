@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseConfig } from '../config.js';
+import { checkOutputPaths } from '../output-file.js';
 import { readRecordingFile } from '../recording/file.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -35,6 +36,7 @@ export async function reportCommand(file: string, flags: ReportFlags, io: CliIo)
   const { color: colorFlag, ...rest } = flags;
   const config = parseConfig(ReportConfigSchema, rest);
   const outputs = resolveOutputFlags(config, io.env);
+  checkOutputPaths([['--json', outputs.json], ['--junit', outputs.junit], ['--html', outputs.html]]);
   const human = stdoutTaken(outputs) ? io.stderr : io.stdout;
   const recording = await readRecordingFile(file);
   for (const notice of recording.notices) io.stderr.write(`watchmark: ${notice}\n`);

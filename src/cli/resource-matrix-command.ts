@@ -1,9 +1,10 @@
 import { parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput, RunConfigSchema } from '../config.js';
 import { WatchmarkError } from '../errors.js';
+import { checkOutputPaths } from '../output-file.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
 import { runResourceMatrix } from '../probe/resource-matrix.js';
 import type { ConnectionFlags } from '../targets/types.js';
-import { useColor, type CliIo } from './io.js';
+import { isStdout, useColor, type CliIo } from './io.js';
 import { writeRedactedFile } from './redacting-io.js';
 
 export interface ResourceMatrixFlags extends ConnectionFlags {
@@ -37,12 +38,13 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
     ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
-  const human = config.json === '-' ? io.stderr : io.stdout;
+  checkOutputPaths([['--json', config.json]]);
+  const human = isStdout(config.json) ? io.stderr : io.stdout;
   const matrix = await runResourceMatrix(
     { ...config, embedded },
     { env: io.env, signal, notice: (line) => io.stderr.write(`watchmark: ${line}\n`), ...(io.secrets ? { secrets: io.secrets } : {}) },
   );
-  if (config.json) writeRedactedFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io);
+  if (config.json) writeRedactedFile(config.json, JSON.stringify(matrix, null, 2) + '\n', io, '--json');
   human.write(renderMatrix(matrix, { color: useColor(human, io.env, flags.color) }));
   return exitCodeForMatrix(matrix);
 }

@@ -5,6 +5,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
 import { deriveReport, type RunMeasurement } from '../run/derive-report.js';
 import { writeRecordingFile } from '../recording/file.js';
+import { checkOutputPaths } from '../output-file.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { systemClock } from '../clock.js';
 import { LiveProgress, progressModeFor, type ProgressFlag } from '../progress/live-progress.js';
@@ -68,6 +69,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
     ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const outputs = resolveOutputFlags(config, io.env);
+  // Before the target starts: a bad output path must not cost a whole run (and the target's writes).
+  checkOutputPaths([['--record', config.record], ['--json', outputs.json], ['--junit', outputs.junit], ['--html', outputs.html]]);
   // With --json - (or --junit -) the report owns stdout; the human summary goes to stderr.
   const human = stdoutTaken(outputs) ? io.stderr : io.stdout;
   const color = useColor(human, io.env, flags.color);

@@ -1,8 +1,9 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig, parseDurationMs, ServeConfigSchema } from '../config.js';
 import { WatchmarkError } from '../errors.js';
+import { checkOutputPaths } from '../output-file.js';
 import { PROFILES, startEmbeddedServer } from '../server/index.js';
 import { writeOutputFile, type CliIo } from './io.js';
 
@@ -51,6 +52,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIo, signal: AbortSi
     watchList: flags.watchList,
     resourceProfile: parseResourceProfiles(flags.resourceProfile ?? []),
   });
+  // Before the server starts: a bad --kubeconfig-out fails at once, not after the listener is up.
+  checkOutputPaths([['--kubeconfig-out', config.kubeconfigOut]]);
   const server = await startEmbeddedServer({
     profile: config.profile,
     bookmarkIntervalMs: config.bookmarkIntervalMs,
@@ -63,8 +66,8 @@ export async function serveCommand(flags: ServeFlags, io: CliIo, signal: AbortSi
   const temporary = !config.kubeconfigOut;
   const kubeconfigFile = config.kubeconfigOut ?? path.join(tmpdir(), `watchmark-serve-${new URL(server.url).port}.kubeconfig`);
   try {
-    writeOutputFile(kubeconfigFile, server.kubeconfigYaml(), io);
-    chmodSync(kubeconfigFile, 0o600);
+    // 0600 from the start (the kubeconfig holds the token); a device or FIFO is written through, never chmod'ed.
+    writeOutputFile(kubeconfigFile, server.kubeconfigYaml(), io, '--kubeconfig-out', { mode: 0o600 });
     const profile = PROFILES.find((p) => p.name === config.profile);
     io.stdout.write(
       [

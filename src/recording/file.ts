@@ -1,12 +1,13 @@
 /**
- * Recording files: the thin I/O around the pure NDJSON codec (ndjson.ts). Writing is atomic (a
- * temp file in the same directory, renamed at the end), so a failed or interrupted write never
- * leaves a half-written recording under the requested name; reading streams line by line.
+ * Recording files: the thin I/O around the pure NDJSON codec (ndjson.ts). Writing goes through
+ * output-file.ts: atomic for a regular file (a temp file in the same directory, renamed at the
+ * end), so a failed or interrupted write never leaves a half-written recording under the requested
+ * name, and written through for a device, FIFO or symlink; reading streams line by line.
  */
-import { closeSync, createReadStream, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { WatchmarkError } from '../errors.js';
+import { describeFsError, writeOutput } from '../output-file.js';
 import type { RunMeasurement } from '../run/derive-report.js';
 import { encodeRecording, RecordingDecoder, type DecodedRecording } from './ndjson.js';
 
@@ -20,38 +21,24 @@ const WRITE_BATCH_CHARS = 256 * 1024;
  * behind, when the file cannot be written.
  */
 export function writeRecordingFile(file: string, m: RunMeasurement, redact: (line: string) => string = (line) => line): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  let fd: number | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
-    fd = openSync(tmp, 'w', 0o600);
-    let batch = '';
-    for (const line of encodeRecording(m)) {
-      batch += redact(line) + '\n';
-      if (batch.length >= WRITE_BATCH_CHARS) {
-        writeAll(fd, batch);
-        batch = '';
-      }
-    }
-    writeAll(fd, batch);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
+    writeOutput(file, batches(encodeRecording(m), redact), { mode: 0o600 });
   } catch (err) {
-    try {
-      if (fd !== undefined) closeSync(fd);
-      rmSync(tmp, { force: true });
-    } catch {
-      // Best effort: the write error is what gets reported.
-    }
-    throw new WatchmarkError('WM_RECORDING', `cannot write recording ${file}: ${(err as Error).message}`, {}, { cause: err });
+    throw new WatchmarkError('WM_RECORDING', `cannot write recording ${file}: ${describeFsError(err)}`, { file }, { cause: err });
   }
 }
 
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+/** Lines, each redacted, joined into batches of about WRITE_BATCH_CHARS. */
+function* batches(lines: Iterable<string>, redact: (line: string) => string): Generator<string> {
+  let batch = '';
+  for (const line of lines) {
+    batch += redact(line) + '\n';
+    if (batch.length >= WRITE_BATCH_CHARS) {
+      yield batch;
+      batch = '';
+    }
+  }
+  if (batch !== '') yield batch;
 }
 
 /**
@@ -76,13 +63,13 @@ export async function readRecordingFile(file: string): Promise<DecodedRecording>
     for await (const chunk of createReadStream(file)) feed(text.write(chunk as Buffer));
   } catch (err) {
     if (err instanceof WatchmarkError) throw err;
-    throw new WatchmarkError('WM_RECORDING', `cannot read recording ${file}: ${describeFsError(err)}`, { file }, { cause: err });
+    throw new WatchmarkError('WM_RECORDING', `cannot read recording ${file}: ${describeReadError(err)}`, { file }, { cause: err });
   }
   feed(text.end());
   return decoder.end(pending);
 }
 
-function describeFsError(err: unknown): string {
+function describeReadError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'is a directory';

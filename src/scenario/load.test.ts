@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -146,6 +146,15 @@ describe('selectScenarios', () => {
   it('names the problem for unknown names and missing files', () => {
     expect(() => selectScenarios(['nope'], 'quick')).toThrow(/no scenario named "nope" \(built-in: .*watch-list/);
     expect(() => selectScenarios(['./missing.yaml'], 'quick')).toThrow(/scenario file \.\/missing\.yaml not found/);
+  });
+
+  it('says a directory is a directory, not "not found"', () => {
+    dir = mkdtempSync(join(tmpdir(), 'wm-scn-'));
+    mkdirSync(join(dir, 'scenarios.d'));
+    mkdirSync(join(dir, 'looks-like.yaml'));
+    expect(() => selectScenarios(['scenarios.d/'], 'quick', dir)).toThrow(/^--scenario scenarios\.d\/ is a directory; give a scenario \.yaml file/);
+    expect(() => selectScenarios(['looks-like.yaml'], 'quick', dir)).toThrow(/^--scenario looks-like\.yaml is a directory/);
+    expect(() => selectScenarios([dir!], 'quick', dir)).toThrow(/is a directory/);
   });
 
   it('refuses two scenarios with one name', () => {

@@ -271,6 +271,9 @@ export function selectScenarios(values: readonly string[] | undefined, suite: 'q
       continue;
     }
     const path = resolve(cwd, item);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new WatchmarkError('WM_SCENARIO', `--scenario ${item} is a directory; give a scenario .yaml file (or a built-in name)`);
+    }
     if (existsSync(path) && statSync(path).isFile()) {
       add(loadScenarioFile(path, relative(cwd, path) || basename(path)));
       continue;
