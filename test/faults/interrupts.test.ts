@@ -234,20 +234,26 @@ describe('the first Ctrl-C stops a run that waits on something that never answer
     }
   });
 
-  it.each([1, 2])('an exec credential plugin that hangs, %i Ctrl-C: exit 130 within the bound, the plugin and its children are gone', async (signals) => {
-    const plugin = hangingPlugin(mkdtempSync(path.join(dir, 'plugin-')));
-    const kubeconfig = path.join(dir, `kubeconfig-${signals}`);
+  /** A kubeconfig for the server whose user gets its token from the exec plugin `command`. */
+  function execPluginKubeconfig(name: string, command: string): string {
+    const kubeconfig = path.join(dir, name);
     writeFileSync(
       kubeconfig,
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'c', cluster: { server: server.url } }],
-        users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin.command, interactiveMode: 'Never' } } }],
+        users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never' } } }],
         contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
         'current-context': 'x',
       }),
     );
+    return kubeconfig;
+  }
+
+  it.each([1, 2])('an exec credential plugin that hangs, %i Ctrl-C: exit 130 within the bound, the plugin and its children are gone', async (signals) => {
+    const plugin = hangingPlugin(mkdtempSync(path.join(dir, 'plugin-')));
+    const kubeconfig = execPluginKubeconfig(`kubeconfig-${signals}`, plugin.command);
     const run = startCli(['run', '--quick', '--progress', 'plain', '--kubeconfig', kubeconfig], { env: isolatedEnv(), timeoutMs: 60_000 });
     try {
       await waitForFile(plugin.pidFile);
@@ -267,18 +273,7 @@ describe('the first Ctrl-C stops a run that waits on something that never answer
 
   it('an exec credential plugin that never answers, no Ctrl-C: exit 2 within --request-timeout naming the plugin, and the plugin is gone', async () => {
     const plugin = hangingPlugin(mkdtempSync(path.join(dir, 'plugin-')));
-    const kubeconfig = path.join(dir, 'kubeconfig-timeout');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: server.url } }],
-        users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin.command, interactiveMode: 'Never' } } }],
-        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-        'current-context': 'x',
-      }),
-    );
+    const kubeconfig = execPluginKubeconfig('kubeconfig-timeout', plugin.command);
     const started = Date.now();
     const run = startCli(['run', '--quick', '--progress', 'none', '--kubeconfig', kubeconfig, '--request-timeout', '2s'], { env: isolatedEnv(), timeoutMs: 60_000 });
     try {
