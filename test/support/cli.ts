@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -14,12 +15,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The fresh HOMEs isolatedEnv made for the importing test file, removed after its tests. */
+const homes: string[] = [];
+afterAll(() => {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+});
+
 /**
  * An environment with no kubeconfig anywhere (fresh HOME, KUBECONFIG unset), no colours, and not
  * GitHub Actions (else, on this repo's own CI, every run would annotate it and append to its summary).
  */
 export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const home = mkdtempSync(path.join(tmpdir(), 'watchmark-home-'));
+  homes.push(home);
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1' };
   delete env.KUBECONFIG;
   delete env.FORCE_COLOR;
