@@ -123,6 +123,10 @@ describe('ExecCredentialProvider: a plugin never outlives its call', () => {
     expect(err.code).toBe('WM_AUTH');
     expect(err.message).toBe(`exec credential plugin "${plugin.command}" (kubeconfig k) did not answer within 400 ms; stopped it`);
     await waitUntilGone(plugin.pids());
+    // waitUntilGone counts a zombie as gone; the registry forgets the child when Node reaps it
+    // (its 'exit' event), which may come a moment later.
+    const deadline = Date.now() + 5_000;
+    while (liveChildPids().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(liveChildPids()).toEqual([]);
   });
 
