@@ -143,9 +143,16 @@ function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** `--request-timeout` as given (a duration; 0 = no bound) as config input; unset when not given. */
-export function requestTimeoutInput(text: string | undefined): { requestTimeoutMs?: number } {
-  return text === undefined ? {} : { requestTimeoutMs: parseDurationMs(text, '--request-timeout') };
+/**
+ * The transport flags every command that talks to a server shares, as config input:
+ * `--request-timeout` (a duration; 0 = no bound) and `--max-frame-size` (bytes or 64Mi-style);
+ * each unset when not given.
+ */
+export function transportInput(flags: { requestTimeout?: string | undefined; maxFrameSize?: string | undefined }): { requestTimeoutMs?: number; maxFrameBytes?: number } {
+  return {
+    ...(flags.requestTimeout !== undefined ? { requestTimeoutMs: parseDurationMs(flags.requestTimeout, '--request-timeout') } : {}),
+    ...(flags.maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(flags.maxFrameSize, '--max-frame-size') } : {}),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import { ExplainConfigSchema, parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput } from '../config.js';
+import { ExplainConfigSchema, parseConfig, parseDurationMs, transportInput } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { classifyWatchListProbe } from '../probe/classify.js';
@@ -38,10 +38,9 @@ export async function explainCommand(resourceName: string, flags: ExplainFlags, 
   const { embedded, probeTimeout, requestTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(ExplainConfigSchema, {
     ...rest,
-    ...requestTimeoutInput(requestTimeout),
+    ...transportInput({ requestTimeout, maxFrameSize }),
     resource: resourceName,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
-    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   checkOutputPaths([['--json', config.json]]);
   const clock = systemClock();

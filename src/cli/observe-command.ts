@@ -1,7 +1,7 @@
 import { runChecks } from '../checks/index.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { systemClock } from '../clock.js';
-import { ObserveConfigSchema, parseConfig, parseDurationMs, parseSizeBytes, redactConfig, requestTimeoutInput } from '../config.js';
+import { ObserveConfigSchema, parseConfig, parseDurationMs, redactConfig, transportInput } from '../config.js';
 import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
 import type { RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import { buildReport, exitCodeFor } from '../report/model.js';
@@ -47,12 +47,11 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
   const { watchList, bookmarks, duration, selector, embedded, timeoutSeconds: _t, requestTimeout, maxFrameSize, ...connection } = flags;
   const config = parseConfig(ObserveConfigSchema, {
     ...connection,
-    ...requestTimeoutInput(requestTimeout),
+    ...transportInput({ requestTimeout, maxFrameSize }),
     resource: resourceName,
     watchList,
     bookmarks,
     durationMs: parseDurationMs(duration, '--duration'),
-    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(selector ? { labelSelector: selector } : {}),
   });

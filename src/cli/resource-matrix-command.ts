@@ -1,4 +1,4 @@
-import { parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, RunConfigSchema, transportInput } from '../config.js';
 import { WatchmarkError } from '../errors.js';
 import { checkOutputPaths } from '../output-file.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';
@@ -33,10 +33,9 @@ export async function resourceMatrixCommand(flags: ResourceMatrixFlags, io: CliI
   const { embedded, probeTimeout, requestTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
-    ...requestTimeoutInput(requestTimeout),
+    ...transportInput({ requestTimeout, maxFrameSize }),
     allResources: true,
     ...(probeTimeout !== undefined ? { probeTimeoutMs: parseDurationMs(probeTimeout, '--probe-timeout') } : {}),
-    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   checkOutputPaths([['--json', config.json]]);
   const human = isStdout(config.json) ? io.stderr : io.stdout;

@@ -1,5 +1,5 @@
 import { WatchmarkError } from '../errors.js';
-import { parseConfig, parseDurationMs, parseSizeBytes, requestTimeoutInput, RunConfigSchema } from '../config.js';
+import { parseConfig, parseDurationMs, RunConfigSchema, transportInput } from '../config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
@@ -63,10 +63,9 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
   const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, requestTimeout, maxFrameSize, ...rest } = flags;
   const config = parseConfig(RunConfigSchema, {
     ...rest,
-    ...requestTimeoutInput(requestTimeout),
+    ...transportInput({ requestTimeout, maxFrameSize }),
     ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
     ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
-    ...(maxFrameSize !== undefined ? { maxFrameBytes: parseSizeBytes(maxFrameSize, '--max-frame-size') } : {}),
   });
   const outputs = resolveOutputFlags(config, io.env);
   // Before the target starts: a bad output path must not cost a whole run (and the target's writes).
