@@ -19,14 +19,14 @@ export { resolveResource, collectionPath, type ResolvedResource } from './discov
 export { resolveTarget } from './targets/resolve.js';
 export type { ConnectionFlags, ReadyTarget, TargetSource } from './targets/types.js';
 export { startEmbeddedServer, PROFILES, type ServerProfile, type EmbeddedServerOptions, type StartedEmbeddedServer } from './server/index.js';
-export { type SuitePlan, type StreamPlan } from './run/plan.js';
+export { type SuitePlan, type StreamPlan } from './scenario/plan.js';
 export { defaultSuitePlan } from './scenario/default-suite.js';
 export { compileScenarios } from './scenario/compile.js';
 export { parseScenarioText, loadScenarioFile, selectScenarios, type LoadedScenario } from './scenario/load.js';
 export { ScenarioSchema, scenarioJsonSchema, type Scenario } from './scenario/schema.js';
 export { runSuite } from './run/run-suite.js';
 export { runWatchmark, measureRun } from './run/run-watchmark.js';
-export { deriveReport, type RunFacts, type RunMeasurement } from './run/derive-report.js';
+export { deriveReport, type RunFacts, type RunMeasurement } from './report/derive-report.js';
 export {
   encodeRecording,
   encodeRecordingText,

@@ -6,7 +6,8 @@
  * writes: before the fix event.resource-version-order failed and event.latency warned here.
  */
 import { describe, expect, it } from 'vitest';
-import { RunConfigSchema, parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/cli/config.js';
+import { RunConfigSchema } from '../src/run/config.js';
 import { parseResourceVersion, resourceVersionOf, splitInitialEvents } from '../src/record/derive.js';
 import type { RunRecord } from '../src/record/timeline.js';
 import type { Report } from '../src/report/model.js';

@@ -6,7 +6,8 @@
  * verdicts say so. The real informer agrees (test/real/oracle-embedded.test.ts, --label-selector).
  */
 import { describe, expect, it } from 'vitest';
-import { RunConfigSchema, parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/cli/config.js';
+import { RunConfigSchema } from '../src/run/config.js';
 import type { Report } from '../src/report/model.js';
 import { runWatchmark } from '../src/run/run-watchmark.js';
 import type { ServerProfile } from '../src/server/index.js';

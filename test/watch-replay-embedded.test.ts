@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { watchExpired } from '../src/checks/watch-expired.js';
 import { FakeClock, systemClock } from '../src/clock.js';
-import { RunConfigSchema, parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/cli/config.js';
+import { RunConfigSchema } from '../src/run/config.js';
 import { collectionPath } from '../src/discovery/resolve-resource.js';
 import { DEFAULT_CHECK_PARAMS } from '../src/checks/types.js';
 import { isChangeEvent } from '../src/record/derive.js';

@@ -1,13 +1,14 @@
 import { systemClock } from '../clock.js';
-import { ExplainConfigSchema, parseConfig, parseDurationMs, transportInput } from '../config.js';
-import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
+import { ExplainConfigSchema, parseConfig, transportInput } from './config.js';
+import { parseDurationMs } from '../units.js';
+import { collectionPath, discoveryWithSignal, resolveResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import { classifyWatchListProbe } from '../probe/classify.js';
 import { explainProbe } from '../probe/explain.js';
 import { renderExplanation } from '../probe/explain-render.js';
 import { probeWatchList } from '../probe/watch-list-probe.js';
 import type { ListRecord } from '../record/timeline.js';
-import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
+import { describeTarget } from '../targets/describe.js';
 import { withTargetClient } from '../targets/select.js';
 import { checkOutputPaths } from '../output-file.js';
 import type { ConnectionFlags } from '../targets/types.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../../test/support/cli.js';
-import { ExplainConfigSchema, flagOfKey, ObserveConfigSchema, parseConfig, RunConfigSchema, ServeConfigSchema } from '../config.js';
+import { ExplainConfigSchema, flagOfKey, ObserveConfigSchema, parseConfig, ServeConfigSchema } from './config.js';
+import { RunConfigSchema } from '../run/config.js';
 import type { CliIo } from './io.js';
 import { buildProgram, EXIT, exitCodeForError, SHARED_FLAGS } from './main.js';
 import { WatchmarkError } from '../errors.js';

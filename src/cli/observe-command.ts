@@ -1,13 +1,15 @@
 import { runChecks } from '../checks/index.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { systemClock } from '../clock.js';
-import { ObserveConfigSchema, parseConfig, parseDurationMs, redactConfig, transportInput } from '../config.js';
-import { collectionPath, resolveResource } from '../discovery/resolve-resource.js';
+import { ObserveConfigSchema, parseConfig, transportInput } from './config.js';
+import { parseDurationMs } from '../units.js';
+import { redactConfig } from '../transport/redact.js';
+import { collectionPath, discoveryWithSignal, resolveResource } from '../discovery/resolve-resource.js';
 import type { RunRecord, StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import { buildReport, exitCodeFor } from '../report/model.js';
 import { formatObserveLine, type ObserveLineState } from '../report/observe-lines.js';
 import { renderTerminal } from '../report/terminal.js';
-import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
+import { describeTarget } from '../targets/describe.js';
 import { withTargetClient } from '../targets/select.js';
 import { checkOutputPaths } from '../output-file.js';
 import { deriveClientVerdicts, reflectorWarnings } from '../verdict/client-go.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { parseConfig } from '../config.js';
+import { parseConfig } from './config.js';
 import { checkOutputPaths } from '../output-file.js';
 import { readRecordingFile } from '../recording/file.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
-import { deriveReport } from '../run/derive-report.js';
+import { deriveReport } from '../report/derive-report.js';
 import { useColor, type CliIo } from './io.js';
 import { resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
 

@@ -1,4 +1,6 @@
-import { parseConfig, parseDurationMs, RunConfigSchema, transportInput } from '../config.js';
+import { parseConfig, transportInput } from './config.js';
+import { parseDurationMs } from '../units.js';
+import { RunConfigSchema } from '../run/config.js';
 import { WatchmarkError } from '../errors.js';
 import { checkOutputPaths } from '../output-file.js';
 import { exitCodeForMatrix, renderMatrix } from '../probe/matrix-model.js';

@@ -1,9 +1,11 @@
 import { WatchmarkError } from '../errors.js';
-import { parseConfig, parseDurationMs, RunConfigSchema, transportInput } from '../config.js';
+import { parseConfig, transportInput } from './config.js';
+import { parseDurationMs } from '../units.js';
+import { RunConfigSchema } from '../run/config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
-import { deriveReport, type RunMeasurement } from '../run/derive-report.js';
+import { deriveReport, type RunMeasurement } from '../report/derive-report.js';
 import { writeRecordingFile } from '../recording/file.js';
 import { checkOutputPaths } from '../output-file.js';
 import type { ConnectionFlags } from '../targets/types.js';

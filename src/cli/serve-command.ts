@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig, parseDurationMs, ServeConfigSchema } from '../config.js';
+import { parseConfig, ServeConfigSchema } from './config.js';
+import { parseDurationMs } from '../units.js';
 import { WatchmarkError } from '../errors.js';
 import { checkOutputPaths } from '../output-file.js';
 import { PROFILES, startEmbeddedServer } from '../server/index.js';

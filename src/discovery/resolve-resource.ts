@@ -1,5 +1,6 @@
 import { responseBodyExcerpt, WatchmarkError } from '../errors.js';
 import type { WatchedKind } from '../record/timeline.js';
+import type { TargetClient } from '../transport/client.js';
 
 /** A resource as discovery describes it. */
 export interface ResolvedResource extends WatchedKind {
@@ -167,4 +168,9 @@ export function requireDiscoveryDocument(res: DiscoveryResponse, path: string): 
 /** The useful part of a response body for an error message (see responseBodyExcerpt). */
 export function statusMessage(body: unknown, text: string): string {
   return responseBodyExcerpt(body, text);
+}
+
+/** Discovery through `client`, every request carrying `signal` (Ctrl-C). */
+export function discoveryWithSignal(client: TargetClient, signal: AbortSignal): DiscoveryClient {
+  return { requestJson: (method, path) => client.requestJson(method, path, { signal }) };
 }

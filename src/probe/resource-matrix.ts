@@ -6,9 +6,9 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { listWatchableResources, qualifiedName } from '../discovery/list-resources.js';
-import type { ResolvedResource } from '../discovery/resolve-resource.js';
+import { discoveryWithSignal, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
-import { describeTarget, discoveryWithSignal } from '../run/run-watchmark.js';
+import { describeTarget } from '../targets/describe.js';
 import { withTargetClient, type TargetSelection } from '../targets/select.js';
 import type { TargetClient } from '../transport/client.js';
 import type { SecretRegistry } from '../transport/redact.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { run, watchListStream } from '../../test/support/timeline-builder.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { isWatchmarkError } from '../errors.js';
-import type { RunMeasurement } from '../run/derive-report.js';
+import type { RunMeasurement } from '../report/derive-report.js';
 import { readRecordingFile, writeRecordingFile } from './file.js';
 import { encodeRecordingText } from './ndjson.js';
 

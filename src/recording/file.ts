@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { WatchmarkError } from '../errors.js';
 import { describeFsError, writeOutput } from '../output-file.js';
-import type { RunMeasurement } from '../run/derive-report.js';
+import type { RunMeasurement } from '../report/derive-report.js';
 import { encodeRecording, RecordingDecoder, type DecodedRecording } from './ndjson.js';
 
 /** Lines are written in batches of about this many characters. */

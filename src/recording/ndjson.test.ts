@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { run, watchListStream, plainWatchStream } from '../../test/support/timeline-builder.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
-import type { RunFacts, RunMeasurement } from '../run/derive-report.js';
-import { deriveReport } from '../run/derive-report.js';
+import type { RunFacts, RunMeasurement } from '../report/derive-report.js';
+import { deriveReport } from '../report/derive-report.js';
 import { isWatchmarkError } from '../errors.js';
 import { TOOL } from '../version.js';
 import { decodeRecording, encodeRecording, encodeRecordingText, RECORDING_KIND } from './ndjson.js';

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
 import type { ListRecord, RunRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
-import type { RunFacts, RunMeasurement } from '../run/derive-report.js';
+import type { RunFacts, RunMeasurement } from '../report/derive-report.js';
 import { TOOL } from '../version.js';
 
 export const RECORDING_KIND = 'watchmark-recording';

@@ -1,6 +1,6 @@
 import type { CheckResult, Severity } from '../checks/types.js';
 import type { ListRecord, RunRecord, StreamRecord } from '../record/timeline.js';
-import type { TargetSource } from '../targets/types.js';
+import type { TargetDescription } from '../targets/types.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { TOOL } from '../version.js';
 import { checksNotRun, untestedRequests, type Untested } from './coverage.js';
@@ -11,7 +11,7 @@ export type { Untested, UntestedRequest } from './coverage.js';
 export interface Report {
   schemaVersion: 1;
   tool: { name: string; version: string };
-  target: { server: string; source: TargetSource; serverVersion: string | null; description: string };
+  target: TargetDescription;
   resource: { name: string; apiVersion: string; kind: string; namespace: string | null } | null;
   config: Record<string, unknown>;
   startedAt: string;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../clock.js';
 import type { EventEntry, ListRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
 import type { Workload } from '../workload/workload.js';
-import type { StreamPlan, SuitePlan } from './plan.js';
+import type { StreamPlan, SuitePlan } from '../scenario/plan.js';
 import { runSuite, type SuiteClient } from './run-suite.js';
 import { CONFIGMAPS } from '../../test/support/fixtures.js';
 

@@ -13,7 +13,7 @@ import type {
 } from '../record/timeline.js';
 import { buildWatchQuery } from '../transport/watch-query.js';
 import type { Workload } from '../workload/workload.js';
-import type { RvSource, StreamPlan, SuitePlan } from './plan.js';
+import type { RvSource, StreamPlan, SuitePlan } from '../scenario/plan.js';
 
 /** What the runner needs from the transport (TargetClient satisfies it). */
 export interface SuiteClient {

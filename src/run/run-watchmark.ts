@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CHECK_PARAMS, type CheckParams } from '../checks/types.js';
 import { systemClock, type Clock } from '../clock.js';
-import { redactConfig, type RunConfig } from '../config.js';
-import { resolveResource, type DiscoveryClient, type ResolvedResource } from '../discovery/resolve-resource.js';
+import type { RunConfig } from './config.js';
+import { redactConfig } from '../transport/redact.js';
+import { discoveryWithSignal, resolveResource, type ResolvedResource } from '../discovery/resolve-resource.js';
+import { describeTarget } from '../targets/describe.js';
 import { WatchmarkError } from '../errors.js';
 import type { RunRecord } from '../record/timeline.js';
 import type { Report } from '../report/model.js';
@@ -14,7 +16,7 @@ import { Workload } from '../workload/workload.js';
 import { compileScenarios, resourceOfScenarios } from '../scenario/compile.js';
 import { selectScenarios } from '../scenario/load.js';
 import { runSuite, type SuiteListener } from './run-suite.js';
-import { deriveReport, type RunFacts, type RunMeasurement } from './derive-report.js';
+import { deriveReport, type RunFacts, type RunMeasurement } from '../report/derive-report.js';
 
 export interface RunHooks extends SuiteListener {
   /** One-line notices for the user (e.g. "started the embedded server"). */
@@ -122,30 +124,6 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
     await client.close();
     await target.stop();
   }
-}
-
-/** Discovery through `client`, every request carrying `signal` (Ctrl-C). */
-export function discoveryWithSignal(client: TargetClient, signal: AbortSignal): DiscoveryClient {
-  return { requestJson: (method, path) => client.requestJson(method, path, { signal }) };
-}
-
-/**
- * The report's description of the target: GET /version (which also fails fast with WM_AUTH on
- * bad credentials) plus what target selection said about it.
- */
-export async function describeTarget(client: TargetClient, target: ReadyTarget, signal?: AbortSignal): Promise<Report['target']> {
-  const serverVersion = await fetchServerVersion(client, signal);
-  return { server: target.connection.server, source: target.source, serverVersion, description: target.description };
-}
-
-export async function fetchServerVersion(client: TargetClient, signal?: AbortSignal): Promise<string | null> {
-  const res = await client.requestJson('GET', '/version', signal ? { signal } : {});
-  if (res.status === 401 || res.status === 403) {
-    throw new WatchmarkError('WM_AUTH', `GET /version answered ${res.status}: check the credentials`);
-  }
-  if (res.status !== 200) return null;
-  const v = (res.body as { gitVersion?: unknown } | undefined)?.gitVersion;
-  return typeof v === 'string' ? v : null;
 }
 
 function requireVerbs(resource: ResolvedResource, verbs: string[]): void {

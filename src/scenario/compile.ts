@@ -1,7 +1,7 @@
 import type { CheckParams } from '../checks/types.js';
-import { parseDurationMs } from '../config.js';
+import { parseDurationMs } from '../units.js';
 import { WatchmarkError } from '../errors.js';
-import type { RvSource, StreamPlan, SuitePlan, WriteStep } from '../run/plan.js';
+import type { RvSource, StreamPlan, SuitePlan, WriteStep } from './plan.js';
 import type { LoadedScenario } from './load.js';
 import type { Scenario, ScenarioWatch } from './schema.js';
 

@@ -1,4 +1,4 @@
-import type { SuitePlan } from '../run/plan.js';
+import type { SuitePlan } from './plan.js';
 import { compileScenarios } from './compile.js';
 import { selectScenarios } from './load.js';
 

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { parseDurationMs } from '../config.js';
+import { parseDurationMs } from '../units.js';
 import { WatchmarkError } from '../errors.js';
 import { ScenarioSchema, type Scenario } from './schema.js';
 

@@ -3,6 +3,14 @@ import type { Connection } from '../transport/connection.js';
 /** Where the connection came from, in kubectl's resolution order, or the embedded default. */
 export type TargetSource = 'flags' | 'kubeconfig-flag' | 'KUBECONFIG' | 'default-kubeconfig' | 'embedded' | 'testbed';
 
+/** The report's description of a target. */
+export interface TargetDescription {
+  server: string;
+  source: TargetSource;
+  serverVersion: string | null;
+  description: string;
+}
+
 /** A target that is ready to be measured. */
 export interface ReadyTarget extends AsyncDisposable {
   source: TargetSource;

@@ -166,3 +166,13 @@ export function redactResponseHeaders(headers: Readonly<Record<string, string>>)
   }
   return out ?? { ...headers };
 }
+
+/** The config as it goes into a report: credentials replaced by a marker. */
+export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined) continue;
+    out[k] = /token|password|secret|key/i.test(k) ? '[redacted]' : v;
+  }
+  return out;
+}

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseDurationMs, parseSizeBytes, redactConfig, RunConfigSchema } from './config.js';
-import { WatchmarkError } from './errors.js';
+import { parseConfig } from './config.js';
+import { parseDurationMs, parseSizeBytes } from '../units.js';
+import { redactConfig } from '../transport/redact.js';
+import { RunConfigSchema } from '../run/config.js';
+import { WatchmarkError } from '../errors.js';
 
 describe('parseSizeBytes', () => {
   it('reads bytes and Kubernetes-style binary and decimal suffixes', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, run, watchListStream } from '../../test/support/timeline-builder.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
-import { exitCodeFor } from '../report/model.js';
+import { exitCodeFor } from './model.js';
 import { deriveReport, type RunFacts } from './derive-report.js';
 
 const facts: RunFacts = {

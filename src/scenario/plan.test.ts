@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isWatchListRequest } from '../record/derive.js';
-import { defaultSuitePlan } from '../scenario/default-suite.js';
+import { defaultSuitePlan } from './default-suite.js';
 import { streamDeadlineMs, type SuitePlan, type WriteStep } from './plan.js';
 
 // The default suites: the built-in scenario files (scenarios/*.yaml) compiled into plans.

@@ -1,7 +1,7 @@
 import { ALL_CHECKS } from '../checks/index.js';
 import type { Check, CheckParams, CheckResult, CheckStatus, Finding } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
-import type { ScenarioResult } from '../report/model.js';
+import type { ScenarioResult } from './model.js';
 
 export type { ScenarioResult };
 

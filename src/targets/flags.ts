@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { SERVER_PROFILES, type ServerProfile } from '../server/profiles.js';
+
+/** The embedded server's profiles, named once in server/profiles.ts. */
+export const PROFILE_NAMES = SERVER_PROFILES as readonly [ServerProfile, ...ServerProfile[]];
+export const ProfileSchema = z.enum(PROFILE_NAMES);
+
+export const ConnectionFlagsSchema = z.object({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  server: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  certificateAuthority: z.string().min(1).optional(),
+  insecureSkipTlsVerify: z.boolean().optional(),
+  /** --request-timeout: 0 = no bound; unset = connect 30 s, response headers 60 s (transport/timeouts.ts). */
+  requestTimeoutMs: z.number().nonnegative().optional(),
+});
+
+export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine'] as const;
