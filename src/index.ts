@@ -50,6 +50,7 @@ export { LiveProgress, progressModeFor } from './progress/live-progress.js';
 export { reduce as reduceProgress, initialProgress } from './progress/model.js';
 export type { SuiteListener, SuiteWindow } from './run/run-suite.js';
 export { renderJunit } from './report/junit.js';
+export { OUTPUT_FORMATS, type OutputFormat, type OutputFormatName, type OutputPaths } from './report/formats.js';
 export { renderGithubAnnotations, renderGithubSummary } from './report/github.js';
 export { runResourceMatrix } from './probe/resource-matrix.js';
 export { classifyWatchListProbe } from './probe/classify.js';

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/model.js';
 import { startEmbeddedServer } from '../src/server/index.js';
 import { runCli, startCli, type CliResult } from './support/cli.js';
+import { parseTap } from './support/tap.js';
 
 function tmpDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'watchmark-record-'));
@@ -87,6 +88,24 @@ describe('run --record and watchmark report (CLI subprocess)', () => {
     const json = await runCli(['report', live]);
     expect(json.code).toBe(2);
     expect(json.stderr).toMatch(/live\.json:1: not a JSON object/);
+  });
+
+  it('report --tap -: TAP 14 on stdout, a test point per scenario and check of the live report, the summary on stderr', async () => {
+    const res = await runCli(['report', recording, '--tap', '-']);
+    const report = readJson(live);
+    expect(res.code, res.stderr).toBe(0); // exitCodeFor(report): the live run passed
+    const tap = parseTap(res.stdout); // stdout holds only the TAP
+    expect(tap.points.map((p) => p.description)).toEqual(report.scenarios.flatMap((s) => s.checks.map((c) => `${s.name}/${c.id}`)));
+    expect(tap.points.length).toBeGreaterThan(10);
+    expect(tap.points.filter((p) => !p.ok)).toEqual([]);
+    const skips = report.scenarios.flatMap((s) => s.checks.filter((c) => c.status === 'skip').map((c) => `${s.name}/${c.id}`));
+    expect(skips.length).toBeGreaterThan(0);
+    expect(tap.points.filter((p) => p.directive?.kind === 'SKIP').map((p) => p.description)).toEqual(skips);
+    expect(res.stderr).toMatch(/Verdict: PASS/);
+
+    const both = await runCli(['report', recording, '--tap', '-', '--json', '-']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('watchmark: --json - and --tap - both want stdout; write one of them to a file (WM_USAGE)\n');
   });
 });
 

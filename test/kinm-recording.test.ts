@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/model.js';
 import { REPO, runCli, type CliResult } from './support/cli.js';
+import { parseTap } from './support/tap.js';
 
 /**
  * kinm (github.com/obot-platform/kinm) cannot be built here or in CI (the Go module proxy refuses
@@ -89,5 +90,16 @@ describe.skipIf(skip)('kinm 5d68bef, diagnosed from its recording (watchmark rep
     expect(listWatch.length).toBeGreaterThan(0);
     for (const v of watchList) expect({ profile: v.profile, outcome: v.outcome }).toEqual({ profile: v.profile, outcome: 'never-syncs' });
     for (const v of listWatch) expect({ profile: v.profile, outcome: v.outcome }).toEqual({ profile: v.profile, outcome: 'syncs' });
+  });
+
+  it('report --tap -: the failing checks are the not-ok test points, with their findings, and the exit code stays 1', async () => {
+    const tapRes = await runCli(['report', RECORDING, '--tap', '-']);
+    expect(tapRes.code, tapRes.stderr).toBe(1);
+    const tap = parseTap(tapRes.stdout);
+    const failing = report.scenarios.flatMap((s) => s.checks.filter((c) => c.status === 'fail').map((c) => `${s.name}/${c.id}`));
+    expect(failing.some((name) => name.endsWith('/initial-events-end.present'))).toBe(true);
+    expect(tap.points.filter((p) => !p.ok).map((p) => p.description)).toEqual(failing);
+    for (const p of tap.points.filter((p) => !p.ok)) expect([p.description, p.diagnostic?.severity, (p.diagnostic?.findings as unknown[]).length > 0]).toEqual([p.description, 'fail', true]);
+    expect(tap.comments[0]).toMatch(/^verdict FAIL \(fail on fail\)/);
   });
 });

@@ -4,6 +4,7 @@ import { describeObjects, leftoverLines, processInventory, type TargetInventory,
 import { SERVER_PROFILES } from '../server/profiles.js';
 import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
+import { OUTPUT_FORMATS } from '../report/formats.js';
 import type { CliIo } from './io.js';
 import { redactingIo } from './redacting-io.js';
 // Commands are imported when they run: a usage error or `report` then never loads the target
@@ -41,6 +42,14 @@ function addTargetFlags(cmd: Command): Command {
     .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference');
 }
 
+/** The report outputs of `run` and `report`: a flag per output format (report/formats.ts), and GitHub Actions. */
+function addOutputFlags(cmd: Command): Command {
+  for (const format of OUTPUT_FORMATS) cmd.option(`${format.flag} <file>`, format.help);
+  return cmd
+    .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
+    .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true');
+}
+
 function addDisplayFlags(cmd: Command): Command {
   return cmd.option('--no-color', 'no colours in the output');
 }
@@ -59,15 +68,10 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
     .hook('preAction', (_program, action) => io.secrets?.add((action.opts() as { token?: string }).token));
 
   addDisplayFlags(addTargetFlags(
-    program
+    addOutputFlags(program
       .command('run')
       .description('run the default suite against a target and print the checks and client-go verdicts')
-      .option('-r, --resource <resource>', 'resource to test, named as in kubectl (configmaps, widgets.example.com)', )
-      .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
-      .option('--junit <file>', 'write a JUnit XML report (a testsuite per scenario, a testcase per check) to FILE, or - for stdout')
-      .option('--html <file>', 'write a self-contained HTML report (verdicts, checks, per-stream timeline charts) to FILE')
-      .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
-      .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
+      .option('-r, --resource <resource>', 'resource to test, named as in kubectl (configmaps, widgets.example.com)', ))
       .option('--record <file>', 'save the run\'s recording (NDJSON: every frame with its arrival time) to FILE; `watchmark report FILE` rebuilds the report from it')
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
       .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
@@ -90,15 +94,10 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
   )).action(async (opts) => setExit(await (await import('./run-command.js')).runCommand(opts, io, signal)));
 
   addDisplayFlags(
-    program
+    addOutputFlags(program
       .command('report')
       .argument('<recording>', 'a recording written by `run --record FILE`')
-      .description('rebuild the report of a recorded run offline (no server): the same checks, verdicts and outputs as the live run')
-      .option('--json <file>', 'write the JSON report (schema 1) to FILE, or - for stdout')
-      .option('--junit <file>', 'write a JUnit XML report to FILE, or - for stdout')
-      .option('--html <file>', 'write a self-contained HTML report to FILE')
-      .option('--github', 'GitHub Actions: ::error/::warning annotations and a step summary in $GITHUB_STEP_SUMMARY (default when GITHUB_ACTIONS=true)')
-      .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true')
+      .description('rebuild the report of a recorded run offline (no server): the same checks, verdicts and outputs as the live run'))
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity (default: the recorded run\'s)').choices(['fail', 'warn'])),
   ).action(async (file: string, opts) => setExit(await (await import('./report-command.js')).reportCommand(file, opts, io)));
 

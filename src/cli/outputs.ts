@@ -1,23 +1,19 @@
 import { WatchmarkError } from '../errors.js';
 import type { RunRecord } from '../record/timeline.js';
+import { OUTPUT_FORMATS, type OutputFormatName, type OutputPaths } from '../report/formats.js';
 import { renderGithubAnnotations, renderGithubSummary } from '../report/github.js';
-import { renderHtml } from '../report/html.js';
-import { renderJunit } from '../report/junit.js';
 import type { Report } from '../report/model.js';
 import { isStdout, type CliIo } from './io.js';
 import { appendRedactedFile, writeRedactedFile } from './redacting-io.js';
 
-/** Report files and CI outputs a command can write; every format renders from the same report (and record). */
-export interface OutputFlags {
-  /** JSON report (schema 1), or - for stdout. */
-  json?: string;
-  /** JUnit XML report, or - for stdout. */
-  junit?: string;
-  /** Self-contained HTML report (needs the record for its timelines). */
-  html?: string;
+/**
+ * Report files and CI outputs a command can write; every format renders from the same report (and
+ * record): a path (or - for stdout) per output format of report/formats.ts, and the GitHub outputs.
+ */
+export type OutputFlags = OutputPaths & {
   /** GitHub Actions outputs: workflow-command annotations and the step summary. */
   github?: GithubOutputs;
-}
+};
 
 export interface GithubOutputs {
   /**
@@ -36,17 +32,18 @@ export interface GithubOutputs {
  * GITHUB_ACTIONS=true (set on every GitHub Actions runner) unless `--no-github`.
  */
 export function resolveOutputFlags(
-  flags: { json?: string | undefined; junit?: string | undefined; html?: string | undefined; github?: boolean | undefined },
+  flags: { [Name in OutputFormatName]?: string | undefined } & { github?: boolean | undefined },
   env: NodeJS.ProcessEnv,
 ): OutputFlags {
-  if (flags.json === '-' && flags.junit === '-') {
-    throw new WatchmarkError('WM_USAGE', '--json - and --junit - both want stdout; write one of them to a file');
+  const onStdout = OUTPUT_FORMATS.filter((f) => flags[f.name] === '-');
+  if (onStdout.length > 1) {
+    throw new WatchmarkError('WM_USAGE', `${onStdout[0]!.flag} - and ${onStdout[1]!.flag} - both want stdout; write one of them to a file`);
   }
-  const out: OutputFlags = {
-    ...(flags.json ? { json: flags.json } : {}),
-    ...(flags.junit ? { junit: flags.junit } : {}),
-    ...(flags.html ? { html: flags.html } : {}),
-  };
+  const out: OutputFlags = {};
+  for (const f of OUTPUT_FORMATS) {
+    const file = flags[f.name];
+    if (file) out[f.name] = file;
+  }
   if (flags.github ?? env.GITHUB_ACTIONS === 'true') {
     const summaryFile = env.GITHUB_STEP_SUMMARY;
     out.github = {
@@ -59,7 +56,12 @@ export function resolveOutputFlags(
 
 /** True when a report is written to stdout, so human text (and annotations) must go to stderr. */
 export function stdoutTaken(flags: OutputFlags): boolean {
-  return isStdout(flags.json) || isStdout(flags.junit);
+  return OUTPUT_FORMATS.some((f) => f.stdout && isStdout(flags[f.name]));
+}
+
+/** Each requested format's flag and path, for checkOutputPaths (output-file.ts). */
+export function outputFileFlags(flags: OutputFlags): Array<[flag: string, file: string | undefined]> {
+  return OUTPUT_FORMATS.map((f) => [f.flag, flags[f.name]]);
 }
 
 /**
@@ -68,9 +70,10 @@ export function stdoutTaken(flags: OutputFlags): boolean {
  * redacted like the io's streams (redacting-io.ts).
  */
 export function writeReportOutputs(report: Report, record: RunRecord | null, flags: OutputFlags, io: CliIo): void {
-  if (flags.json) writeRedactedFile(flags.json, JSON.stringify(report, null, 2) + '\n', io, '--json');
-  if (flags.junit) writeRedactedFile(flags.junit, renderJunit(report), io, '--junit');
-  if (flags.html) writeRedactedFile(flags.html, renderHtml({ report, record }), io, '--html');
+  for (const format of OUTPUT_FORMATS) {
+    const file = flags[format.name];
+    if (file) writeRedactedFile(file, format.render({ report, record: format.needsRecord ? record : null }), io, format.flag);
+  }
   if (flags.github) {
     (flags.github.annotations === 'stdout' ? io.stdout : io.stderr).write(renderGithubAnnotations(report));
     if (flags.github.summaryFile) {

@@ -2,16 +2,14 @@ import { z } from 'zod';
 import { parseConfig } from './config.js';
 import { checkOutputPaths } from '../output-file.js';
 import { readRecordingFile } from '../recording/file.js';
+import { outputConfigFields, type OutputPaths } from '../report/formats.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { deriveReport } from '../report/derive-report.js';
 import { useColor, type CliIo } from './io.js';
-import { resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
+import { outputFileFlags, resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
 
-interface ReportFlags {
-  json?: string;
-  junit?: string;
-  html?: string;
+interface ReportFlags extends OutputPaths {
   github?: boolean;
   /** Unset: the recorded run's --fail-on. */
   failOn?: string;
@@ -20,9 +18,7 @@ interface ReportFlags {
 
 const ReportConfigSchema = z.object({
   failOn: z.enum(['fail', 'warn']).optional(),
-  json: z.string().min(1).optional(),
-  junit: z.string().min(1).optional(),
-  html: z.string().min(1).refine((file) => file !== '-', 'write the HTML report to a file, not stdout').optional(),
+  ...outputConfigFields(),
   github: z.boolean().optional(),
 });
 
@@ -36,7 +32,7 @@ export async function reportCommand(file: string, flags: ReportFlags, io: CliIo)
   const { color: colorFlag, ...rest } = flags;
   const config = parseConfig(ReportConfigSchema, rest);
   const outputs = resolveOutputFlags(config, io.env);
-  checkOutputPaths([['--json', outputs.json], ['--junit', outputs.junit], ['--html', outputs.html]]);
+  checkOutputPaths(outputFileFlags(outputs));
   const human = stdoutTaken(outputs) ? io.stderr : io.stdout;
   const recording = await readRecordingFile(file);
   for (const notice of recording.notices) io.stderr.write(`watchmark: ${notice}\n`);

@@ -8,20 +8,18 @@ import { measureRun } from '../run/run-watchmark.js';
 import { deriveReport, type RunMeasurement } from '../report/derive-report.js';
 import { writeRecordingFile } from '../recording/file.js';
 import { checkOutputPaths } from '../output-file.js';
+import { OUTPUT_FORMATS, type OutputPaths } from '../report/formats.js';
 import type { ConnectionFlags } from '../targets/types.js';
 import { systemClock } from '../clock.js';
 import { LiveProgress, progressModeFor, type ProgressFlag } from '../progress/live-progress.js';
 import { realScheduler } from '../scheduler.js';
 import { useColor, type CliIo } from './io.js';
-import { resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
+import { outputFileFlags, resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
 import { resourceMatrixCommand } from './resource-matrix-command.js';
 
-interface RunFlags extends ConnectionFlags {
+interface RunFlags extends ConnectionFlags, OutputPaths {
   resource?: string;
   target?: string;
-  json?: string;
-  junit?: string;
-  html?: string;
   /** undefined: on when GITHUB_ACTIONS=true (--github / --no-github force it). */
   github?: boolean;
   /** NDJSON recording of the whole run, for `watchmark report FILE`. */
@@ -50,8 +48,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
     const suiteOnly = (
       [
         ['--record', flags.record],
-        ['--junit', flags.junit],
-        ['--html', flags.html],
+        // --json stays: it writes the resource matrix; no other report is made.
+        ...OUTPUT_FORMATS.filter((f) => f.name !== 'json').map((f) => [f.flag, flags[f.name]] as const),
         ['--scenario', flags.scenario?.length ? flags.scenario : undefined],
         ['--max-bookmark-interval', flags.maxBookmarkInterval],
         ['--max-event-latency', flags.maxEventLatency],
@@ -71,8 +69,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
   });
   const outputs = resolveOutputFlags(config, io.env);
   // Before the target starts: a bad output path must not cost a whole run (and the target's writes).
-  checkOutputPaths([['--record', config.record], ['--json', outputs.json], ['--junit', outputs.junit], ['--html', outputs.html]]);
-  // With --json - (or --junit -) the report owns stdout; the human summary goes to stderr.
+  checkOutputPaths([['--record', config.record], ...outputFileFlags(outputs)]);
+  // With a report on stdout (--json -, --junit -, ...) the report owns it; the human summary goes to stderr.
   const human = stdoutTaken(outputs) ? io.stderr : io.stdout;
   const color = useColor(human, io.env, flags.color);
   // Live progress always goes to stderr (stdout may carry --json -), and is erased before the report.

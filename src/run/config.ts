@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES } from '../targets/flags.js';
+import { outputConfigFields } from '../report/formats.js';
 
 /** `watchmark run`'s options as the CLI resolves them (cli/config.ts parses flags onto this schema). */
 export const RunConfigSchema = ConnectionFlagsSchema.extend({
@@ -10,11 +11,8 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   /** --scenario values as given (names, files, "defaults"); empty = the suite's built-in set. */
   scenario: z.array(z.string().min(1)).default([]),
   failOn: z.enum(['fail', 'warn']).default('fail'),
-  json: z.string().min(1).optional(),
-  /** JUnit XML report file, or - for stdout. */
-  junit: z.string().min(1).optional(),
-  /** Self-contained HTML report file (not stdout). */
-  html: z.string().min(1).refine((file) => file !== '-', 'write the HTML report to a file, not stdout').optional(),
+  /** A file (or - for stdout, where the format allows it) per output format (report/formats.ts). */
+  ...outputConfigFields(),
   /** GitHub Actions annotations and step summary; unset = on when GITHUB_ACTIONS=true. */
   github: z.boolean().optional(),
   /** Recording file (NDJSON, `watchmark report FILE` replays it); not stdout. */
