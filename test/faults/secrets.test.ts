@@ -191,6 +191,8 @@ describe('secrets: a server echoing the credential gets it into no output (fault
         path.join(runDir, 'report.xml'),
         '--html',
         path.join(runDir, 'report.html'),
+        '--tap',
+        path.join(runDir, 'report.tap'),
       ],
       { env: isolatedEnv({ GITHUB_STEP_SUMMARY: runSummary }), timeoutMs: 60_000 },
     );
@@ -198,7 +200,7 @@ describe('secrets: a server echoing the credential gets it into no output (fault
     const reportSummary = path.join(reportDir, 'step-summary.md');
     writeFileSync(reportSummary, '');
     const report = await runCli(
-      ['report', recording, '--github', '--json', path.join(reportDir, 'report.json'), '--junit', path.join(reportDir, 'report.xml'), '--html', path.join(reportDir, 'report.html')],
+      ['report', recording, '--github', '--json', path.join(reportDir, 'report.json'), '--junit', path.join(reportDir, 'report.xml'), '--html', path.join(reportDir, 'report.html'), '--tap', path.join(reportDir, 'report.tap')],
       { env: isolatedEnv({ GITHUB_STEP_SUMMARY: reportSummary }), timeoutMs: 30_000 },
     );
     const runOutputs = outputsOf(`run (${credential})`, run, runDir);
@@ -235,10 +237,10 @@ describe('secrets: a server echoing the credential gets it into no output (fault
     // The echo reached every output (redacted): the reports through the server version, the
     // recording through every frame; `report` rebuilt the same checks from the redacted recording.
     const [live, replayed] = outputs as [Outputs, Outputs];
-    for (const file of ['stdout', 'report.json', 'report.xml', 'report.html', 'step-summary.md', 'recording']) {
+    for (const file of ['stdout', 'report.json', 'report.xml', 'report.html', 'report.tap', 'step-summary.md', 'recording']) {
       expect(live.texts[file], `run ${file}`).toMatch(MARKER);
     }
-    for (const file of ['stdout', 'report.json', 'report.xml', 'report.html', 'step-summary.md']) {
+    for (const file of ['stdout', 'report.json', 'report.xml', 'report.html', 'report.tap', 'step-summary.md']) {
       expect(replayed.texts[file], `report ${file}`).toMatch(MARKER);
     }
     expect(live.texts['stdout']).toMatch(/::error/);
