@@ -1,12 +1,4 @@
-import {
-  bookmarksOf,
-  isInitialEventsEndBookmark,
-  isPlainObject,
-  msSinceRequest,
-  resourceVersionOf,
-  sinceRequest,
-  typeMetaProblemOf,
-} from '../record/derive.js';
+import { bookmarksOf, isInitialEventsEndBookmark, isPlainObject, msSinceRequest, resourceVersionOf, sinceRequest, typeMetaProblemOf } from '../record/accessors.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,18 +1,7 @@
-import {
-  advanceEvidence,
-  bookmarksOf,
-  closeOf,
-  deadlineBookmarkOf,
-  describeAdvance,
-  findResourceVersionAdvance,
-  formatGoDuration,
-  isInitialEventsEndBookmark,
-  msSinceRequest,
-  observedUntilMs,
-  resourceVersionOf,
-  responseOf,
-  sinceRequest,
-} from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { bookmarksOf, closeOf, isInitialEventsEndBookmark, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import { findResourceVersionAdvance } from '../record/resource-version.js';
+import { advanceEvidence, deadlineBookmarkOf, describeAdvance } from './deadline-bookmark.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, CheckParams, Finding } from './types.js';

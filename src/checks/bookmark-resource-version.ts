@@ -1,13 +1,6 @@
-import {
-  eventsOf,
-  isChangeEvent,
-  isInitialEventsEndBookmark,
-  msSinceRequest,
-  parseResourceVersion,
-  resourceVersionOf,
-  sinceRequest,
-  splitInitialEvents,
-} from '../record/derive.js';
+import { eventsOf, isChangeEvent, isInitialEventsEndBookmark, msSinceRequest, resourceVersionOf, sinceRequest } from '../record/accessors.js';
+import { splitInitialEvents } from '../record/initial-events.js';
+import { parseResourceVersion } from '../record/resource-version.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

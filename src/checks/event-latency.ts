@@ -1,17 +1,7 @@
-import {
-  eventsOf,
-  formatGoDuration,
-  hasSelector,
-  isChangeEvent,
-  metadataOf,
-  msSinceRequest,
-  observedUntilMs,
-  resourceVersionOf,
-  responseOf,
-  sinceRequest,
-  writesLiveAfterMs,
-  writesVisibleTo,
-} from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { eventsOf, isChangeEvent, metadataOf, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import { writesLiveAfterMs, writesVisibleTo } from '../record/initial-events.js';
+import { hasSelector } from '../record/requests.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import { describeWrite, eventOfWrite } from './replay.js';

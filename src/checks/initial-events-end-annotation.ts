@@ -1,13 +1,5 @@
-import {
-  INITIAL_EVENTS_END_ANNOTATION,
-  INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION,
-  annotationsOf,
-  bookmarksOf,
-  initialStateModeOf,
-  msSinceRequest,
-  resourceVersionOf,
-  sinceRequest,
-} from '../record/derive.js';
+import { INITIAL_EVENTS_END_ANNOTATION, INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION, annotationsOf, bookmarksOf, msSinceRequest, resourceVersionOf, sinceRequest } from '../record/accessors.js';
+import { initialStateModeOf } from '../record/requests.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, Finding, Severity } from './types.js';

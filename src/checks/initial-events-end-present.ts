@@ -1,21 +1,5 @@
-import {
-  INITIAL_EVENTS_END_ANNOTATION,
-  annotationsOf,
-  bookmarksOf,
-  closeOf,
-  eventsOf,
-  initialEventsEndBookmark,
-  isWatchListRequest,
-  isVeryShortWatch,
-  msSinceRequest,
-  observedUntilMs,
-  responseOf,
-  hasSelector,
-  selectorText,
-  selectorsOf,
-  sinceRequest,
-  unfilteredWatchListWithEndBookmark,
-} from '../record/derive.js';
+import { INITIAL_EVENTS_END_ANNOTATION, annotationsOf, bookmarksOf, closeOf, eventsOf, initialEventsEndBookmark, msSinceRequest, observedUntilMs, responseOf, sinceRequest } from '../record/accessors.js';
+import { isWatchListRequest, isVeryShortWatch, hasSelector, selectorText, selectorsOf, unfilteredWatchListWithEndBookmark } from '../record/requests.js';
 import { WATCH_LIST_WORKAROUNDS, walkWatch } from '../verdict/client-go.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,14 +1,5 @@
-import {
-  droppedOf,
-  eventsOf,
-  isKnownEventType,
-  isPlainObject,
-  malformedFramesOf,
-  mediaTypeOf,
-  msSinceRequest,
-  responseOf,
-  sinceRequest,
-} from '../record/derive.js';
+import { droppedOf, eventsOf, isKnownEventType, isPlainObject, malformedFramesOf, msSinceRequest, responseOf, sinceRequest } from '../record/accessors.js';
+import { mediaTypeOf } from '../record/requests.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

@@ -1,23 +1,6 @@
-import {
-  INITIAL_EVENTS_END_ANNOTATION,
-  bookmarksOf,
-  closeOf,
-  collectionKeyOf,
-  eventsOf,
-  hasSelector,
-  isInitialEventsEndBookmark,
-  isWatchListRequest,
-  listsOfCollection,
-  msSinceRequest,
-  observedUntilMs,
-  resourceVersionOf,
-  responseOf,
-  sinceRequest,
-  splitInitialEvents,
-  describeLiveEvidence,
-  snapshotOnlyEvents,
-  unfilteredWatchListWithEndBookmark,
-} from '../record/derive.js';
+import { INITIAL_EVENTS_END_ANNOTATION, bookmarksOf, closeOf, eventsOf, isInitialEventsEndBookmark, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import { splitInitialEvents, describeLiveEvidence, snapshotOnlyEvents } from '../record/initial-events.js';
+import { collectionKeyOf, hasSelector, isWatchListRequest, listsOfCollection, unfilteredWatchListWithEndBookmark } from '../record/requests.js';
 import { answerKindOfStatus, answerOfStream, describeAnswer } from '../record/answers.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
 import { statusOfErrorObject } from '../verdict/client-go.js';

@@ -7,7 +7,7 @@
  * others as a dynamic informer does (client-go has no typed informer for them); the two differ only
  * on objects of another kind/apiVersion (verdict/client-go.ts objectAcceptance).
  */
-import { closeOf, eventsOf, isChangeEvent, isInitialEventsEndBookmark, responseOf } from '../record/derive.js';
+import { closeOf, eventsOf, isChangeEvent, isInitialEventsEndBookmark, responseOf } from '../record/accessors.js';
 import type { StreamRecord } from '../record/timeline.js';
 import { classifyStatus, hasTypedInformer, statusOfErrorObject, walkWatch } from '../verdict/client-go.js';
 

@@ -1,4 +1,5 @@
-import { isInitialEventsEndBookmark, isWatchListRequest } from '../record/derive.js';
+import { isInitialEventsEndBookmark } from '../record/accessors.js';
+import { isWatchListRequest } from '../record/requests.js';
 import type { TimelineEntry, WatchOptions } from '../record/timeline.js';
 import { BOOKMARK_TICKER_INTERVAL_MS } from '../verdict/client-go.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWatchListRequest } from '../record/derive.js';
+import { isWatchListRequest } from '../record/requests.js';
 import { defaultSuitePlan } from './default-suite.js';
 import { streamDeadlineMs, type SuitePlan, type WriteStep } from './plan.js';
 

@@ -25,21 +25,9 @@
  * Both were run against the same streams (testbed/informer-probe --informer typed|dynamic).
  */
 import { TRUNCATED_AT_END } from '../decode/watch-frames.js';
-import {
-  INITIAL_EVENTS_END_ANNOTATION,
-  VERY_SHORT_WATCH_MS,
-  closeOf,
-  formatGoDuration,
-  isInitialEventsEndBookmark,
-  isKnownEventType,
-  isPlainObject,
-  isWatchListRequest,
-  observedUntilMs,
-  responseOf,
-  typeMetaOf,
-  hasSelector,
-  selectorText,
-} from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { INITIAL_EVENTS_END_ANNOTATION, closeOf, isInitialEventsEndBookmark, isKnownEventType, isPlainObject, observedUntilMs, responseOf, typeMetaOf } from '../record/accessors.js';
+import { VERY_SHORT_WATCH_MS, isWatchListRequest, hasSelector, selectorText } from '../record/requests.js';
 import type {
   CloseEntry,
   EventEntry,

@@ -60,7 +60,8 @@
  * malformed frame longer than 4 KiB is kept cut, so it is judged as unparsable.
  */
 import { STATUS_CODES } from 'node:http';
-import { VERY_SHORT_WATCH_MS, closeOf, isPlainObject, responseOf } from '../record/derive.js';
+import { closeOf, isPlainObject, responseOf } from '../record/accessors.js';
+import { VERY_SHORT_WATCH_MS } from '../record/requests.js';
 import type { EventEntry, ListRecord, MalformedFrameEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
 import type { ClientVerdict } from './types.js';
 
