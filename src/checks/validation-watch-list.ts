@@ -3,7 +3,7 @@ import { splitInitialEvents, describeLiveEvidence, snapshotOnlyEvents } from '..
 import { collectionKeyOf, hasSelector, isWatchListRequest, listsOfCollection, unfilteredWatchListWithEndBookmark } from '../record/requests.js';
 import { answerKindOfStatus, answerOfStream, describeAnswer } from '../record/answers.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
-import { statusOfErrorObject } from '../verdict/client-go.js';
+import { statusOfErrorObject } from '../record/status.js';
 import { listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

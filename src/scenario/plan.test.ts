@@ -176,7 +176,7 @@ describe('the default suite (built-in scenarios)', () => {
         // The server must not end a watch-list stream before watchmark stops waiting for it.
         expect(wl.options.timeoutSeconds! * 1000).toBeGreaterThanOrEqual(plan.watchListMaxWindowMs);
       }
-      // The client-go verdicts read the stream of the scenario named watch-list (verdict/client-go.ts).
+      // The client-go verdicts read the stream of the scenario named watch-list (verdict/client-go-watch-list.ts).
       expect(watchLists.find((s) => s.id === 'watch-list#1')!.scenario).toBe('watch-list');
     }
   });
