@@ -1,4 +1,12 @@
-import { bookmarksOf, isInitialEventsEndBookmark, isPlainObject, msSinceRequest, resourceVersionOf, sinceRequest, typeMetaProblemOf } from '../record/accessors.js';
+import {
+  bookmarksOf,
+  isInitialEventsEndBookmark,
+  isPlainObject,
+  msSinceRequest,
+  resourceVersionOf,
+  sinceRequest,
+  typeMetaProblemOf,
+} from '../record/accessors.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,5 +1,14 @@
 import { formatGoDuration } from '../go-duration.js';
-import { bookmarksOf, closeOf, isInitialEventsEndBookmark, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import {
+  bookmarksOf,
+  closeOf,
+  isInitialEventsEndBookmark,
+  msSinceRequest,
+  observedUntilMs,
+  resourceVersionOf,
+  responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { findResourceVersionAdvance } from '../record/resource-version.js';
 import { advanceEvidence, deadlineBookmarkOf, describeAdvance } from './deadline-bookmark.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';

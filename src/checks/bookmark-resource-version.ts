@@ -1,4 +1,11 @@
-import { eventsOf, isChangeEvent, isInitialEventsEndBookmark, msSinceRequest, resourceVersionOf, sinceRequest } from '../record/accessors.js';
+import {
+  eventsOf,
+  isChangeEvent,
+  isInitialEventsEndBookmark,
+  msSinceRequest,
+  resourceVersionOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { splitInitialEvents } from '../record/initial-events.js';
 import { parseResourceVersion } from '../record/resource-version.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';

@@ -1,5 +1,14 @@
 import { formatGoDuration } from '../go-duration.js';
-import { eventsOf, isChangeEvent, metadataOf, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import {
+  eventsOf,
+  isChangeEvent,
+  metadataOf,
+  msSinceRequest,
+  observedUntilMs,
+  resourceVersionOf,
+  responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { writesLiveAfterMs, writesVisibleTo } from '../record/initial-events.js';
 import { hasSelector } from '../record/requests.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';

@@ -1,4 +1,12 @@
-import { INITIAL_EVENTS_END_ANNOTATION, INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION, annotationsOf, bookmarksOf, msSinceRequest, resourceVersionOf, sinceRequest } from '../record/accessors.js';
+import {
+  INITIAL_EVENTS_END_ANNOTATION,
+  INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION,
+  annotationsOf,
+  bookmarksOf,
+  msSinceRequest,
+  resourceVersionOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { initialStateModeOf } from '../record/requests.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { resultOf, skipped } from './check-result.js';

@@ -1,5 +1,23 @@
-import { INITIAL_EVENTS_END_ANNOTATION, annotationsOf, bookmarksOf, closeOf, eventsOf, initialEventsEndBookmark, msSinceRequest, observedUntilMs, responseOf, sinceRequest } from '../record/accessors.js';
-import { isWatchListRequest, isVeryShortWatch, hasSelector, selectorText, selectorsOf, unfilteredWatchListWithEndBookmark } from '../record/requests.js';
+import {
+  INITIAL_EVENTS_END_ANNOTATION,
+  annotationsOf,
+  bookmarksOf,
+  closeOf,
+  eventsOf,
+  initialEventsEndBookmark,
+  msSinceRequest,
+  observedUntilMs,
+  responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
+import {
+  isWatchListRequest,
+  isVeryShortWatch,
+  hasSelector,
+  selectorText,
+  selectorsOf,
+  unfilteredWatchListWithEndBookmark,
+} from '../record/requests.js';
 import { WATCH_LIST_WORKAROUNDS, walkWatch } from '../reflector/walk.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

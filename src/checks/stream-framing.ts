@@ -1,4 +1,13 @@
-import { droppedOf, eventsOf, isKnownEventType, isPlainObject, malformedFramesOf, msSinceRequest, responseOf, sinceRequest } from '../record/accessors.js';
+import {
+  droppedOf,
+  eventsOf,
+  isKnownEventType,
+  isPlainObject,
+  malformedFramesOf,
+  msSinceRequest,
+  responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { mediaTypeOf } from '../record/requests.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

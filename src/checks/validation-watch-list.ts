@@ -1,6 +1,23 @@
-import { INITIAL_EVENTS_END_ANNOTATION, bookmarksOf, closeOf, eventsOf, isInitialEventsEndBookmark, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import {
+  INITIAL_EVENTS_END_ANNOTATION,
+  bookmarksOf,
+  closeOf,
+  eventsOf,
+  isInitialEventsEndBookmark,
+  msSinceRequest,
+  observedUntilMs,
+  resourceVersionOf,
+  responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { splitInitialEvents, describeLiveEvidence, snapshotOnlyEvents } from '../record/initial-events.js';
-import { collectionKeyOf, hasSelector, isWatchListRequest, listsOfCollection, unfilteredWatchListWithEndBookmark } from '../record/requests.js';
+import {
+  collectionKeyOf,
+  hasSelector,
+  isWatchListRequest,
+  listsOfCollection,
+  unfilteredWatchListWithEndBookmark,
+} from '../record/requests.js';
 import { answerKindOfStatus, answerOfStream, describeAnswer } from '../record/answers.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
 import { statusOfErrorObject } from '../record/status.js';

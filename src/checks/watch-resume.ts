@@ -1,4 +1,12 @@
-import { eventsOf, isChangeEvent, msSinceRequest, observedUntilMs, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import {
+  eventsOf,
+  isChangeEvent,
+  msSinceRequest,
+  observedUntilMs,
+  resourceVersionOf,
+  responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
 import { writesVisibleTo } from '../record/initial-events.js';
 import { parseResourceVersion } from '../record/resource-version.js';
 import type { EventEntry, RunRecord, StreamRecord, WorkloadWrite } from '../record/timeline.js';

@@ -9,7 +9,15 @@
  * and 4.1 (SetListOptionsDefaults: why rejecting sendInitialEvents is wrong for k8s.io/apiserver
  * servers with WatchList on).
  */
-import { eventsOf, INITIAL_EVENTS_END_ANNOTATION, isChangeEvent, isInitialEventsEndBookmark, responseOf, closeOf, resourceVersionOf } from '../record/accessors.js';
+import {
+  eventsOf,
+  INITIAL_EVENTS_END_ANNOTATION,
+  isChangeEvent,
+  isInitialEventsEndBookmark,
+  responseOf,
+  closeOf,
+  resourceVersionOf,
+} from '../record/accessors.js';
 import type { ListRecord, RunRecord } from '../record/timeline.js';
 import { formatMs } from '../report/terminal.js';
 import type { Report } from '../report/model.js';

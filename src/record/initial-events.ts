@@ -2,7 +2,16 @@
  * Initial state versus live events on a stream: the exact split at the initial-events-end
  * bookmark, or a conservative one from snapshot evidence when there is no marker.
  */
-import { eventsOf, firstEventOf, initialEventsEndBookmark, isChangeEvent, objectKeyOf, resourceVersionOf, responseOf, sinceRequest } from './accessors.js';
+import {
+  eventsOf,
+  firstEventOf,
+  initialEventsEndBookmark,
+  isChangeEvent,
+  objectKeyOf,
+  resourceVersionOf,
+  responseOf,
+  sinceRequest,
+} from './accessors.js';
 import { initialStateModeOf, type InitialStateMode } from './requests.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from './timeline.js';
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { WIDGETS, plainWatchStream, run } from '../../test/support/timeline-builder.js';
 import { objectKeyOf } from './accessors.js';
-import { collectionKeyOf, initialStateModeOf, isLegacyInitialStateWatch, isVeryShortWatch, isWatchListRequest, listsOfCollection, mediaTypeOf } from './requests.js';
+import {
+  collectionKeyOf,
+  initialStateModeOf,
+  isLegacyInitialStateWatch,
+  isVeryShortWatch,
+  isWatchListRequest,
+  listsOfCollection,
+  mediaTypeOf,
+} from './requests.js';
 
 describe('request classification', () => {
   it('recognises the exact client-go watch-list request', () => {

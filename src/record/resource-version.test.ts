@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, watchListStream } from '../../test/support/timeline-builder.js';
-import { compareResourceVersions, findResourceVersionAdvance, parseResourceVersion, watchStartResourceVersion } from './resource-version.js';
+import {
+  compareResourceVersions,
+  findResourceVersionAdvance,
+  parseResourceVersion,
+  watchStartResourceVersion,
+} from './resource-version.js';
 
 describe('resource versions', () => {
   it('compares decimal RVs numerically, beyond 2^53', () => {
