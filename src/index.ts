@@ -8,7 +8,8 @@ export type { Check, CheckParams, CheckResult, CheckStatus, Finding, Severity } 
 export { DEFAULT_CHECK_PARAMS } from './checks/types.js';
 export { ALL_CHECKS, runChecks } from './checks/index.js';
 export type { ClientProfile, ClientOutcome, ClientVerdict } from './verdict/types.js';
-export { deriveClientVerdicts, reflectorWarnings } from './verdict/client-go.js';
+export { deriveClientVerdicts } from './verdict/index.js';
+export { reflectorWarnings } from './reflector/ticker.js';
 export { WatchFrameDecoder } from './decode/watch-frames.js';
 export type { Connection, TlsMaterial } from './transport/connection.js';
 export { TargetClient } from './transport/client.js';

@@ -25,6 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['discovery'],
   ['server'],
   ['targets'],
+  ['reflector'],
   ['checks', 'verdict'],
   ['scenario'],
   ['workload'],

@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/cli/config.js';
 import { RunConfigSchema } from '../src/run/config.js';
-import { parseResourceVersion, resourceVersionOf, splitInitialEvents } from '../src/record/derive.js';
+import { resourceVersionOf } from '../src/record/accessors.js';
+import { splitInitialEvents } from '../src/record/initial-events.js';
+import { parseResourceVersion } from '../src/record/resource-version.js';
 import type { RunRecord } from '../src/record/timeline.js';
 import type { Report } from '../src/report/model.js';
 import { runWatchmark } from '../src/run/run-watchmark.js';

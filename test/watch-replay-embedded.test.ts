@@ -11,7 +11,7 @@ import { parseConfig } from '../src/cli/config.js';
 import { RunConfigSchema } from '../src/run/config.js';
 import { collectionPath } from '../src/discovery/resolve-resource.js';
 import { DEFAULT_CHECK_PARAMS } from '../src/checks/types.js';
-import { isChangeEvent } from '../src/record/derive.js';
+import { isChangeEvent } from '../src/record/accessors.js';
 import type { RunRecord, TimelineEntry } from '../src/record/timeline.js';
 import type { Report } from '../src/report/model.js';
 import { runWatchmark } from '../src/run/run-watchmark.js';

@@ -1,16 +1,13 @@
+import { formatGoDuration } from '../go-duration.js';
+import { bookmarksOf, msSinceRequest, responseOf, sinceRequest } from '../record/accessors.js';
+import { findResourceVersionAdvance } from '../record/resource-version.js';
 import {
   ADVANCE_BEFORE_DEADLINE_MS,
   advanceEvidence,
-  bookmarksOf,
   deadlineBookmarkOf,
   describeAdvance,
-  findResourceVersionAdvance,
-  formatGoDuration,
-  msSinceRequest,
-  responseOf,
   serverDeadlineClose,
-  sinceRequest,
-} from '../record/derive.js';
+} from './deadline-bookmark.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, CheckParams, Finding } from './types.js';
 

@@ -6,7 +6,7 @@ import {
   resourceVersionOf,
   sinceRequest,
   typeMetaProblemOf,
-} from '../record/derive.js';
+} from '../record/accessors.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,18 +1,16 @@
+import { formatGoDuration } from '../go-duration.js';
 import {
-  advanceEvidence,
   bookmarksOf,
   closeOf,
-  deadlineBookmarkOf,
-  describeAdvance,
-  findResourceVersionAdvance,
-  formatGoDuration,
   isInitialEventsEndBookmark,
   msSinceRequest,
   observedUntilMs,
   resourceVersionOf,
   responseOf,
   sinceRequest,
-} from '../record/derive.js';
+} from '../record/accessors.js';
+import { findResourceVersionAdvance } from '../record/resource-version.js';
+import { advanceEvidence, deadlineBookmarkOf, describeAdvance } from './deadline-bookmark.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, CheckParams, Finding } from './types.js';

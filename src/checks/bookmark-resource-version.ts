@@ -3,11 +3,11 @@ import {
   isChangeEvent,
   isInitialEventsEndBookmark,
   msSinceRequest,
-  parseResourceVersion,
   resourceVersionOf,
   sinceRequest,
-  splitInitialEvents,
-} from '../record/derive.js';
+} from '../record/accessors.js';
+import { splitInitialEvents } from '../record/initial-events.js';
+import { parseResourceVersion } from '../record/resource-version.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,25 +1,29 @@
 import {
-  ADVANCE_BEFORE_DEADLINE_MS,
-  advanceEvidence,
   bookmarksOf,
-  deadlineBookmarkOf,
   eventsOf,
   initialEventsEndBookmark,
-  isVeryShortWatch,
-  isWatchListRequest,
-  unfilteredWatchListWithEndBookmark,
-  describeAdvance,
-  findResourceVersionAdvance,
-  hasSelector,
   isInitialEventsEndBookmark,
   msSinceRequest,
   resourceVersionOf,
   responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
+import {
+  isVeryShortWatch,
+  isWatchListRequest,
+  unfilteredWatchListWithEndBookmark,
+  hasSelector,
   selectorText,
   selectorsOf,
+} from '../record/requests.js';
+import { findResourceVersionAdvance } from '../record/resource-version.js';
+import {
+  ADVANCE_BEFORE_DEADLINE_MS,
+  advanceEvidence,
+  deadlineBookmarkOf,
+  describeAdvance,
   serverDeadlineClose,
-  sinceRequest,
-} from '../record/derive.js';
+} from './deadline-bookmark.js';
 import type { RunRecord, StreamRecord } from '../record/timeline.js';
 import { listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, CheckParams, Finding } from './types.js';

@@ -1,4 +1,4 @@
-import { bookmarksOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest } from '../record/derive.js';
+import { bookmarksOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

@@ -1,5 +1,5 @@
 /** Assembling CheckResults (and the event descriptions in their findings) the same way in every check. */
-import { msSinceRequest, objectKeyOf, resourceVersionOf, sinceRequest } from '../record/derive.js';
+import { msSinceRequest, objectKeyOf, resourceVersionOf, sinceRequest } from '../record/accessors.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import type { CheckResult, CheckStatus, Finding, Severity } from './types.js';
 

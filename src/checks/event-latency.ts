@@ -1,7 +1,6 @@
+import { formatGoDuration } from '../go-duration.js';
 import {
   eventsOf,
-  formatGoDuration,
-  hasSelector,
   isChangeEvent,
   metadataOf,
   msSinceRequest,
@@ -9,9 +8,9 @@ import {
   resourceVersionOf,
   responseOf,
   sinceRequest,
-  writesLiveAfterMs,
-  writesVisibleTo,
-} from '../record/derive.js';
+} from '../record/accessors.js';
+import { writesLiveAfterMs, writesVisibleTo } from '../record/initial-events.js';
+import { hasSelector } from '../record/requests.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import { describeWrite, eventOfWrite } from './replay.js';

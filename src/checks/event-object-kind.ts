@@ -1,5 +1,5 @@
 import type { EventEntry } from '../record/timeline.js';
-import { eventsOf, isChangeEvent, isPlainObject, msSinceRequest, sinceRequest, typeMetaProblemOf } from '../record/derive.js';
+import { eventsOf, isChangeEvent, isPlainObject, msSinceRequest, sinceRequest, typeMetaProblemOf } from '../record/accessors.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

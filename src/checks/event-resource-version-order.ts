@@ -1,5 +1,7 @@
-import { describeLiveEvidence, msSinceRequest, parseResourceVersion, resourceVersionOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
-import type { InitialEventsSplit } from '../record/derive.js';
+import { msSinceRequest, resourceVersionOf, sinceRequest } from '../record/accessors.js';
+import { describeLiveEvidence, splitInitialEvents } from '../record/initial-events.js';
+import { parseResourceVersion } from '../record/resource-version.js';
+import type { InitialEventsSplit } from '../record/initial-events.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WIDGETS, plainWatchStream, run, stream, watchListStream } from '../../test/support/timeline-builder.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import { ALL_CHECKS, runChecks } from './index.js';
 import { DEFAULT_CHECK_PARAMS } from './types.js';
 

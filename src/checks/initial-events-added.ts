@@ -1,4 +1,6 @@
-import { describeLiveEvidence, initialStateModeOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest, splitInitialEvents } from '../record/derive.js';
+import { msSinceRequest, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import { describeLiveEvidence, splitInitialEvents } from '../record/initial-events.js';
+import { initialStateModeOf } from '../record/requests.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

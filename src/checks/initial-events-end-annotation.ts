@@ -3,11 +3,11 @@ import {
   INITIAL_EVENTS_LIST_BLUEPRINT_ANNOTATION,
   annotationsOf,
   bookmarksOf,
-  initialStateModeOf,
   msSinceRequest,
   resourceVersionOf,
   sinceRequest,
-} from '../record/derive.js';
+} from '../record/accessors.js';
+import { initialStateModeOf } from '../record/requests.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, Finding, Severity } from './types.js';

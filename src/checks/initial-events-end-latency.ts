@@ -1,14 +1,7 @@
-import {
-  eventsOf,
-  formatGoDuration,
-  initialEventsEndBookmark,
-  isChangeEvent,
-  isWatchListRequest,
-  msSinceRequest,
-  observedUntilMs,
-  responseOf,
-} from '../record/derive.js';
-import { reflectorWarnings } from '../verdict/client-go.js';
+import { formatGoDuration } from '../go-duration.js';
+import { eventsOf, initialEventsEndBookmark, isChangeEvent, msSinceRequest, observedUntilMs, responseOf } from '../record/accessors.js';
+import { isWatchListRequest } from '../record/requests.js';
+import { reflectorWarnings } from '../reflector/ticker.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

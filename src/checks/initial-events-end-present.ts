@@ -5,18 +5,20 @@ import {
   closeOf,
   eventsOf,
   initialEventsEndBookmark,
-  isWatchListRequest,
-  isVeryShortWatch,
   msSinceRequest,
   observedUntilMs,
   responseOf,
+  sinceRequest,
+} from '../record/accessors.js';
+import {
+  isWatchListRequest,
+  isVeryShortWatch,
   hasSelector,
   selectorText,
   selectorsOf,
-  sinceRequest,
   unfilteredWatchListWithEndBookmark,
-} from '../record/derive.js';
-import { WATCH_LIST_WORKAROUNDS, walkWatch } from '../verdict/client-go.js';
+} from '../record/requests.js';
+import { WATCH_LIST_WORKAROUNDS, walkWatch } from '../reflector/walk.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

@@ -1,12 +1,5 @@
-import {
-  compareResourceVersions,
-  eventsOf,
-  initialEventsEndBookmark,
-  isChangeEvent,
-  msSinceRequest,
-  resourceVersionOf,
-  sinceRequest,
-} from '../record/derive.js';
+import { eventsOf, initialEventsEndBookmark, isChangeEvent, msSinceRequest, resourceVersionOf, sinceRequest } from '../record/accessors.js';
+import { compareResourceVersions } from '../record/resource-version.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -3,19 +3,11 @@
  * (watch.resume, watch.expired) judge it: the workload writes above the start RV, and whether
  * each one came back as an event. Pure helpers over the record.
  */
-import {
-  closeOf,
-  formatGoDuration,
-  isPlainObject,
-  metadataOf,
-  msSinceRequest,
-  parseResourceVersion,
-  resourceVersionOf,
-  responseOf,
-  sinceRequest,
-} from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { closeOf, isPlainObject, metadataOf, msSinceRequest, resourceVersionOf, responseOf, sinceRequest } from '../record/accessors.js';
+import { parseResourceVersion } from '../record/resource-version.js';
 import type { EventEntry, StreamRecord, StreamRole, WorkloadWrite } from '../record/timeline.js';
-import { statusOfErrorObject } from '../verdict/client-go.js';
+import { statusOfErrorObject } from '../record/status.js';
 
 export function streamsWithRole(streams: readonly StreamRecord[], role: StreamRole): StreamRecord[] {
   return streams.filter((stream) => stream.role === role);

@@ -1,12 +1,7 @@
-import {
-  collectionPathOf,
-  eventsOf,
-  formatGoDuration,
-  initialEventsEndBookmark,
-  objectKeyOf,
-  parseResourceVersion,
-  resourceVersionOf,
-} from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { eventsOf, initialEventsEndBookmark, objectKeyOf, resourceVersionOf } from '../record/accessors.js';
+import { collectionPathOf } from '../record/requests.js';
+import { parseResourceVersion } from '../record/resource-version.js';
 import type { ListRecord, RunRecord, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { listExamples, plural, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,6 +1,6 @@
-import { eventsOf, msSinceRequest, sinceRequest, typeMetaOf } from '../record/derive.js';
+import { eventsOf, msSinceRequest, sinceRequest, typeMetaOf } from '../record/accessors.js';
 import type { EventEntry } from '../record/timeline.js';
-import { statusOfErrorObject } from '../verdict/client-go.js';
+import { statusOfErrorObject } from '../record/status.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

@@ -4,11 +4,11 @@ import {
   isKnownEventType,
   isPlainObject,
   malformedFramesOf,
-  mediaTypeOf,
   msSinceRequest,
   responseOf,
   sinceRequest,
-} from '../record/derive.js';
+} from '../record/accessors.js';
+import { mediaTypeOf } from '../record/requests.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

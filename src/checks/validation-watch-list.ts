@@ -2,25 +2,25 @@ import {
   INITIAL_EVENTS_END_ANNOTATION,
   bookmarksOf,
   closeOf,
-  collectionKeyOf,
   eventsOf,
-  hasSelector,
   isInitialEventsEndBookmark,
-  isWatchListRequest,
-  listsOfCollection,
   msSinceRequest,
   observedUntilMs,
   resourceVersionOf,
   responseOf,
   sinceRequest,
-  splitInitialEvents,
-  describeLiveEvidence,
-  snapshotOnlyEvents,
+} from '../record/accessors.js';
+import { splitInitialEvents, describeLiveEvidence, snapshotOnlyEvents } from '../record/initial-events.js';
+import {
+  collectionKeyOf,
+  hasSelector,
+  isWatchListRequest,
+  listsOfCollection,
   unfilteredWatchListWithEndBookmark,
-} from '../record/derive.js';
+} from '../record/requests.js';
 import { answerKindOfStatus, answerOfStream, describeAnswer } from '../record/answers.js';
 import type { ResponseEntry, RunRecord, StreamRecord, WatchOptions } from '../record/timeline.js';
-import { statusOfErrorObject } from '../verdict/client-go.js';
+import { statusOfErrorObject } from '../record/status.js';
 import { listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 

@@ -1,5 +1,6 @@
 import { answerOfStream } from '../record/answers.js';
-import { closeOf, formatGoDuration } from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { closeOf } from '../record/accessors.js';
 import type { RunRecord, StreamRecord } from '../record/timeline.js';
 import { listExamples, plural, resultOf, skipped } from './check-result.js';
 import type { Check, Finding, Severity } from './types.js';

@@ -1,14 +1,5 @@
-import {
-  collectionKeyOf,
-  eventsOf,
-  initialStateModeOf,
-  isChangeEvent,
-  msSinceRequest,
-  observedUntilMs,
-  responseOf,
-  selectorsOf,
-  sinceRequest,
-} from '../record/derive.js';
+import { eventsOf, isChangeEvent, msSinceRequest, observedUntilMs, responseOf, sinceRequest } from '../record/accessors.js';
+import { collectionKeyOf, initialStateModeOf, selectorsOf } from '../record/requests.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { describeEvent, eventEvidence, eventKey, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';

@@ -1,17 +1,9 @@
-import {
-  closeOf,
-  eventsOf,
-  isChangeEvent,
-  isVeryShortWatch,
-  msSinceRequest,
-  observedUntilMs,
-  responseOf,
-  sinceRequest,
-  writesVisibleTo,
-} from '../record/derive.js';
+import { closeOf, eventsOf, isChangeEvent, msSinceRequest, observedUntilMs, responseOf, sinceRequest } from '../record/accessors.js';
+import { writesVisibleTo } from '../record/initial-events.js';
+import { isVeryShortWatch } from '../record/requests.js';
 import { answerKindOfStatus, answerOfStream, describeAnswer as describeRequestAnswer } from '../record/answers.js';
 import type { RunRecord, StreamRecord, WorkloadWrite } from '../record/timeline.js';
-import { classifyStatus } from '../verdict/client-go.js';
+import { classifyStatus } from '../record/status.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import {
   describeAnswer,

@@ -3,12 +3,12 @@ import {
   isChangeEvent,
   msSinceRequest,
   observedUntilMs,
-  parseResourceVersion,
   resourceVersionOf,
   responseOf,
   sinceRequest,
-  writesVisibleTo,
-} from '../record/derive.js';
+} from '../record/accessors.js';
+import { writesVisibleTo } from '../record/initial-events.js';
+import { parseResourceVersion } from '../record/resource-version.js';
 import type { EventEntry, RunRecord, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { MAX_EXAMPLES, describeEvent, eventEvidence, eventKey, listExamples, resultOf, skipped } from './check-result.js';
 import {

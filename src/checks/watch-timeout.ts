@@ -1,4 +1,6 @@
-import { VERY_SHORT_WATCH_MS, closeOf, formatGoDuration, isVeryShortWatch, isWatchListRequest, msSinceRequest, responseOf, sinceRequest } from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
+import { closeOf, msSinceRequest, responseOf, sinceRequest } from '../record/accessors.js';
+import { VERY_SHORT_WATCH_MS, isVeryShortWatch, isWatchListRequest } from '../record/requests.js';
 import { resultOf, skipped } from './check-result.js';
 import type { Check, CheckParams, Finding } from './types.js';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WATCH_EVENT_TYPES, type EventEntry, type MalformedFrameEntry } from '../record/timeline.js';
-import { DEFAULT_MAX_FRAME_BYTES, MAX_MALFORMED_KEPT, MAX_RAW_BYTES, TRUNCATED_AT_END, WatchFrameDecoder, type DecodedFrame } from './watch-frames.js';
+import { MAX_RAW_BYTES } from './frame-text.js';
+import { DEFAULT_MAX_FRAME_BYTES, MAX_MALFORMED_KEPT, TRUNCATED_AT_END, WatchFrameDecoder, type DecodedFrame } from './watch-frames.js';
 
 const enc = new TextEncoder();
 const bytes = (text: string): Uint8Array => enc.encode(text);

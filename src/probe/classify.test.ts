@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runOf, watchListStream, WIDGETS } from '../../test/support/timeline-builder.js';
 import type { StreamRecord } from '../record/timeline.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import { classifyWatchListProbe, statusOfResponseBody, type ResourceClass } from './classify.js';
 
 const WAIT_MS = 10_000;

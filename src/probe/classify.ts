@@ -5,11 +5,13 @@
  * (tools/cache/reflector.go v0.35.0 watchList/handleAnyWatch via walkWatch; spec 1.3, 1.6, 1.7).
  * Built-in resources are judged as a typed informer takes them (client-go's informer factory),
  * others as a dynamic informer does (client-go has no typed informer for them); the two differ only
- * on objects of another kind/apiVersion (verdict/client-go.ts objectAcceptance).
+ * on objects of another kind/apiVersion (reflector/decoder.ts objectAcceptance).
  */
-import { closeOf, eventsOf, isChangeEvent, isInitialEventsEndBookmark, responseOf } from '../record/derive.js';
+import { closeOf, eventsOf, isChangeEvent, isInitialEventsEndBookmark, responseOf } from '../record/accessors.js';
 import type { StreamRecord } from '../record/timeline.js';
-import { classifyStatus, hasTypedInformer, statusOfErrorObject, walkWatch } from '../verdict/client-go.js';
+import { classifyStatus, statusOfErrorObject } from '../record/status.js';
+import { hasTypedInformer } from '../reflector/decoder.js';
+import { walkWatch } from '../reflector/walk.js';
 
 export const RESOURCE_CLASSES = ['supports', 'rejects-cleanly', 'accepts-and-ignores', 'inconclusive', 'forbidden', 'error'] as const;
 export type ResourceClass = (typeof RESOURCE_CLASSES)[number];

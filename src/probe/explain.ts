@@ -2,18 +2,27 @@
  * `watchmark explain RESOURCE`: the path a client-go v0.35+ reflector takes on this server, in
  * plain language, derived from one recorded watch-list probe (and, when the server rejects
  * watch-list, the fallback LIST client-go would send). Pure: records in, explanation model out;
- * the log lines and the verdict come from src/verdict/client-go.ts, the same code `run` uses.
+ * the log lines and the verdict come from src/verdict/ and src/reflector/, the same code `run` uses.
  *
  * Sources: spec sections 1.1 (WatchListClient, IsWatchListSemanticsUnSupported), 1.3 (watchList
  * loop, fallback log texts), 1.4 (the 10 s ticker and its texts), 1.7 (fallback detection), 2.1
  * and 4.1 (SetListOptionsDefaults: why rejecting sendInitialEvents is wrong for k8s.io/apiserver
  * servers with WatchList on).
  */
-import { eventsOf, INITIAL_EVENTS_END_ANNOTATION, isChangeEvent, isInitialEventsEndBookmark, responseOf, closeOf, resourceVersionOf } from '../record/derive.js';
+import {
+  eventsOf,
+  INITIAL_EVENTS_END_ANNOTATION,
+  isChangeEvent,
+  isInitialEventsEndBookmark,
+  responseOf,
+  closeOf,
+  resourceVersionOf,
+} from '../record/accessors.js';
 import type { ListRecord, RunRecord } from '../record/timeline.js';
 import { formatMs } from '../report/terminal.js';
 import type { Report } from '../report/model.js';
-import { deriveClientVerdicts, TICK_RACE_MS } from '../verdict/client-go.js';
+import { TICK_RACE_MS } from '../reflector/ticker.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { TOOL } from '../version.js';
 import { classifyWatchListProbe, type ProbeClassification } from './classify.js';

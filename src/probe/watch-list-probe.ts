@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import { collectionPath, type ResolvedResource } from '../discovery/resolve-resource.js';
-import { isInitialEventsEndBookmark } from '../record/derive.js';
+import { isInitialEventsEndBookmark } from '../record/accessors.js';
 import type { StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import type { TargetClient } from '../transport/client.js';
 

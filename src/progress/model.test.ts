@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, stream, watchListStream, WATCH_LIST_OPTIONS } from '../../test/support/timeline-builder.js';
 import type { StreamRecord } from '../record/timeline.js';
-import { reflectorWarnings } from '../verdict/client-go.js';
+import { reflectorWarnings } from '../reflector/ticker.js';
 import { expiredTicks, expiredWarningsAt, initialProgress, reduce, type ProgressState } from './model.js';
 
 /** Feeds a window announcing `streams`, then every entry of every stream in time order. */

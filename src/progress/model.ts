@@ -1,6 +1,7 @@
-import { isInitialEventsEndBookmark, isWatchListRequest } from '../record/derive.js';
+import { isInitialEventsEndBookmark } from '../record/accessors.js';
+import { isWatchListRequest } from '../record/requests.js';
 import type { TimelineEntry, WatchOptions } from '../record/timeline.js';
-import { BOOKMARK_TICKER_INTERVAL_MS } from '../verdict/client-go.js';
+import { BOOKMARK_TICKER_INTERVAL_MS } from '../reflector/ticker.js';
 
 /**
  * The live progress of a run as plain data, folded from the runner's listener events by a pure
@@ -152,7 +153,7 @@ function reduceEntry(state: ProgressState, streamId: string, entry: TimelineEntr
  * silence: its ticker fires every 10 s after the watch response (reflector.go v0.35.0
  * initialEventsEndBookmarkTicker) and warns when nothing was processed yet, or nothing for 10 s.
  * Counts the ticks t with t >= lastEventAtMs + 10 s (any tick when there was no event) and
- * t < untilMs — the same rule as verdict/client-go.ts reflectorWarnings, one silence at a time.
+ * t < untilMs — the same rule as reflector/ticker.ts reflectorWarnings, one silence at a time.
  */
 export function expiredTicks(respondedAtMs: number, lastEventAtMs: number | undefined, untilMs: number): number {
   const interval = BOOKMARK_TICKER_INTERVAL_MS;

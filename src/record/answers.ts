@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { responseBodyExcerpt } from '../errors.js';
-import { closeOf, isPlainObject, responseOf } from './derive.js';
+import { closeOf, isPlainObject, responseOf } from './accessors.js';
 import type { ListRecord, StreamRecord } from './timeline.js';
 
 /**

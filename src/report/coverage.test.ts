@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJunit } from '../../test/support/junit-xml.js';
 import { plainWatchStream, run, watchListStream } from '../../test/support/timeline-builder.js';
 import { runChecks } from '../checks/index.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import { checksNotRun, describeUntestedGroup, untestedGroups, untestedRequests } from './coverage.js';
 import { renderGithubAnnotations, renderGithubSummary } from './github.js';
 import { renderHtml } from './html.js';

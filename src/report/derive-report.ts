@@ -1,7 +1,7 @@
 import type { CheckParams } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
 import { buildReport, type Report } from './model.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import { runScenarioChecks, type ScenarioCheckInput } from './scenario-checks.js';
 
 /**

@@ -4,7 +4,7 @@ import { plainWatchStream, run, stream, watchListStream, type StreamBuilder } fr
 import { runChecks } from '../checks/index.js';
 import type { CheckResult } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { HTML_REPORT_SCRIPT, HTML_REPORT_STYLE } from './html-chart.js';
 import { MAX_FINDINGS_PER_CHECK, escapeHtml, jsonForScript, renderHtml } from './html.js';

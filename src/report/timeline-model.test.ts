@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, run, stream, watchListStream } from '../../test/support/timeline-builder.js';
-import { deriveClientVerdicts } from '../verdict/client-go.js';
+import { deriveClientVerdicts } from '../verdict/index.js';
 import { buildReport, type Report } from './model.js';
 import { TIMELINE_BUCKETS, timelineModel } from './timeline-model.js';
 

@@ -8,17 +8,12 @@
  * Pure: derived from the report and the record only; the JSON report does not carry it.
  */
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
-import {
-  closeOf,
-  deadlineBookmarkOf,
-  initialEventsEndBookmark,
-  isWatchListRequest,
-  observedUntilMs,
-  resourceVersionOf,
-  responseOf,
-} from '../record/derive.js';
+import { deadlineBookmarkOf } from '../checks/deadline-bookmark.js';
+import { closeOf, initialEventsEndBookmark, observedUntilMs, resourceVersionOf, responseOf } from '../record/accessors.js';
+import { isWatchListRequest } from '../record/requests.js';
 import type { RunRecord, StreamRecord } from '../record/timeline.js';
-import { BOOKMARK_TICKER_INTERVAL_MS, reflectorWarnings, walkWatch } from '../verdict/client-go.js';
+import { BOOKMARK_TICKER_INTERVAL_MS, reflectorWarnings } from '../reflector/ticker.js';
+import { walkWatch } from '../reflector/walk.js';
 import { summarizeStream, type Report } from './model.js';
 
 /** Buckets across the shared time axis: about 1.5 px each at the chart's 900-unit plot width. */

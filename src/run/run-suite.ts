@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import { isChangeEvent, isInitialEventsEndBookmark, isWatchListRequest, resourceVersionOf } from '../record/derive.js';
+import { isChangeEvent, isInitialEventsEndBookmark, resourceVersionOf } from '../record/accessors.js';
+import { isWatchListRequest } from '../record/requests.js';
 import { collectionPath, type ResolvedResource } from '../discovery/resolve-resource.js';
 import type {
   EventEntry,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWatchListRequest } from '../record/derive.js';
+import { isWatchListRequest } from '../record/requests.js';
 import { defaultSuitePlan } from './default-suite.js';
 import { streamDeadlineMs, type SuitePlan, type WriteStep } from './plan.js';
 
@@ -176,7 +176,7 @@ describe('the default suite (built-in scenarios)', () => {
         // The server must not end a watch-list stream before watchmark stops waiting for it.
         expect(wl.options.timeoutSeconds! * 1000).toBeGreaterThanOrEqual(plan.watchListMaxWindowMs);
       }
-      // The client-go verdicts read the stream of the scenario named watch-list (verdict/client-go.ts).
+      // The client-go verdicts read the stream of the scenario named watch-list (verdict/client-go-watch-list.ts).
       expect(watchLists.find((s) => s.id === 'watch-list#1')!.scenario).toBe('watch-list');
     }
   });

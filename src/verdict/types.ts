@@ -6,7 +6,7 @@
  * then WATCH without bookmarks, never watch-list (see client-node.ts).
  *
  * client-go's typed informers (clientset informer factory) and dynamic informers (dynamicinformer)
- * take objects of another kind/apiVersion differently (verdict/client-go.ts). Where they behave
+ * take objects of another kind/apiVersion differently (reflector/decoder.ts). Where they behave
  * alike on a record there is one `client-go>=0.35` / `client-go<=0.34` verdict; where they differ,
  * that version has two: `... typed` and `... dynamic`.
  */

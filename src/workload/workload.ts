@@ -1,9 +1,9 @@
-import pRetry, { AbortError } from 'p-retry';
 import type { Clock } from '../clock.js';
 import { collectionPath, statusMessage, type ResolvedResource } from '../discovery/resolve-resource.js';
 import { WatchmarkError } from '../errors.js';
 import type { WorkloadWrite } from '../record/timeline.js';
 import { processInventory, type TargetInventory, type TargetObjectRef } from './inventory.js';
+import { retryTransient } from './retry.js';
 
 /** The part of the transport client the workload needs. */
 export interface WorkloadClient {
@@ -96,7 +96,7 @@ export class Workload {
     }
     const name = `watchmark-${this.options.runId}`;
     const ref = this.namespaceRef(name);
-    const res = await this.retrying(`create namespace ${name}`, signal, () =>
+    const res = await retryTransient(`create namespace ${name}`, signal, () =>
       this.send(
         'POST',
         '/api/v1/namespaces',
@@ -392,41 +392,5 @@ export class Workload {
       ...(rv ? { resourceVersion: rv } : {}),
     });
     return obj;
-  }
-
-  private async retrying<T extends { status: number; body: unknown; text: string }>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await pRetry(
-        async (attempt) => {
-          const res = await fn();
-          if (res.status === 429 || res.status >= 500) {
-            // A coded error, so running out of retries ends the run like any other workload failure.
-            throw new WatchmarkError(
-              'WM_WORKLOAD',
-              `cannot ${what}: HTTP ${res.status}: ${statusMessage(res.body, res.text)} (${attempt} attempt${attempt === 1 ? '' : 's'})`,
-            );
-          }
-          return res;
-        },
-        {
-          retries: 4,
-          minTimeout: 200,
-          maxTimeout: 2_000,
-          ...(signal ? { signal } : {}),
-          shouldRetry: ({ error }) =>
-            !(error instanceof WatchmarkError && (error.code === 'WM_TLS' || error.code === 'WM_ABORTED')) && !(error instanceof AbortError),
-        },
-      );
-    } catch (err) {
-      // p-retry rejects with the signal's bare reason when Ctrl-C lands during a backoff.
-      if (signal?.aborted && !(err instanceof WatchmarkError && err.code === 'WM_ABORTED')) {
-        throw new WatchmarkError('WM_ABORTED', `interrupted while trying to ${what}`, {}, { cause: err });
-      }
-      throw err;
-    }
   }
 }

@@ -8,7 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_MALFORMED_KEPT, MAX_RAW_BYTES, WatchFrameDecoder, type DecodedFrame } from '../../src/decode/watch-frames.js';
+import { MAX_RAW_BYTES } from '../../src/decode/frame-text.js';
+import { MAX_MALFORMED_KEPT, WatchFrameDecoder, type DecodedFrame } from '../../src/decode/watch-frames.js';
 import { faultScale } from './scale.js';
 
 /** A small limit so random inputs cross it often. */

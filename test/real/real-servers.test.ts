@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, isInitialEventsEndBookmark, resourceVersionOf, responseOf, splitInitialEvents } from '../../src/record/derive.js';
+import { eventsOf, isInitialEventsEndBookmark, resourceVersionOf, responseOf } from '../../src/record/accessors.js';
+import { splitInitialEvents } from '../../src/record/initial-events.js';
 import type { RunRecord, StreamRecord } from '../../src/record/timeline.js';
 import type { Report } from '../../src/report/model.js';
 import { runWatchmark } from '../../src/run/run-watchmark.js';

@@ -12,10 +12,10 @@ import (
 
 // watchmark's typed-informer verdicts decide "skipped" (another registered
 // type) versus "cannot decode" (unregistered) from a copy of client-go's typed
-// scheme in src/verdict/client-go-scheme.ts. This test fails when that copy
+// scheme in src/reflector/client-go-scheme.ts. This test fails when that copy
 // and the scheme of the client-go this probe is built with differ.
 func TestClientGoSchemeTable(t *testing.T) {
-	const table = "../../src/verdict/client-go-scheme.ts"
+	const table = "../../src/reflector/client-go-scheme.ts"
 	src, err := os.ReadFile(table)
 	if err != nil {
 		t.Fatal(err)
