@@ -6,6 +6,8 @@ export { WatchmarkError, isWatchmarkError, type ErrorCode } from './errors.js';
 export type * from './record/timeline.js';
 export type { Check, CheckParams, CheckResult, CheckStatus, Finding, Severity } from './checks/types.js';
 export { DEFAULT_CHECK_PARAMS } from './checks/types.js';
+export { CHECK_PARAMETERS } from './checks/param-registry.js';
+export type { CheckParameter, CheckParamDeclaration } from './checks/parameters.js';
 export { ALL_CHECKS, runChecks } from './checks/index.js';
 export type { ClientProfile, ClientOutcome, ClientVerdict } from './verdict/types.js';
 export { deriveClientVerdicts } from './verdict/index.js';

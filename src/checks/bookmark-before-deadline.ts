@@ -9,9 +9,25 @@ import {
   serverDeadlineClose,
 } from './deadline-bookmark.js';
 import { resultOf, skipped } from './check-result.js';
+import { declareParams } from './parameters.js';
 import type { Check, CheckParams, Finding } from './types.js';
 
 const ID = 'bookmark.before-deadline';
+
+/** This check's tunable parameters (CheckParams; flags, scenario fields and docs derive from them). */
+export const bookmarkBeforeDeadlineParams = declareParams(ID, {
+  /**
+   * kube-apiserver schedules the deadline bookmark 2 s before the deadline in 1 s buckets with
+   * 1-1.25 s dispatch jitter (cache_watcher.go nextBookmarkTime, cacher.go dispatchEvents), i.e.
+   * about 1-3.25 s before it; 5 s leaves room for a slow server.
+   */
+  deadlineBookmarkWindowMs: {
+    kind: 'duration',
+    default: 5_000,
+    field: 'window',
+    description: 'how long before the timeoutSeconds deadline the deadline bookmark is looked for',
+  },
+});
 
 /**
  * Before closing a watch at its timeoutSeconds deadline, kube-apiserver sends a bookmark
@@ -34,6 +50,7 @@ const ID = 'bookmark.before-deadline';
  */
 export const bookmarkBeforeDeadline: Check = {
   id: ID,
+  params: bookmarkBeforeDeadlineParams,
   title: 'A bookmark arrives shortly before the server closes the watch at timeoutSeconds',
   maxSeverity: 'warn',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cache_watcher.go nextBookmarkTime ("2s before the deadline"), cacher.go dispatchEvents',

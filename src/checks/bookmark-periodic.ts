@@ -13,9 +13,41 @@ import { findResourceVersionAdvance } from '../record/resource-version.js';
 import { advanceEvidence, deadlineBookmarkOf, describeAdvance } from './deadline-bookmark.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
+import { declareParams } from './parameters.js';
 import type { Check, CheckParams, Finding } from './types.js';
 
 const ID = 'bookmark.periodic';
+
+/** This check's tunable parameters (CheckParams; flags, scenario fields and docs derive from them). */
+export const bookmarkPeriodicParams = declareParams(ID, {
+  /**
+   * User policy: the longest acceptable gap between the RV advancing and a bookmark, or between
+   * bookmarks, on bookmark-enabled watches. Gaps over it are `fail` findings, labelled as the
+   * user's policy: client-go needs no periodic bookmarks at all (reflector.go v0.35.0: "Reflector
+   * doesn't assume bookmarks are returned at all"). null = no policy: judge against
+   * defaultBookmarkIntervalMs as a warn.
+   */
+  maxBookmarkIntervalMs: {
+    kind: 'duration',
+    default: null,
+    field: 'maxInterval',
+    flag: '--max-bookmark-interval',
+    description: 'policy: fail when bookmarks are further apart (e.g. 10s); client-go itself needs no periodic bookmarks',
+  },
+  /**
+   * Without a policy, the gap over which this check warns: kube-apiserver's cadence (apiserver
+   * v0.35.0 pkg/storage/cacher/cacher.go defaultBookmarkFrequency = time.Minute) plus slack for
+   * its 1 s buckets and 1-1.25 s dispatch jitter (cache_watcher.go nextBookmarkTime, cacher.go
+   * dispatchEvents: about 60-62 s in practice). 75 s, the same as cacher.go
+   * DefaultEventFreshDuration (defaultBookmarkFrequency + 15 s).
+   */
+  defaultBookmarkIntervalMs: {
+    kind: 'duration',
+    default: 75_000,
+    field: 'defaultInterval',
+    description: "without a policy, warn above this gap: kube-apiserver's 60 s cadence plus slack",
+  },
+});
 
 const fmt = (ms: number) => formatGoDuration(Math.round(ms));
 
@@ -107,6 +139,7 @@ function gapEvidence(stream: StreamRecord, gap: BookmarkGap) {
  */
 export const bookmarkPeriodic: Check = {
   id: ID,
+  params: bookmarkPeriodicParams,
   title: 'Bookmarks arrive about every minute once the RV advanced (kube-apiserver cadence; client-go needs none)',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/storage/cacher/cacher.go defaultBookmarkFrequency, dispatchEvents; cache_watcher.go nextBookmarkTime; client-go v0.35.0 tools/cache/reflector.go',

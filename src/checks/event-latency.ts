@@ -14,9 +14,22 @@ import { hasSelector } from '../record/requests.js';
 import type { EventEntry, StreamRecord, WorkloadWrite } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import { describeWrite, eventOfWrite } from './replay.js';
+import { declareParams } from './parameters.js';
 import type { Check, CheckParams, Finding } from './types.js';
 
 const ID = 'event.latency';
+
+/** This check's tunable parameters (CheckParams; flags, scenario fields and docs derive from them). */
+export const eventLatencyParams = declareParams(ID, {
+  /** User threshold; over it is a warn. null = timings are only recorded (info): no upstream latency bound exists. */
+  maxEventLatencyMs: {
+    kind: 'duration',
+    default: null,
+    field: 'max',
+    flag: '--max-event-latency',
+    description: 'warn when an event arrives later than this after its write was acknowledged',
+  },
+});
 
 /** A write with no event is only judged when the stream was still observed this long after the write was acknowledged. */
 export const MISSING_EVENT_GRACE_MS = 2_000;
@@ -73,6 +86,7 @@ interface Matched {
  */
 export const eventLatency: Check = {
   id: ID,
+  params: eventLatencyParams,
   title: 'Time from each workload write to its event on every watch, and writes never delivered',
   maxSeverity: 'warn',
   source: 'e2e test/e2e/apimachinery/watch.go "should observe add, update, and delete watch notifications on configmaps"; apiserver v0.35.0 pkg/storage/cacher/cacher.go dispatchEvents',

@@ -1,4 +1,6 @@
 import type { RunRecord } from '../record/timeline.js';
+import { DECLARED_DEFAULTS, type DeclaredParamValues } from './param-registry.js';
+import type { DeclaredCheckParams } from './parameters.js';
 
 /**
  * Severity of one finding (spec section 6): `fail` breaks client-go, `warn` deviates from
@@ -28,46 +30,15 @@ export interface CheckResult {
   findings: Finding[];
 }
 
-/** Tunables of the checks; every check reads only what it needs. */
-export interface CheckParams {
-  /**
-   * How long before the timeoutSeconds deadline the deadline bookmark is looked for.
-   * kube-apiserver schedules it 2 s before the deadline in 1 s buckets with 1-1.25 s dispatch
-   * jitter (cache_watcher.go nextBookmarkTime, cacher.go dispatchEvents), i.e. about 1-3.25 s.
-   */
-  deadlineBookmarkWindowMs: number;
-  /** Slack allowed past timeoutSeconds before a stream counts as outliving its deadline. */
-  timeoutSlackMs: number;
-  /**
-   * User policy (--max-bookmark-interval): the longest acceptable gap between the RV advancing
-   * and a bookmark, or between bookmarks, on bookmark-enabled watches. Gaps over it are `fail`
-   * findings of bookmark.periodic, labelled as the user's policy: client-go needs no periodic
-   * bookmarks at all (reflector.go v0.35.0: "Reflector doesn't assume bookmarks are returned at
-   * all"). null = no policy: judge against defaultBookmarkIntervalMs as a warn.
-   */
-  maxBookmarkIntervalMs: number | null;
-  /**
-   * Without a policy, the gap over which bookmark.periodic warns: kube-apiserver's cadence
-   * (apiserver v0.35.0 pkg/storage/cacher/cacher.go defaultBookmarkFrequency = time.Minute) plus
-   * slack for its 1 s buckets and 1-1.25 s dispatch jitter (cache_watcher.go nextBookmarkTime,
-   * cacher.go dispatchEvents: about 60-62 s in practice). 75 s, the same as cacher.go
-   * DefaultEventFreshDuration (defaultBookmarkFrequency + 15 s).
-   */
-  defaultBookmarkIntervalMs: number;
-  /**
-   * User threshold for event.latency (workload write acknowledged -> event on the stream); over
-   * it is a warn. null = timings are only recorded (info): no upstream latency bound exists.
-   */
-  maxEventLatencyMs: number | null;
-}
+/**
+ * Tunables of the checks; every check reads only what it needs. Each is declared on the check
+ * that owns it (`declareParams` in its file, listed in checks/param-registry.ts): key, kind,
+ * default, description, scenario-file field and `run` flag. This type and the defaults are
+ * derived from those declarations.
+ */
+export type CheckParams = DeclaredParamValues;
 
-export const DEFAULT_CHECK_PARAMS: CheckParams = {
-  deadlineBookmarkWindowMs: 5_000,
-  timeoutSlackMs: 5_000,
-  maxBookmarkIntervalMs: null,
-  defaultBookmarkIntervalMs: 75_000,
-  maxEventLatencyMs: null,
-};
+export const DEFAULT_CHECK_PARAMS: CheckParams = DECLARED_DEFAULTS;
 
 export interface Check {
   /** Stable id, e.g. "initial-events-end.present". */
@@ -96,5 +67,7 @@ export interface Check {
    * (Markdown, README "Checks" section). Required: every check must say how to pass it.
    */
   fix: string;
+  /** The check's tunable parameters (`declareParams(ID, {...})` in its file), for the README and the registry test. */
+  params?: DeclaredCheckParams;
   run(record: RunRecord, params: CheckParams): CheckResult;
 }

@@ -2,9 +2,20 @@ import { formatGoDuration } from '../go-duration.js';
 import { closeOf, msSinceRequest, responseOf, sinceRequest } from '../record/accessors.js';
 import { VERY_SHORT_WATCH_MS, isVeryShortWatch, isWatchListRequest } from '../record/requests.js';
 import { resultOf, skipped } from './check-result.js';
+import { declareParams } from './parameters.js';
 import type { Check, CheckParams, Finding } from './types.js';
 
 const ID = 'watch.timeout';
+
+/** This check's tunable parameters (CheckParams; flags, scenario fields and docs derive from them). */
+export const watchTimeoutParams = declareParams(ID, {
+  timeoutSlackMs: {
+    kind: 'duration',
+    default: 5_000,
+    field: 'slack',
+    description: 'slack past timeoutSeconds before a stream counts as outliving its deadline',
+  },
+});
 
 /**
  * The server ends a watch at timeoutSeconds, and does not end it within a second with nothing sent.
@@ -20,6 +31,7 @@ const ID = 'watch.timeout';
  */
 export const watchTimeout: Check = {
   id: ID,
+  params: watchTimeoutParams,
   title: 'Watches end at timeoutSeconds, and not within a second with nothing sent',
   maxSeverity: 'fail',
   source: 'apiserver v0.35.0 pkg/endpoints/handlers/watch.go HandleHTTP; client-go v0.35.0 tools/cache/reflector.go VeryShortWatchError',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
+import { CHECK_PARAMETER_FLAGS } from '../checks/param-registry.js';
 import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES } from '../targets/flags.js';
 import { parseDurationMs, parseSizeBytes } from '../units.js';
 
@@ -71,6 +72,8 @@ export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.i
 const FLAG_OF_KEY: Record<string, string> = {
   labelSelector: '--selector',
   tls: '--plain-http',
+  // Check parameters: the flag each declares (checks/param-registry.ts).
+  ...Object.fromEntries(CHECK_PARAMETER_FLAGS.map((p) => [p.key, p.flag])),
 };
 
 /**

@@ -6,6 +6,7 @@ import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
 import { OUTPUT_FORMATS } from '../report/formats.js';
 import type { CliIo } from './io.js';
+import { checkParamOptions } from './check-param-flags.js';
 import { redactingIo } from './redacting-io.js';
 // Commands are imported when they run: a usage error or `report` then never loads the target
 // stack (@kubernetes/client-node alone is about a second of CPU at start-up).
@@ -81,8 +82,6 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
         (value: string, previous: string[]) => [...previous, value],
         [] as string[],
       )
-      .option('--max-bookmark-interval <duration>', 'policy: fail when bookmarks are further apart (e.g. 10s); client-go itself needs no periodic bookmarks')
-      .option('--max-event-latency <duration>', 'warn when an event arrives later than this after its write was acknowledged')
       .option('--all-resources', 'instead of the suite: send client-go\'s watch-list request to every listable and watchable resource (read-only) and classify each', false)
       .option('--probe-timeout <duration>', '--all-resources: how long to wait for each resource\'s end bookmark', '10s')
       .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
@@ -92,6 +91,9 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
           .default('auto'),
       )
   )).action(async (opts) => setExit(await (await import('./run-command.js')).runCommand(opts, io, signal)));
+  // The check parameters' flags (--max-bookmark-interval, --max-event-latency), declared on their checks.
+  const runCommandFlags = program.commands.find((c) => c.name() === 'run')!;
+  for (const option of checkParamOptions()) runCommandFlags.addOption(option);
 
   addDisplayFlags(
     addOutputFlags(program

@@ -1,6 +1,5 @@
 import { WatchmarkError } from '../errors.js';
 import { parseConfig, transportInput } from './config.js';
-import { parseDurationMs } from '../units.js';
 import { RunConfigSchema } from '../run/config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -16,6 +15,7 @@ import { realScheduler } from '../scheduler.js';
 import { useColor, type CliIo } from './io.js';
 import { outputFileFlags, resolveOutputFlags, stdoutTaken, writeReportOutputs } from './outputs.js';
 import { resourceMatrixCommand } from './resource-matrix-command.js';
+import { checkParamConfigInput, checkParamFlagsGiven, withoutCheckParamFlags } from './check-param-flags.js';
 
 interface RunFlags extends ConnectionFlags, OutputPaths {
   resource?: string;
@@ -30,8 +30,6 @@ interface RunFlags extends ConnectionFlags, OutputPaths {
   embedded: boolean;
   profile: string;
   color: boolean;
-  maxBookmarkInterval?: string;
-  maxEventLatency?: string;
   allResources?: boolean;
   probeTimeout?: string;
   /** --request-timeout as given (a duration). */
@@ -51,8 +49,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
         // --json stays: it writes the resource matrix; no other report is made.
         ...OUTPUT_FORMATS.filter((f) => f.name !== 'json').map((f) => [f.flag, flags[f.name]] as const),
         ['--scenario', flags.scenario?.length ? flags.scenario : undefined],
-        ['--max-bookmark-interval', flags.maxBookmarkInterval],
-        ['--max-event-latency', flags.maxEventLatency],
+        ...checkParamFlagsGiven(flags),
       ] as const
     ).filter(([, v]) => v !== undefined);
     if (suiteOnly.length > 0) {
@@ -60,12 +57,11 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
     }
     return resourceMatrixCommand(flags, io, signal);
   }
-  const { embedded, maxBookmarkInterval, maxEventLatency, progress: progressFlag, requestTimeout, maxFrameSize, ...rest } = flags;
+  const { embedded, progress: progressFlag, requestTimeout, maxFrameSize, ...rest } = withoutCheckParamFlags(flags);
   const config = parseConfig(RunConfigSchema, {
     ...rest,
     ...transportInput({ requestTimeout, maxFrameSize }),
-    ...(maxBookmarkInterval !== undefined ? { maxBookmarkIntervalMs: parseDurationMs(maxBookmarkInterval, '--max-bookmark-interval') } : {}),
-    ...(maxEventLatency !== undefined ? { maxEventLatencyMs: parseDurationMs(maxEventLatency, '--max-event-latency') } : {}),
+    ...checkParamConfigInput(flags),
   });
   const outputs = resolveOutputFlags(config, io.env);
   // Before the target starts: a bad output path must not cost a whole run (and the target's writes).

@@ -155,6 +155,18 @@ describe('recording NDJSON', () => {
     ]);
   });
 
+  it('replays a recording made before a check parameter was declared with that parameter\'s default', () => {
+    const m = measurement();
+    const { maxEventLatencyMs: _notYetDeclared, ...olderDefaults } = DEFAULT_CHECK_PARAMS;
+    const older = { ...m, facts: { ...m.facts, checkParams: { defaults: olderDefaults as typeof DEFAULT_CHECK_PARAMS, overrides: {} } } };
+    const decoded = decodeRecording(encodeRecordingText(older), 'rec.ndjson');
+    expect(decoded.facts.checkParams.defaults).toEqual(DEFAULT_CHECK_PARAMS);
+    expect(Object.keys(decoded.facts.checkParams.defaults)).toEqual(Object.keys(DEFAULT_CHECK_PARAMS));
+    // A recorded value still wins over today's default.
+    const strict = { ...m, facts: { ...m.facts, checkParams: { defaults: { ...DEFAULT_CHECK_PARAMS, timeoutSlackMs: 1 }, overrides: {} } } };
+    expect(decodeRecording(encodeRecordingText(strict), 'rec.ndjson').facts.checkParams.defaults.timeoutSlackMs).toBe(1);
+  });
+
   describe('errors name the file and line', () => {
     const lines = () => [...encodeRecording(measurement())];
     const withLine = (index: number, replacement: string) => {

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
+import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import type { ListRecord, RunRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
 import type { RunFacts, RunMeasurement } from '../report/derive-report.js';
 import { TOOL } from '../version.js';
@@ -258,8 +259,10 @@ export class RecordingDecoder {
       const writes = this.record.writes.length;
       workload = writes > 0 ? { namespace: facts.resource?.namespace ?? null, writes, cleanupProblems: [] } : null;
     }
+    // A parameter declared after the recording was made was not in force then: its default is.
+    const checkParams = { ...facts.checkParams, defaults: { ...DEFAULT_CHECK_PARAMS, ...facts.checkParams.defaults } };
     return {
-      facts: { ...facts, workload },
+      facts: { ...facts, checkParams, workload },
       record: { anchorWallMs, ...this.record, endedAtMs },
       tool,
       complete: this.footer !== undefined,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkParamConfigShape } from './check-param-config.js';
 import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES } from '../targets/flags.js';
 import { outputConfigFields } from '../report/formats.js';
 
@@ -19,10 +20,8 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   record: z.string().min(1).refine((file) => file !== '-', 'write the recording to a file, not stdout').optional(),
   profile: ProfileSchema.default('reference'),
   color: z.boolean().optional(),
-  /** Policy: fail when bookmarks are further apart than this (not a client-go requirement). */
-  maxBookmarkIntervalMs: z.number().positive().optional(),
-  /** Warn when an event arrives later than this after its write was acknowledged. */
-  maxEventLatencyMs: z.number().positive().optional(),
+  /** The check parameters with a `run` flag (maxBookmarkIntervalMs, maxEventLatencyMs), declared on their checks. */
+  ...checkParamConfigShape(),
   /** --all-resources: the read-only watch-list probe of every listable and watchable resource instead of the suite. */
   allResources: z.boolean().optional(),
   /** --all-resources: how long to wait for each resource's answer (default 10 s). */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CHECK_PARAMS, type CheckParams } from '../checks/types.js';
+import { checkParamOverrides } from '../checks/param-registry.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { RunConfig } from './config.js';
 import { redactConfig } from '../transport/redact.js';
@@ -93,10 +94,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
     if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
 
     hooks.onRecord?.(record);
-    const overrides: Partial<CheckParams> = {
-      ...(config.maxBookmarkIntervalMs !== undefined ? { maxBookmarkIntervalMs: config.maxBookmarkIntervalMs } : {}),
-      ...(config.maxEventLatencyMs !== undefined ? { maxEventLatencyMs: config.maxEventLatencyMs } : {}),
-    };
+    const overrides: Partial<CheckParams> = checkParamOverrides(config);
     if (workload) {
       hooks.onPhase?.('cleanup', 'removing what the workload created');
       cleanupProblems = await workload.cleanup();

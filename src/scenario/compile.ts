@@ -1,4 +1,6 @@
 import type { CheckParams } from '../checks/types.js';
+import { CHECK_PARAMETERS } from '../checks/param-registry.js';
+import { parseParamValue, type CheckParameter } from '../checks/parameters.js';
 import { parseDurationMs } from '../units.js';
 import { WatchmarkError } from '../errors.js';
 import type { RvSource, StreamPlan, SuitePlan, WriteStep } from './plan.js';
@@ -143,15 +145,15 @@ export function writesOf(scenario: Scenario): WriteStep[] {
   return out;
 }
 
-function checkParamsOf(scenario: Scenario): Partial<CheckParams> {
-  const c = scenario.checks ?? {};
-  const out: Partial<CheckParams> = {};
-  if (c['bookmark.periodic']?.maxInterval !== undefined) out.maxBookmarkIntervalMs = ms(c['bookmark.periodic'].maxInterval);
-  if (c['bookmark.periodic']?.defaultInterval !== undefined) out.defaultBookmarkIntervalMs = ms(c['bookmark.periodic'].defaultInterval);
-  if (c['event.latency']?.max !== undefined) out.maxEventLatencyMs = ms(c['event.latency'].max);
-  if (c['watch.timeout']?.slack !== undefined) out.timeoutSlackMs = ms(c['watch.timeout'].slack);
-  if (c['bookmark.before-deadline']?.window !== undefined) out.deadlineBookmarkWindowMs = ms(c['bookmark.before-deadline'].window);
-  return out;
+/** A scenario's `checks:` section as check parameters (each field declared on its check: checks/param-registry.ts). */
+export function checkParamsOf(scenario: Pick<Scenario, 'checks'>, params: readonly CheckParameter[] = CHECK_PARAMETERS): Partial<CheckParams> {
+  const sections: Record<string, Record<string, string | undefined> | undefined> = scenario.checks ?? {};
+  const out: Record<string, number> = {};
+  for (const param of params) {
+    const text = sections[param.check]?.[param.field];
+    if (text !== undefined) out[param.key] = parseParamValue(param, text, 'duration');
+  }
+  return out as Partial<CheckParams>;
 }
 
 /** The one resource every selected scenario targets (`fallback` where a scenario names none). */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CHECK_PARAMETERS } from '../checks/param-registry.js';
+import { formatParamValue, type CheckParameter } from '../checks/parameters.js';
 
 /**
  * The scenario file format (YAML), one source of truth: the zod schema validates files and is
@@ -98,53 +100,59 @@ export const WorkloadSchema = z
   })
   .strict();
 
-const ChecksSchema = z
-  .object({
-    'bookmark.periodic': z
-      .object({
-        maxInterval: Duration.optional().describe('policy: fail when bookmarks are further apart (not a client-go requirement)'),
-        defaultInterval: Duration.optional().describe("without a policy, warn above this gap (default 75s: kube-apiserver's 60 s cadence + slack)"),
-      })
-      .strict()
-      .optional(),
-    'event.latency': z.object({ max: Duration.optional().describe('warn when an event arrives later than this after its write') }).strict().optional(),
-    'watch.timeout': z.object({ slack: Duration.optional().describe('slack past timeoutSeconds before a stream outlived its deadline') }).strict().optional(),
-    'bookmark.before-deadline': z
-      .object({ window: Duration.optional().describe('how long before the deadline the deadline bookmark is looked for') })
-      .strict()
-      .optional(),
-  })
-  .strict();
+/** A parameter's scenario-file field: its value as a user writes it, described from its declaration. */
+function paramField(param: CheckParameter) {
+  const described = param.default === null ? param.description : `${param.description} (default ${formatParamValue(param, param.default)})`;
+  switch (param.kind) {
+    case 'duration':
+      return Duration.optional().describe(described);
+  }
+}
 
-export const ScenarioSchema = z
-  .object({
-    $schema: z.string().optional(),
-    name: Name.describe('scenario name, used by --scenario NAME and in reports'),
-    description: z.string().min(1),
-    suites: z
-      .array(z.enum(['quick', 'full']))
-      .min(1)
-      .default(['quick', 'full'])
-      .describe('which suites include this scenario when it is in the default set'),
-    resource: z.string().min(1).optional().describe('resource as in kubectl (configmaps, widgets.example.com); default: --resource, else configmaps'),
-    objectTemplate: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('object the workload creates (name, namespace and labels are set by watchmark) for resources it cannot create by itself'),
-    duration: Duration.describe('how long the streams are observed (the run observes the longest duration of its scenarios)'),
-    watches: z.array(WatchSchema).min(1),
-    workload: WorkloadSchema.optional(),
-    checks: ChecksSchema.optional().describe('per-check parameters for this scenario'),
-  })
-  .strict();
+/**
+ * The `checks:` section, derived from the check parameter declarations (checks/param-registry.ts):
+ * one section per check that has parameters, one field per parameter.
+ */
+export function checksSchemaOf(params: readonly CheckParameter[]) {
+  const sections = new Map<string, Record<string, ReturnType<typeof paramField>>>();
+  for (const param of params) sections.set(param.check, { ...sections.get(param.check), [param.field]: paramField(param) });
+  return z.object(Object.fromEntries([...sections].map(([check, fields]) => [check, z.object(fields).strict().optional()]))).strict();
+}
+
+/** The scenario file schema with the `checks:` section of the given parameters (tests pass their own). */
+export function scenarioSchemaOf(params: readonly CheckParameter[]) {
+  return z
+    .object({
+      $schema: z.string().optional(),
+      name: Name.describe('scenario name, used by --scenario NAME and in reports'),
+      description: z.string().min(1),
+      suites: z
+        .array(z.enum(['quick', 'full']))
+        .min(1)
+        .default(['quick', 'full'])
+        .describe('which suites include this scenario when it is in the default set'),
+      resource: z.string().min(1).optional().describe('resource as in kubectl (configmaps, widgets.example.com); default: --resource, else configmaps'),
+      objectTemplate: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('object the workload creates (name, namespace and labels are set by watchmark) for resources it cannot create by itself'),
+      duration: Duration.describe('how long the streams are observed (the run observes the longest duration of its scenarios)'),
+      watches: z.array(WatchSchema).min(1),
+      workload: WorkloadSchema.optional(),
+      checks: checksSchemaOf(params).optional().describe('per-check parameters for this scenario'),
+    })
+    .strict();
+}
+
+export const ScenarioSchema = scenarioSchemaOf(CHECK_PARAMETERS);
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioWatch = z.output<typeof WatchSchema>;
 
 /** The JSON Schema published for editors (yaml-language-server: $schema=...). */
-export function scenarioJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ScenarioSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+export function scenarioJsonSchema(params: readonly CheckParameter[] = CHECK_PARAMETERS): Record<string, unknown> {
+  const schema = z.toJSONSchema(scenarioSchemaOf(params), { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
   return {
     ...schema,
     $id: 'https://github.com/watchmark/watchmark/scenarios/scenario.schema.json',
