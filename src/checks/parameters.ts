@@ -5,7 +5,7 @@
  * parsing, the scenario-file field (zod schema and the published JSON Schema), and the README's
  * parameter table (`npm run docs:schema`).
  */
-import { formatGoDuration } from '../record/derive.js';
+import { formatGoDuration } from '../go-duration.js';
 import { parseDurationMs } from '../units.js';
 
 /** Kinds of parameter values. `duration`: milliseconds, written as a Go-style duration ("10s", "500ms"). */

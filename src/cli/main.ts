@@ -68,20 +68,23 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
     // --token is a credential before any request is made: redact it from everything, errors included.
     .hook('preAction', (_program, action) => io.secrets?.add((action.opts() as { token?: string }).token));
 
+  const run = addOutputFlags(program
+    .command('run')
+    .description('run the default suite against a target and print the checks and client-go verdicts')
+    .option('-r, --resource <resource>', 'resource to test, named as in kubectl (configmaps, widgets.example.com)', ))
+    .option('--record <file>', 'save the run\'s recording (NDJSON: every frame with its arrival time) to FILE; `watchmark report FILE` rebuilds the report from it')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
+    .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
+    .option(
+      '--scenario <name|file>',
+      'run these scenarios instead of the default set: a built-in name, a YAML file, or "defaults" (repeatable, comma-separated)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    );
+  // The check parameters' flags (--max-bookmark-interval, --max-event-latency), declared on their checks.
+  for (const option of checkParamOptions()) run.addOption(option);
   addDisplayFlags(addTargetFlags(
-    addOutputFlags(program
-      .command('run')
-      .description('run the default suite against a target and print the checks and client-go verdicts')
-      .option('-r, --resource <resource>', 'resource to test, named as in kubectl (configmaps, widgets.example.com)', ))
-      .option('--record <file>', 'save the run\'s recording (NDJSON: every frame with its arrival time) to FILE; `watchmark report FILE` rebuilds the report from it')
-      .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity').choices(['fail', 'warn']).default('fail'))
-      .option('--quick', 'short suite (about 20 s instead of about 90 s)', false)
-      .option(
-        '--scenario <name|file>',
-        'run these scenarios instead of the default set: a built-in name, a YAML file, or "defaults" (repeatable, comma-separated)',
-        (value: string, previous: string[]) => [...previous, value],
-        [] as string[],
-      )
+    run
       .option('--all-resources', 'instead of the suite: send client-go\'s watch-list request to every listable and watchable resource (read-only) and classify each', false)
       .option('--probe-timeout <duration>', '--all-resources: how long to wait for each resource\'s end bookmark', '10s')
       .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
@@ -91,9 +94,6 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
           .default('auto'),
       )
   )).action(async (opts) => setExit(await (await import('./run-command.js')).runCommand(opts, io, signal)));
-  // The check parameters' flags (--max-bookmark-interval, --max-event-latency), declared on their checks.
-  const runCommandFlags = program.commands.find((c) => c.name() === 'run')!;
-  for (const option of checkParamOptions()) runCommandFlags.addOption(option);
 
   addDisplayFlags(
     addOutputFlags(program
