@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHECK_PARAMS } from '../src/checks/types.js';
 import type { Report } from '../src/report/model.js';
 import { REPO, runCli, type CliResult } from './support/cli.js';
 
@@ -89,5 +90,10 @@ describe.skipIf(skip)('kinm 5d68bef, diagnosed from its recording (watchmark rep
     expect(listWatch.length).toBeGreaterThan(0);
     for (const v of watchList) expect({ profile: v.profile, outcome: v.outcome }).toEqual({ profile: v.profile, outcome: 'never-syncs' });
     for (const v of listWatch) expect({ profile: v.profile, outcome: v.outcome }).toEqual({ profile: v.profile, outcome: 'syncs' });
+  });
+  it('carries the check parameters in force per scenario, derived from the recording (made before the report had them)', () => {
+    expect(Object.keys(report.checkParams.byScenario)).toEqual(report.scenarios.map((s) => s.name));
+    expect(report.checkParams.base).toEqual(DEFAULT_CHECK_PARAMS);
+    for (const params of Object.values(report.checkParams.byScenario)) expect(params).toEqual(DEFAULT_CHECK_PARAMS);
   });
 });
