@@ -25,6 +25,7 @@ export { startEmbeddedServer, PROFILES, type ServerProfile, type EmbeddedServerO
 export { type SuitePlan, type StreamPlan } from './scenario/plan.js';
 export { defaultSuitePlan } from './scenario/default-suite.js';
 export { compileScenarios } from './scenario/compile.js';
+export { compileRun, type CompiledRun } from './scenario/compile-run.js';
 export { parseScenarioText, loadScenarioFile, selectScenarios, type LoadedScenario } from './scenario/load.js';
 export { ScenarioSchema, scenarioJsonSchema, type Scenario } from './scenario/schema.js';
 export { runSuite } from './run/run-suite.js';

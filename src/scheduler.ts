@@ -18,6 +18,36 @@ export const realScheduler: Scheduler = {
   },
 };
 
+/**
+ * Node timers that keep the process alive while pending: for waits that are the work itself (a
+ * run's observation window, a workload write due later, a probe's wait), where no open socket may
+ * be holding the event loop open meanwhile.
+ */
+export const keepAliveScheduler: Scheduler = {
+  after(delayMs, fn) {
+    const timer = setTimeout(fn, Math.max(0, delayMs));
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * Runs `fn` every `intervalMs` on `scheduler` (each run arms the next, so a ManualScheduler's
+ * advance runs every due tick); returns a cancel function.
+ */
+export function every(scheduler: Scheduler, intervalMs: number, fn: () => void): () => void {
+  let cancel = scheduler.after(intervalMs, tick);
+  let cancelled = false;
+  function tick(): void {
+    if (cancelled) return;
+    cancel = scheduler.after(intervalMs, tick);
+    fn();
+  }
+  return () => {
+    cancelled = true;
+    cancel();
+  };
+}
+
 interface ManualTimer {
   atMs: number;
   seq: number;

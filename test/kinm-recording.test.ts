@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHECK_PARAMS } from '../src/checks/types.js';
 import type { Report } from '../src/report/model.js';
 import { REPO, runCli, type CliResult } from './support/cli.js';
 import { parseTap } from './support/tap.js';
@@ -101,5 +102,11 @@ describe.skipIf(skip)('kinm 5d68bef, diagnosed from its recording (watchmark rep
     expect(tap.points.filter((p) => !p.ok).map((p) => p.description)).toEqual(failing);
     for (const p of tap.points.filter((p) => !p.ok)) expect([p.description, p.diagnostic?.severity, (p.diagnostic?.findings as unknown[]).length > 0]).toEqual([p.description, 'fail', true]);
     expect(tap.comments[0]).toMatch(/^verdict FAIL \(fail on fail\)/);
+  });
+
+  it('carries the check parameters in force per scenario, derived from the recording (made before the report had them)', () => {
+    expect(Object.keys(report.checkParams.byScenario)).toEqual(report.scenarios.map((s) => s.name));
+    expect(report.checkParams.base).toEqual(DEFAULT_CHECK_PARAMS);
+    for (const params of Object.values(report.checkParams.byScenario)) expect(params).toEqual(DEFAULT_CHECK_PARAMS);
   });
 });

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isWatchmarkError } from '../errors.js';
+import { realScheduler } from '../scheduler.js';
 import { describeObjects, leftoverLines, processInventory, type TargetInventory, type TargetObjectRef } from '../workload/inventory.js';
 import { SERVER_PROFILES } from '../server/profiles.js';
 import { TOOL } from '../version.js';
@@ -178,7 +179,7 @@ export async function main(argv: string[], rawIo: CliIo = { stdout: process.stdo
     if (interrupts === 1) {
       io.stderr.write(`\nwatchmark: ${name} received, stopping and cleaning up (press Ctrl-C again to exit at once)\n`);
       controller.abort();
-      setTimeout(() => exitNow(`still not stopped ${INTERRUPT_BOUND_MS / 1000} s after ${name}; exiting without finishing cleanup`), INTERRUPT_BOUND_MS).unref();
+      realScheduler.after(INTERRUPT_BOUND_MS, () => exitNow(`still not stopped ${INTERRUPT_BOUND_MS / 1000} s after ${name}; exiting without finishing cleanup`));
     } else exitNow(`${name} again: exiting at once, without finishing cleanup`);
   };
   const onInt = () => onSignal('SIGINT');

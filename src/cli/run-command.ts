@@ -4,6 +4,7 @@ import { RunConfigSchema } from '../run/config.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { measureRun } from '../run/run-watchmark.js';
+import { compileRun } from '../scenario/compile-run.js';
 import { deriveReport, type RunMeasurement } from '../report/derive-report.js';
 import { writeRecordingFile } from '../recording/file.js';
 import { checkOutputPaths } from '../output-file.js';
@@ -68,6 +69,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
   checkOutputPaths([['--record', config.record], ...outputFileFlags(outputs)]);
   // With a report on stdout (--json -, --junit -, ...) the report owns it; the human summary goes to stderr.
   const human = stdoutTaken(outputs) ? io.stderr : io.stdout;
+  // Scenario files too: read, checked and compiled before the target starts.
+  const compiled = compileRun(config);
   const color = useColor(human, io.env, flags.color);
   // Live progress always goes to stderr (stdout may carry --json -), and is erased before the report.
   const clock = systemClock();
@@ -85,6 +88,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
   try {
     measurement = await measureRun(
       { ...config, embedded },
+      compiled,
       {
         env: io.env,
         signal,

@@ -9,6 +9,7 @@ import { collectionPath, type ResolvedResource } from '../discovery/resolve-reso
 import { isInitialEventsEndBookmark } from '../record/accessors.js';
 import type { StreamRecord, TimelineEntry, WatchOptions } from '../record/timeline.js';
 import type { TargetClient } from '../transport/client.js';
+import { keepAliveScheduler, type Scheduler } from '../scheduler.js';
 
 /** Default probe waits: `run --all-resources` answers quickly; `explain` waits long enough for client-go's 10 s and 20 s ticks. */
 export const MATRIX_PROBE_TIMEOUT_MS = 10_000;
@@ -57,6 +58,8 @@ export interface ProbeOptions {
   id?: string;
   /** Called for every recorded entry (live output). */
   onEntry?: (entry: TimelineEntry) => void;
+  /** The probe wait's timer; default: Node timers. */
+  scheduler?: Scheduler;
 }
 
 /** Does this entry settle what client-go does (so the watch can be closed)? */
@@ -74,7 +77,7 @@ export async function probeWatchList(client: TargetClient, resource: ResolvedRes
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
-  const timer = setTimeout(() => stop.abort(), options.probeTimeoutMs);
+  const cancelWait = (options.scheduler ?? keepAliveScheduler).after(options.probeTimeoutMs, () => stop.abort());
   try {
     const stream = await client.watch(
       {
@@ -96,7 +99,7 @@ export async function probeWatchList(client: TargetClient, resource: ResolvedRes
     );
     return { resource, namespace, probeTimeoutMs: options.probeTimeoutMs, stream, endedAtMs: options.clock.nowMs() };
   } finally {
-    clearTimeout(timer);
+    cancelWait();
     options.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, run, watchListStream } from '../../test/support/timeline-builder.js';
+import { runChecks } from '../checks/index.js';
 import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { exitCodeFor } from './model.js';
 import { deriveReport, type RunFacts } from './derive-report.js';
@@ -44,6 +45,36 @@ describe('deriveReport', () => {
     expect(status({ ...facts, checkParams: { defaults: lenient, overrides: {} } })).toBe('pass');
     expect(status({ ...facts, checkParams: { defaults: lenient, overrides: { timeoutSlackMs: 1_000 } } })).toBe('fail');
     expect(status({ ...facts, scenarios: [{ ...facts.scenarios[0]!, checkParams: { timeoutSlackMs: 60_000 } }] })).toBe('pass');
+  });
+
+  it('carries the parameters in force: per scenario the defaults, the scenario\'s own and the command line\'s; the base ones without the scenario\'s', () => {
+    const report = deriveReport(
+      {
+        ...facts,
+        scenarios: [
+          { ...facts.scenarios[0]!, checkParams: { deadlineBookmarkWindowMs: 8_000, maxBookmarkIntervalMs: 30_000 } },
+          { name: 'watch-list', file: 'scenarios/watch-list.yaml', description: '', checkParams: {} },
+        ],
+        checkParams: { defaults: DEFAULT_CHECK_PARAMS, overrides: { maxBookmarkIntervalMs: 10_000 } },
+      },
+      record,
+    );
+    expect(report.checkParams).toEqual({
+      base: { ...DEFAULT_CHECK_PARAMS, maxBookmarkIntervalMs: 10_000 },
+      byScenario: {
+        watch: { ...DEFAULT_CHECK_PARAMS, deadlineBookmarkWindowMs: 8_000, maxBookmarkIntervalMs: 10_000 },
+        'watch-list': { ...DEFAULT_CHECK_PARAMS, maxBookmarkIntervalMs: 10_000 },
+      },
+    });
+  });
+
+  it('without scenarios (observe\'s one watch) runs every check once over the whole record and lists no scenario', () => {
+    const observed = run().stream(watchListStream('observe#1').response(1).added(2, 'a', '101').modified(3, 'b', '102').endBookmark(4, '102').close(10_000, 'client-abort')).build();
+    const report = deriveReport({ ...facts, scenarios: [] }, observed);
+    expect(report.scenarios).toEqual([]);
+    expect(report.checks).toEqual(runChecks(observed, DEFAULT_CHECK_PARAMS));
+    expect(report.checks.find((c) => c.id === 'initial-events.added')).toMatchObject({ status: 'warn', findings: [expect.not.objectContaining({ scenario: expect.anything() })] });
+    expect(report.checkParams).toEqual({ base: DEFAULT_CHECK_PARAMS, byScenario: {} });
   });
 });
 

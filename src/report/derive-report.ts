@@ -1,8 +1,9 @@
+import { runChecks } from '../checks/index.js';
 import type { CheckParams } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
-import { buildReport, type Report } from './model.js';
+import { buildReport, type CheckParamsInForce, type Report } from './model.js';
 import { deriveClientVerdicts } from '../verdict/index.js';
-import { runScenarioChecks, type ScenarioCheckInput } from './scenario-checks.js';
+import { runScenarioChecks, scenarioCheckParams, type ScenarioCheckInput } from './scenario-checks.js';
 
 /**
  * Everything besides the record that a report is derived from: what was measured (target,
@@ -18,7 +19,10 @@ export interface RunFacts {
   failOn: 'fail' | 'warn';
   /** Monotonic ms (clock anchor = record.anchorWallMs) at which the run started. */
   startedAtMs: number;
-  /** The scenarios that ran, in order, with their own check parameters. */
+  /**
+   * The scenarios that ran, in order, with their own check parameters. None (observe's single
+   * watch): the checks run once over the whole record, and the report lists no scenarios.
+   */
   scenarios: ScenarioCheckInput[];
   /**
    * Check parameters: the defaults of the watchmark that ran (kept, so a later watchmark with
@@ -36,15 +40,20 @@ export interface RunMeasurement {
 
 /**
  * The report of a run, derived from its facts and record only (checks per scenario, client-go
- * verdicts, the report model): no I/O, no clock. Used by the live run and by `watchmark report`
- * on a recording, so both give the same report. `failOn` overrides the run's --fail-on.
+ * verdicts, the check parameters in force, the report model): no I/O, no clock. Used by the live
+ * run, by `observe` and by `watchmark report` on a recording (an old recording gets the
+ * parameters too: they follow from its facts), so all give the same report. `failOn` overrides
+ * the run's --fail-on.
  */
 export function deriveReport(facts: RunFacts, record: RunRecord, options: { failOn?: 'fail' | 'warn' } = {}): Report {
-  const { checks, scenarios } = runScenarioChecks(record, facts.scenarios, facts.checkParams);
+  const checkParams = checkParamsInForce(facts);
+  const { checks, scenarios } =
+    facts.scenarios.length > 0 ? runScenarioChecks(record, facts.scenarios, facts.checkParams) : { checks: runChecks(record, checkParams.base), scenarios: [] };
   return buildReport({
     record,
     checks,
     scenarios,
+    checkParams,
     clientGo: deriveClientVerdicts(record),
     target: facts.target,
     resource: facts.resource,
@@ -53,4 +62,12 @@ export function deriveReport(facts: RunFacts, record: RunRecord, options: { fail
     startedAtMs: facts.startedAtMs,
     workload: facts.workload,
   });
+}
+
+/** The parameters each scenario's checks run with, and the base ones (defaults and the command line's overrides). */
+export function checkParamsInForce(facts: Pick<RunFacts, 'scenarios' | 'checkParams'>): CheckParamsInForce {
+  return {
+    base: { ...facts.checkParams.defaults, ...facts.checkParams.overrides },
+    byScenario: Object.fromEntries(facts.scenarios.map((s) => [s.name, scenarioCheckParams(facts.checkParams, s)])),
+  };
 }

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, run, stream, watchListStream, type StreamBuilder } from '../../test/support/timeline-builder.js';
 import { runChecks } from '../checks/index.js';
-import type { CheckResult } from '../checks/types.js';
+import { DEFAULT_CHECK_PARAMS, type CheckResult } from '../checks/types.js';
 import type { RunRecord } from '../record/timeline.js';
 import { deriveClientVerdicts } from '../verdict/index.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { HTML_REPORT_SCRIPT, HTML_REPORT_STYLE } from './html-chart.js';
 import { MAX_FINDINGS_PER_CHECK, escapeHtml, jsonForScript, renderHtml } from './html.js';
+import { deriveReport } from './derive-report.js';
 import { buildReport, type Report } from './model.js';
 import { timelineModel } from './timeline-model.js';
 
@@ -92,6 +93,29 @@ describe('renderHtml', () => {
     ];
     const html = renderHtml({ report: reportOf(record, SMALL_CHECKS, { clientGo }), record });
     expect(normalised(html)).toMatchSnapshot();
+  });
+
+  it("charts the deadline bookmark in the scenario's own bookmark.before-deadline window, the one its check used", () => {
+    // The server closes the watch at its 10 s deadline; its one bookmark came 7 s before: inside the scenario's 8 s window, outside the default 5 s.
+    const watch = plainWatchStream('long#1', '100', { timeoutSeconds: 10 }).scenario('long-watch').sentAt(1_000).response(1_010).added(2_000, 'a', '101').bookmark(4_010, '101').close(11_010, 'server-eof');
+    const record = run().stream(watch).endedAt(12_000).build();
+    const report = deriveReport(
+      {
+        target: { server: 'https://127.0.0.1:6443', source: 'flags', serverVersion: 'v1.35.0', description: 'server https://127.0.0.1:6443 (--server)' },
+        resource: null,
+        config: {},
+        failOn: 'fail',
+        startedAtMs: 0,
+        scenarios: [{ name: 'long-watch', file: 'long-watch.yaml', description: '', checkParams: { deadlineBookmarkWindowMs: 8_000 } }],
+        checkParams: { defaults: DEFAULT_CHECK_PARAMS, overrides: {} },
+        workload: null,
+      },
+      record,
+    );
+    expect(report.checks.find((c) => c.id === 'bookmark.before-deadline')?.status).toBe('pass');
+    expect(report.checkParams.byScenario['long-watch']?.deadlineBookmarkWindowMs).toBe(8_000);
+    const model = dataBlockOf(renderHtml({ report, record })) as ReturnType<typeof timelineModel>;
+    expect(model.scenarios[0]!.streams[0]!.deadlineBookmark).toEqual({ atMs: 4_010, resourceVersion: '101' });
   });
 
   it('shows typed and dynamic client-go verdicts as separate cards, with the events skipped', () => {

@@ -1,4 +1,4 @@
-import type { CheckResult, Severity } from '../checks/types.js';
+import { DEFAULT_CHECK_PARAMS, type CheckParams, type CheckResult, type Severity } from '../checks/types.js';
 import type { ListRecord, RunRecord, StreamRecord } from '../record/timeline.js';
 import type { TargetDescription } from '../targets/types.js';
 import type { ClientVerdict } from '../verdict/types.js';
@@ -26,6 +26,8 @@ export interface Report {
   checks: CheckResult[];
   /** Each scenario's own check outcomes (the `checks` above combine them: worst status, all findings). */
   scenarios: ScenarioResult[];
+  /** The check parameters the checks ran with (see CheckParamsInForce; checkParamsOf picks a scenario's). */
+  checkParams: CheckParamsInForce;
   clientGo: ClientVerdict[];
   streams: StreamSummary[];
   lists: ListRecord[];
@@ -41,6 +43,22 @@ export interface ScenarioResult {
   file: string;
   description: string;
   checks: { id: string; status: CheckResult['status']; summary: string }[];
+}
+
+/**
+ * The check parameters in force. `base`: the defaults with the command line's overrides (what
+ * applies where no scenario says otherwise, e.g. observe's single watch); `byScenario`: per
+ * scenario that ran, the defaults, then the scenario file's own, then the command line's.
+ */
+export interface CheckParamsInForce {
+  base: CheckParams;
+  byScenario: Record<string, CheckParams>;
+}
+
+/** The parameters the checks used on a scenario's streams (the report's base ones for a stream outside any scenario). */
+export function checkParamsOf(report: Pick<Report, 'checkParams'>, scenario: string): CheckParams {
+  const { byScenario, base } = report.checkParams;
+  return Object.hasOwn(byScenario, scenario) ? byScenario[scenario]! : base;
 }
 
 export interface StreamSummary {
@@ -97,6 +115,8 @@ export interface BuildReportInput {
   record: RunRecord;
   checks: CheckResult[];
   scenarios?: ScenarioResult[];
+  /** The parameters `checks` ran with; default: DEFAULT_CHECK_PARAMS everywhere (what runChecks(record) uses). */
+  checkParams?: CheckParamsInForce;
   clientGo: ClientVerdict[];
   target: Report['target'];
   resource: Report['resource'];
@@ -133,6 +153,7 @@ export function buildReport(input: BuildReportInput): Report {
     counts,
     checks: input.checks,
     scenarios,
+    checkParams: input.checkParams ?? { base: { ...DEFAULT_CHECK_PARAMS }, byScenario: {} },
     clientGo: input.clientGo,
     streams: input.record.streams.map(summarizeStream),
     lists: input.record.lists,

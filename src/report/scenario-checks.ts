@@ -29,7 +29,7 @@ export function runScenarioChecks(
 ): { checks: CheckResult[]; scenarios: ScenarioResult[] } {
   const perScenario = scenarios.map((s) => {
     const sub: RunRecord = { ...record, streams: record.streams.filter((stream) => stream.scenario === s.name) };
-    const p: CheckParams = { ...params.defaults, ...s.checkParams, ...params.overrides };
+    const p = scenarioCheckParams(params, s);
     return { scenario: s, results: checks.map((check) => check.run(sub, p)) };
   });
   const combined = checks.map((check, i) =>
@@ -47,6 +47,11 @@ export function runScenarioChecks(
       checks: results.map((r) => ({ id: r.id, status: r.status, summary: r.summary })),
     })),
   };
+}
+
+/** A scenario's parameters: defaults, then the scenario file's, then the command line's (explicit flags win). */
+export function scenarioCheckParams(params: { defaults: CheckParams; overrides: Partial<CheckParams> }, scenario: Pick<ScenarioCheckInput, 'checkParams'>): CheckParams {
+  return { ...params.defaults, ...scenario.checkParams, ...params.overrides };
 }
 
 const RANK: Record<CheckStatus, number> = { skip: 0, pass: 1, warn: 2, fail: 3 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, Finding } from '../checks/types.js';
+import { DEFAULT_CHECK_PARAMS, type CheckResult, type Finding } from '../checks/types.js';
 import type { ClientVerdict } from '../verdict/types.js';
 import { TOOL } from '../version.js';
 import type { Report } from './model.js';
@@ -64,6 +64,7 @@ function report(overrides: Partial<Report> = {}): Report {
     counts: { fail: 5, warn: 1, info: 2 },
     checks: checks(),
     scenarios: [],
+    checkParams: { base: DEFAULT_CHECK_PARAMS, byScenario: {} },
     clientGo: clientGo(),
     streams: [],
     lists: [],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { plainWatchStream, run, stream, watchListStream } from '../../test/support/timeline-builder.js';
+import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { deriveClientVerdicts } from '../verdict/index.js';
+import { deriveReport, type RunFacts } from './derive-report.js';
 import { buildReport, type Report } from './model.js';
 import { TIMELINE_BUCKETS, timelineModel } from './timeline-model.js';
 
@@ -125,5 +127,48 @@ describe('timelineModel', () => {
     const record = run().stream(s1).endedAt(600).build();
     const s = timelineModel(reportOf(record), record).scenarios[0]!.streams[0]!;
     expect(s.marks.other).toEqual([100, 1, 200, 1, 300, 1]);
+  });
+});
+
+describe('timelineModel: the check parameters in force', () => {
+  /** A watch closed by the server at its 10 s deadline, its one bookmark 7 s before the close (after the RV advanced). */
+  const earlyDeadlineBookmark = (id: string, scenario: string) =>
+    plainWatchStream(id, '100', { timeoutSeconds: 10 })
+      .scenario(scenario)
+      .sentAt(1_000)
+      .response(1_010)
+      .added(2_000, 'a', '101')
+      .bookmark(4_010, '101')
+      .close(11_010, 'server-eof');
+  const facts: RunFacts = {
+    target: { server: 'https://127.0.0.1:6443', source: 'flags', serverVersion: 'v1.35.0', description: 'test server' },
+    resource: null,
+    config: {},
+    failOn: 'fail',
+    startedAtMs: 0,
+    scenarios: [
+      { name: 'long-watch', file: 'long-watch.yaml', description: 'own window', checkParams: { deadlineBookmarkWindowMs: 8_000 } },
+      { name: 'watch', file: 'scenarios/watch.yaml', description: 'default window', checkParams: {} },
+    ],
+    checkParams: { defaults: DEFAULT_CHECK_PARAMS, overrides: {} },
+    workload: null,
+  };
+
+  it("draws the deadline bookmark in the bookmark.before-deadline window of the stream's scenario, as the check used it", () => {
+    const record = run().stream(earlyDeadlineBookmark('long#1', 'long-watch')).stream(earlyDeadlineBookmark('watch#1', 'watch')).endedAt(12_000).build();
+    const report = deriveReport(facts, record);
+    // The check: within the scenario's own 8 s window the bookmark counts; within the default 5 s it does not.
+    const perScenario = Object.fromEntries(report.scenarios.map((s) => [s.name, s.checks.find((c) => c.id === 'bookmark.before-deadline')?.status]));
+    expect(perScenario).toEqual({ 'long-watch': 'pass', watch: 'warn' });
+    const streams = timelineModel(report, record).scenarios.flatMap((s) => s.streams);
+    expect(streams.find((s) => s.id === 'long#1')!.deadlineBookmark).toEqual({ atMs: 4_010, resourceVersion: '101' });
+    expect(streams.find((s) => s.id === 'watch#1')!.deadlineBookmark).toBeNull();
+  });
+
+  it('uses the base parameters for a stream outside every scenario, and the defaults for a hand-built report', () => {
+    const record = run().stream(earlyDeadlineBookmark('observe#1', 'observe')).endedAt(12_000).build();
+    const wide = deriveReport({ ...facts, checkParams: { defaults: { ...DEFAULT_CHECK_PARAMS, deadlineBookmarkWindowMs: 8_000 }, overrides: {} } }, record);
+    expect(timelineModel(wide, record).scenarios[0]!.streams[0]!.deadlineBookmark).toEqual({ atMs: 4_010, resourceVersion: '101' });
+    expect(timelineModel(reportOf(record), record).scenarios[0]!.streams[0]!.deadlineBookmark).toBeNull();
   });
 });

@@ -7,14 +7,13 @@
  *
  * Pure: derived from the report and the record only; the JSON report does not carry it.
  */
-import { DEFAULT_CHECK_PARAMS } from '../checks/types.js';
 import { deadlineBookmarkOf } from '../checks/deadline-bookmark.js';
 import { closeOf, initialEventsEndBookmark, observedUntilMs, resourceVersionOf, responseOf } from '../record/accessors.js';
 import { isWatchListRequest } from '../record/requests.js';
 import type { RunRecord, StreamRecord } from '../record/timeline.js';
 import { BOOKMARK_TICKER_INTERVAL_MS, reflectorWarnings } from '../reflector/ticker.js';
 import { walkWatch } from '../reflector/walk.js';
-import { summarizeStream, type Report } from './model.js';
+import { checkParamsOf, summarizeStream, type Report } from './model.js';
 
 /** Buckets across the shared time axis: about 1.5 px each at the chart's 900-unit plot width. */
 export const TIMELINE_BUCKETS = 600;
@@ -84,7 +83,8 @@ export function timelineModel(report: Report, record: RunRecord): TimelineModel 
   const axis = axisOf(record);
   const bucketOf = (atMs: number) => Math.min(axis.buckets - 1, Math.max(0, Math.floor((atMs - axis.startMs) / axis.bucketMs)));
 
-  const streams = record.streams.map((stream) => streamTimeline(stream, record, axis.minGapMs, bucketOf));
+  // The deadline bookmark is looked for in the window bookmark.before-deadline used on the stream's scenario.
+  const streams = record.streams.map((stream) => streamTimeline(stream, record, axis.minGapMs, bucketOf, checkParamsOf(report, stream.scenario).deadlineBookmarkWindowMs));
   const byScenario = new Map<string, StreamTimeline[]>();
   for (const stream of streams) {
     const group = byScenario.get(stream.scenario) ?? [];
@@ -154,7 +154,7 @@ function axisOf(record: RunRecord): TimelineModel['axis'] {
   };
 }
 
-function streamTimeline(stream: StreamRecord, record: RunRecord, minGapMs: number, bucketOf: (atMs: number) => number): StreamTimeline {
+function streamTimeline(stream: StreamRecord, record: RunRecord, minGapMs: number, bucketOf: (atMs: number) => number, deadlineBookmarkWindowMs: number): StreamTimeline {
   const response = responseOf(stream);
   const close = closeOf(stream);
   const untilMs = observedUntilMs(stream, record.endedAtMs);
@@ -180,7 +180,7 @@ function streamTimeline(stream: StreamRecord, record: RunRecord, minGapMs: numbe
   }
 
   const endBookmark = initialEventsEndBookmark(stream);
-  const deadlineBookmark = deadlineBookmarkOf(stream, DEFAULT_CHECK_PARAMS.deadlineBookmarkWindowMs);
+  const deadlineBookmark = deadlineBookmarkOf(stream, deadlineBookmarkWindowMs);
   const timeoutSeconds = stream.request.options.timeoutSeconds ?? 0;
 
   let reflector: StreamTimeline['reflector'] = null;

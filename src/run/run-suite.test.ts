@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Clock } from '../clock.js';
-import type { EventEntry, ListRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
+import { FakeClock, type Clock } from '../clock.js';
+import type { EventEntry, ListRecord, RunRecord, StreamRecord, TimelineEntry, WorkloadWrite } from '../record/timeline.js';
+import { ManualScheduler } from '../scheduler.js';
 import type { Workload } from '../workload/workload.js';
 import type { StreamPlan, SuitePlan } from '../scenario/plan.js';
 import { runSuite, type SuiteClient } from './run-suite.js';
@@ -252,5 +253,132 @@ describe('runSuite: streams that open later, with an RV taken from the run', () 
         { id: 'resume#1', openAtMs: 2_000, options: { allowWatchBookmarks: true } },
       ],
     });
+  });
+});
+
+/**
+ * A SuiteClient the test drives by hand on a FakeClock: every watch answers 200 at once, the test
+ * pushes entries with `push`, and a watch ends only when runSuite aborts it (client-abort).
+ */
+class HandClient implements SuiteClient {
+  readonly records = new Map<string, StreamRecord>();
+  private readonly onEntry = new Map<string, (entry: TimelineEntry) => void>();
+  constructor(private readonly clock: FakeClock) {}
+
+  list(spec: { id: string; scenario: string; path: string }): Promise<ListRecord> {
+    const atMs = this.clock.nowMs();
+    return Promise.resolve({ id: spec.id, scenario: spec.scenario, path: spec.path, sentAtMs: atMs, atMs, status: 200, itemCount: 0, resourceVersion: '10' });
+  }
+
+  watch(spec: Parameters<SuiteClient['watch']>[0], opts: { signal: AbortSignal; onEntry?: (entry: TimelineEntry) => void }): Promise<StreamRecord> {
+    const record: StreamRecord = {
+      id: spec.id,
+      scenario: spec.scenario,
+      request: { method: 'GET', path: `${spec.basePath}?watch=true`, watched: spec.watched, options: spec.options, sentAtMs: this.clock.nowMs() },
+      entries: [],
+    };
+    this.records.set(spec.id, record);
+    this.onEntry.set(spec.id, (entry) => {
+      record.entries.push(entry);
+      opts.onEntry?.(entry);
+    });
+    this.push(spec.id, { kind: 'response', atMs: this.clock.nowMs(), status: 200, httpVersion: '2.0', contentType: 'application/json', headers: {} });
+    return new Promise((resolve) => {
+      opts.signal.addEventListener('abort', () => {
+        this.push(spec.id, { kind: 'close', atMs: this.clock.nowMs(), reason: 'client-abort' });
+        resolve(record);
+      }, { once: true });
+    });
+  }
+
+  push(id: string, entry: TimelineEntry): void {
+    this.onEntry.get(id)!(entry);
+  }
+}
+
+describe('runSuite: its timers run on the scheduler it is given', () => {
+  const WATCH: StreamPlan = { id: 'watch#1', scenario: 'watch', purpose: 'plain', rv: { kind: 'from-list' }, options: { allowWatchBookmarks: true } };
+  const WATCH_LIST: StreamPlan = {
+    id: 'watch-list#1',
+    scenario: 'watch-list',
+    purpose: 'watch-list',
+    rv: { kind: 'literal' },
+    options: { sendInitialEvents: true, allowWatchBookmarks: true, resourceVersionMatch: 'NotOlderThan' },
+  };
+  const endBookmark = (atMs: number): EventEntry => ({
+    kind: 'event',
+    atMs,
+    seq: 0,
+    type: 'BOOKMARK',
+    object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: '12', annotations: { 'k8s.io/initial-events-end': 'true' } } },
+    bytes: 100,
+  });
+  /** Lets runSuite's awaits (LIST, seeds) run: a macrotask turn, no time passes on the FakeClock. */
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  async function start(plan: SuitePlan, withWorkload = false) {
+    const clock = new FakeClock(0);
+    const scheduler = new ManualScheduler(clock);
+    const client = new HandClient(clock);
+    const workload = withWorkload ? fakeWorkload(clock) : null;
+    const done = runSuite({ client, plan, resource: CONFIGMAPS, workload, clock, scheduler, signal: new AbortController().signal });
+    for (let i = 0; i < 20 && client.records.size < plan.streams.length; i++) await settle();
+    expect(client.records.size).toBe(plan.streams.length);
+    return { clock, scheduler, client, workload, done };
+  }
+  const closeOf = (record: RunRecord, id: string) => record.streams.find((s) => s.id === id)!.entries.at(-1);
+
+  it('closes a plain watch at windowMs, and a watch-list awaiting its end bookmark when the bookmark arrives', async () => {
+    const { scheduler, client, done } = await start({ ...planWith([WATCH, WATCH_LIST], 5_000), watchListMaxWindowMs: 30_000 });
+    scheduler.advance(4_999);
+    expect(client.records.get('watch#1')!.entries.at(-1)!.kind).toBe('response');
+    scheduler.advance(1);
+    scheduler.advance(3_000);
+    client.push('watch-list#1', endBookmark(8_000));
+    const record = await done;
+    expect(closeOf(record, 'watch#1')).toMatchObject({ kind: 'close', atMs: 5_000, reason: 'client-abort' });
+    expect(closeOf(record, 'watch-list#1')).toMatchObject({ kind: 'close', atMs: 8_000, reason: 'client-abort' });
+    expect(record.endedAtMs).toBe(8_000);
+    expect(scheduler.pending()).toBe(0);
+  });
+
+  it('closes a watch-list that never sends its end bookmark at watchListMaxWindowMs', async () => {
+    const { scheduler, done } = await start({ ...planWith([WATCH, WATCH_LIST], 5_000), watchListMaxWindowMs: 30_000 });
+    scheduler.advance(29_999);
+    await settle();
+    scheduler.advance(1);
+    const record = await done;
+    expect(closeOf(record, 'watch#1')).toMatchObject({ atMs: 5_000 });
+    expect(closeOf(record, 'watch-list#1')).toMatchObject({ kind: 'close', atMs: 30_000, reason: 'client-abort' });
+    expect(scheduler.pending()).toBe(0);
+  });
+
+  it('makes each workload write at its atMs on the scheduler, and a stream opens at its openAtMs', async () => {
+    const plan: SuitePlan = {
+      ...planWith([WATCH, { ...WATCH, id: 'later#1', openAtMs: 2_500 }], 5_000),
+      writes: [
+        { atMs: 1_000, verb: 'create', scenario: 'watch' },
+        { atMs: 3_000, verb: 'update', scenario: 'watch', target: 0 },
+      ],
+    };
+    const clock = new FakeClock(0);
+    const scheduler = new ManualScheduler(clock);
+    const client = new HandClient(clock);
+    const workload = fakeWorkload(clock);
+    const done = runSuite({ client, plan, resource: CONFIGMAPS, workload, clock, scheduler, signal: new AbortController().signal });
+    for (let i = 0; i < 20 && client.records.size < 1; i++) await settle();
+    const seeded = workload.writes.length; // 3 creates and an update, before the streams open
+    expect(seeded).toBe(4);
+    for (let t = 0; t < 5_000; t += 500) {
+      scheduler.advance(500);
+      await settle();
+    }
+    const record = await done;
+    expect(workload.writes.slice(seeded).map((w) => [w.verb, w.atMs])).toEqual([
+      ['create', 1_000],
+      ['update', 3_000],
+    ]);
+    expect(record.streams.find((s) => s.id === 'later#1')!.request.sentAtMs).toBe(2_500);
+    expect(scheduler.pending()).toBe(0);
   });
 });

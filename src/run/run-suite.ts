@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { keepAliveScheduler, type Scheduler } from '../scheduler.js';
 import { isChangeEvent, isInitialEventsEndBookmark, resourceVersionOf } from '../record/accessors.js';
 import { isWatchListRequest } from '../record/requests.js';
 import { collectionPath, type ResolvedResource } from '../discovery/resolve-resource.js';
@@ -60,7 +61,8 @@ export interface SuiteWindow {
  * whose RV comes from the run (another stream's event or bookmark, a workload write) is opened
  * with the RV found when it is due, or, when there is none, recorded as `not-opened` with the
  * reason. Returns everything recorded; cleanup of the workload is the caller's job (it must also
- * happen on error and Ctrl-C).
+ * happen on error and Ctrl-C). Every wait (a stream's opening, a write, the window, the watch-list
+ * cap) is a timer of `scheduler` (default: Node timers that keep the process alive).
  */
 export async function runSuite(args: {
   client: SuiteClient;
@@ -70,8 +72,10 @@ export async function runSuite(args: {
   clock: Clock;
   signal: AbortSignal;
   listener?: SuiteListener;
+  scheduler?: Scheduler;
 }): Promise<RunRecord> {
   const { client, plan, resource, workload, clock, signal, listener } = args;
+  const scheduler = args.scheduler ?? keepAliveScheduler;
   const namespace = workload?.namespace;
   const basePath = collectionPath(resource, namespace);
 
@@ -120,7 +124,7 @@ export async function runSuite(args: {
   });
   const openStream = async (s: StreamPlan, i: number): Promise<StreamRecord> => {
     const signalOfStream = controllers[i]!.signal;
-    if ((s.openAtMs ?? 0) > 0 && !(await delay(openedAtMs + s.openAtMs! - clock.nowMs(), signalOfStream))) {
+    if ((s.openAtMs ?? 0) > 0 && !(await delay(scheduler, openedAtMs + s.openAtMs! - clock.nowMs(), signalOfStream))) {
       return notOpened(s, 'the observation ended before the stream was due to open');
     }
     const start = resolveResourceVersion(s.rv, { listRv, delivered, writes: workload?.writes ?? null, streamsOpenedAtMs: openedAtMs });
@@ -162,23 +166,23 @@ export async function runSuite(args: {
   const writesAbort = new AbortController();
   const abortWrites = () => writesAbort.abort();
   signal.addEventListener('abort', abortWrites, { once: true });
-  const writesDone = workload ? runWrites(plan, workload, created, clock, openedAtMs, writesAbort.signal, listener) : Promise.resolve();
-  const windowTimer = setTimeout(() => {
+  const writesDone = workload ? runWrites(plan, workload, created, clock, scheduler, openedAtMs, writesAbort.signal, listener) : Promise.resolve();
+  const cancelWindow = scheduler.after(plan.windowMs, () => {
     windowOver = true;
     writesAbort.abort();
     controllers.forEach((c, i) => {
       if (!awaitingEndBookmark[i]) c.abort();
     });
-  }, plan.windowMs);
-  const capTimer = setTimeout(abortAll, Math.max(plan.windowMs, plan.watchListMaxWindowMs));
+  });
+  const cancelCap = scheduler.after(Math.max(plan.windowMs, plan.watchListMaxWindowMs), abortAll);
   let streams: StreamRecord[];
   try {
     // Every stream resolves by itself (server close) or when its window ends.
     streams = await Promise.all(streamPromises);
     await writesDone;
   } finally {
-    clearTimeout(windowTimer);
-    clearTimeout(capTimer);
+    cancelWindow();
+    cancelCap();
     abortAll();
     writesAbort.abort();
     signal.removeEventListener('abort', abortAll);
@@ -251,13 +255,14 @@ async function runWrites(
   workload: Workload,
   created: Map<string, string[]>,
   clock: Clock,
+  scheduler: Scheduler,
   openedAtMs: number,
   signal: AbortSignal,
   listener: SuiteListener | undefined,
 ): Promise<void> {
   for (const step of plan.writes) {
     const waitMs = openedAtMs + step.atMs - clock.nowMs();
-    if (waitMs > 0 && !(await delay(waitMs, signal))) return;
+    if (waitMs > 0 && !(await delay(scheduler, waitMs, signal))) return;
     if (signal.aborted) return;
     try {
       let own = created.get(step.scenario);
@@ -278,16 +283,16 @@ async function runWrites(
   }
 }
 
-/** Resolves true after ms, false as soon as the signal aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<boolean> {
+/** Resolves true after ms (a timer of `scheduler`), false as soon as the signal aborts. */
+function delay(scheduler: Scheduler, ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
-    const timer = setTimeout(() => {
+    const cancel = scheduler.after(ms, () => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    });
     const onAbort = () => {
-      clearTimeout(timer);
+      cancel();
       resolve(false);
     };
     signal.addEventListener('abort', onAbort, { once: true });

@@ -14,8 +14,8 @@ import type { ReadyTarget } from '../targets/types.js';
 import { TargetClient } from '../transport/client.js';
 import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
 import { Workload } from '../workload/workload.js';
-import { compileScenarios, resourceOfScenarios } from '../scenario/compile.js';
-import { selectScenarios } from '../scenario/load.js';
+import { compileRun, type CompiledRun } from '../scenario/compile-run.js';
+import type { Scheduler } from '../scheduler.js';
 import { runSuite, type SuiteListener } from './run-suite.js';
 import { deriveReport, type RunFacts, type RunMeasurement } from '../report/derive-report.js';
 
@@ -35,6 +35,8 @@ export interface RunWatchmarkOptions {
   cwd?: string;
   /** Gets every credential the client sends, for redacting the outputs (the record itself is not redacted). */
   secrets?: SecretRegistry;
+  /** The run's timers (window, writes); default: Node timers. */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -44,24 +46,23 @@ export interface RunWatchmarkOptions {
  * (Ctrl-C) or something throws. Returns the report; never exits the process.
  */
 export async function runWatchmark(config: RunWatchmarkConfig, options: RunWatchmarkOptions = {}): Promise<Report> {
-  const { facts, record } = await measureRun(config, options);
+  // Scenario files are read and checked before anything starts: a mistake costs no target start.
+  const { facts, record } = await measureRun(config, compileRun(config, options.cwd), options);
   return deriveReport(facts, record);
 }
 
 /**
- * The measuring half of runWatchmark: everything runWatchmark does but deriving the report.
- * Returns the facts and the raw record; `deriveReport(facts, record)` is the report, live or
- * from a recording (encodeRecording). Throws WM_ABORTED when `signal` aborts.
+ * The measuring half of runWatchmark: runs the compiled plan (compileRun, done before: a bad
+ * scenario file costs no target start) on the target and returns the facts and the raw record;
+ * `deriveReport(facts, record)` is the report, live or from a recording (encodeRecording).
+ * Throws WM_ABORTED when `signal` aborts.
  */
-export async function measureRun(config: RunWatchmarkConfig, options: RunWatchmarkOptions = {}): Promise<RunMeasurement> {
+export async function measureRun(config: RunWatchmarkConfig, compiled: CompiledRun, options: RunWatchmarkOptions = {}): Promise<RunMeasurement> {
   const clock = options.clock ?? systemClock();
   const signal = options.signal ?? new AbortController().signal;
   const hooks = options.hooks ?? {};
   const startedAtMs = clock.nowMs();
-  // Scenario files are read and checked before anything starts: a mistake costs no target start.
-  const scenarios = selectScenarios(config.scenario, config.quick ? 'quick' : 'full', options.cwd);
-  const plan = compileScenarios(scenarios, { quick: config.quick });
-  const wanted = resourceOfScenarios(scenarios, config.resource ?? 'configmaps');
+  const { plan, resource: wanted } = compiled;
   const target: ReadyTarget = await selectTarget(config, options.env ?? process.env, signal);
   const notice = targetNotice(config, target);
   if (notice) hooks.notice?.(notice);
@@ -90,7 +91,7 @@ export async function measureRun(config: RunWatchmarkConfig, options: RunWatchma
     } else {
       hooks.notice?.(`${resource.resource} cannot be created/updated/deleted: running without a workload; checks that need the RV to advance will skip`);
     }
-    const record = await runSuite({ client, plan, resource, workload, clock, signal, listener: hooks });
+    const record = await runSuite({ client, plan, resource, workload, clock, signal, listener: hooks, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
     if (signal.aborted) throw new WatchmarkError('WM_ABORTED', 'interrupted');
 
     hooks.onRecord?.(record);
@@ -131,6 +132,7 @@ function requireVerbs(resource: ResolvedResource, verbs: string[]): void {
   }
 }
 
-function describeResource(r: ResolvedResource, namespace: string | undefined): Report['resource'] {
+/** The report's description of the resource measured (`name` as kubectl spells it: plural.group). */
+export function describeResource(r: ResolvedResource, namespace: string | undefined): Report['resource'] {
   return { name: r.group ? `${r.resource}.${r.group}` : r.resource, apiVersion: r.apiVersion, kind: r.kind, namespace: namespace ?? null };
 }

@@ -3,7 +3,7 @@
  * scenarios, findings and verdicts, shortened), for the file-report renderers' tests. Nothing in
  * it depends on time or on a real host: the snapshots need no normalising.
  */
-import type { CheckResult, CheckStatus, Finding } from '../../src/checks/types.js';
+import { DEFAULT_CHECK_PARAMS, type CheckResult, type CheckStatus, type Finding } from '../../src/checks/types.js';
 import type { Report, ScenarioResult, StreamSummary } from '../../src/report/model.js';
 import type { ClientVerdict } from '../../src/verdict/types.js';
 
@@ -139,6 +139,7 @@ export function failingReport(overrides: Partial<Report> = {}): Report {
     counts: { fail: 2, warn: 4, info: 1 },
     checks: failingChecks(),
     scenarios: failingScenarios(),
+    checkParams: { base: DEFAULT_CHECK_PARAMS, byScenario: {} },
     clientGo: failingClientVerdicts(),
     streams: [
       stream('watch-list#1', 'watch-list', 388.383, 30_381.354),
