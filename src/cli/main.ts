@@ -3,6 +3,7 @@ import { isWatchmarkError } from '../errors.js';
 import { realScheduler } from '../scheduler.js';
 import { describeObjects, leftoverLines, processInventory, type TargetInventory, type TargetObjectRef } from '../workload/inventory.js';
 import { SERVER_PROFILES } from '../server/profiles.js';
+import { targetHelp } from '../targets/registry.js';
 import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
 import { OUTPUT_FORMATS } from '../report/formats.js';
@@ -40,7 +41,7 @@ function addTargetFlags(cmd: Command): Command {
       'longest wait for a single server request: a whole request-response, or a watch\'s connect and response headers (never a watch\'s events); 0 = no limit (default: connect 30s, response headers 60s)',
     )
     .option('--embedded', 'ignore kubeconfigs and use the embedded API server (same as --target embedded)', false)
-    .option('--target <target>', 'start a local target: embedded | kube-apiserver | kube-apiserver-uncached | kine (all but embedded need `npm run testbed:build`)')
+    .option('--target <target>', targetHelp())
     .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference');
 }
 

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExecCredentialProvider, type ExecConfig } from './exec-credential.js';
+import { FakeClock } from '../clock.js';
+import { ManualScheduler } from '../scheduler.js';
+import { EXEC_KILL_GRACE_MS, ExecCredentialProvider, type ExecConfig } from './exec-credential.js';
 import { liveChildPids } from './child-processes.js';
 import { rejection } from '../../test/support/rejection.js';
 import { hangingPlugin, waitForFile, waitUntilGone } from '../../test/support/processes.js';
@@ -128,6 +130,22 @@ describe('ExecCredentialProvider: a plugin never outlives its call', () => {
     const deadline = Date.now() + 5_000;
     while (liveChildPids().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(liveChildPids()).toEqual([]);
+  });
+
+  it('the timeout and the kill grace run on the injected scheduler', async () => {
+    const plugin = hangingPlugin(dir);
+    const scheduler = new ManualScheduler(new FakeClock());
+    const provider = new ExecCredentialProvider({ apiVersion: V1, command: plugin.command }, { scheduler });
+    const failed = rejection(provider.get());
+    await waitForFile(plugin.pidFile);
+    expect(scheduler.pending()).toBe(1);
+    scheduler.advance(60_000 - 1);
+    scheduler.advance(1);
+    const err = await failed;
+    expect(err.message).toBe(`exec credential plugin "${plugin.command}" did not answer within 60 s; stopped it`);
+    await waitUntilGone(plugin.pids());
+    scheduler.advance(EXEC_KILL_GRACE_MS);
+    expect(scheduler.pending()).toBe(0);
   });
 
   it('abort (Ctrl-C) kills a running plugin at once and fails with WM_ABORTED', async () => {

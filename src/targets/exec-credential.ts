@@ -14,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { WatchmarkError } from '../errors.js';
+import { realScheduler, type Scheduler } from '../scheduler.js';
 import { signalChild, trackChild } from './child-processes.js';
 
 export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
@@ -62,6 +63,8 @@ export interface ExecCredentialOptions {
   cluster?: ExecClusterInfo;
   /** Environment the plugin inherits (plus the kubeconfig's env entries). */
   env?: NodeJS.ProcessEnv;
+  /** Times the plugin's timeout and its SIGTERM-to-SIGKILL grace; default realScheduler. */
+  scheduler?: Scheduler;
   /** Wall clock for expirationTimestamp (injected for tests). */
   nowWallMs?: () => number;
   /** Where the kubeconfig came from, for messages. */
@@ -114,6 +117,7 @@ export class ExecCredentialProvider {
   private run(): Promise<ExecCredential> {
     const { signal } = this.options;
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const scheduler = this.options.scheduler ?? realScheduler;
     const name = this.describe();
     if (signal?.aborted) return Promise.reject(new WatchmarkError('WM_ABORTED', `interrupted before running ${name}`));
     const env: NodeJS.ProcessEnv = { ...(this.options.env ?? process.env) };
@@ -127,11 +131,11 @@ export class ExecCredentialProvider {
       let stdoutBytes = 0;
       let stderr = '';
       let settled = false;
-      let killTimer: NodeJS.Timeout | undefined;
+      let cancelKill: () => void = () => {};
       const finish = (outcome: { ok: ExecCredential } | { error: WatchmarkError }) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timeout);
+        cancelTimeout();
         signal?.removeEventListener('abort', onAbort);
         if ('ok' in outcome) resolve(outcome.ok);
         else reject(outcome.error);
@@ -139,13 +143,12 @@ export class ExecCredentialProvider {
       const stop = (error: WatchmarkError) => {
         finish({ error });
         signalChild(child, 'SIGTERM');
-        killTimer = setTimeout(() => signalChild(child, 'SIGKILL'), EXEC_KILL_GRACE_MS).unref();
+        cancelKill = scheduler.after(EXEC_KILL_GRACE_MS, () => signalChild(child, 'SIGKILL'));
       };
       const onAbort = () => stop(new WatchmarkError('WM_ABORTED', `interrupted while running ${name}`));
       signal?.addEventListener('abort', onAbort, { once: true });
-      const timeout = setTimeout(
-        () => stop(new WatchmarkError('WM_AUTH', `${name} did not answer within ${formatMs(timeoutMs)}; stopped it`, { command: this.command, timeoutMs })),
-        timeoutMs,
+      const cancelTimeout = scheduler.after(timeoutMs, () =>
+        stop(new WatchmarkError('WM_AUTH', `${name} did not answer within ${formatMs(timeoutMs)}; stopped it`, { command: this.command, timeoutMs })),
       );
       child.stdout!.on('data', (chunk: Buffer) => {
         stdoutBytes += chunk.length;
@@ -161,7 +164,7 @@ export class ExecCredentialProvider {
         finish({ error: new WatchmarkError('WM_AUTH', `cannot run ${name}: ${err.code === 'ENOENT' ? 'command not found' : err.message}${hint}`) });
       });
       child.once('close', (code, exitSignal) => {
-        clearTimeout(killTimer);
+        cancelKill();
         if (settled) return;
         if (code !== 0) {
           const said = oneLine(stderr);

@@ -17,4 +17,5 @@ export const ConnectionFlagsSchema = z.object({
   requestTimeoutMs: z.number().nonnegative().optional(),
 });
 
-export const TARGET_NAMES = ['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine'] as const;
+/** --target's values, from the registry of target kinds. */
+export { TARGET_NAMES } from './registry.js';

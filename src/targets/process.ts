@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { WatchmarkError } from '../errors.js';
+import { realScheduler, type Scheduler } from '../scheduler.js';
 import { trackChild } from './child-processes.js';
+import type { LogSource } from './readiness.js';
 
 /** A child process watchmark started; stop() ends it (SIGTERM, then SIGKILL after a bounded wait). */
 export interface StartedProcess extends AsyncDisposable {
@@ -11,15 +13,27 @@ export interface StartedProcess extends AsyncDisposable {
   /** Resolves with the exit code/signal when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   hasExited(): boolean;
+  /** Its stdout and stderr, line by line (for forLogLine). */
+  lines: LogSource;
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface StartProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Times the SIGTERM-to-SIGKILL grace of stop(); default realScheduler. */
+  scheduler?: Scheduler;
+}
+
+/** Lines kept for a listener that subscribes late: enough for any start-up banner. */
+const REPLAYED_LINES = 2_000;
+
 /** Starts `command args` with stdout/stderr going to logFile (never to our terminal). */
-export function startProcess(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): StartedProcess {
+export function startProcess(name: string, command: string, args: string[], logFile: string, options: StartProcessOptions = {}): StartedProcess {
+  const scheduler = options.scheduler ?? realScheduler;
   const log = createWriteStream(logFile, { flags: 'a' });
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   } catch (err) {
     throw new WatchmarkError('WM_TARGET', `cannot start ${name} (${command}): ${(err as Error).message}`);
   }
@@ -27,6 +41,7 @@ export function startProcess(name: string, command: string, args: string[], logF
   trackChild(child);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
+  const lines = lineSource(`${name}'s output`, [child.stdout!, child.stderr!]);
   let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('error', () => {
@@ -42,9 +57,9 @@ export function startProcess(name: string, command: string, args: string[], logF
   const stop = async (graceMs = 10_000) => {
     if (done) return;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const cancelKill = scheduler.after(graceMs, () => child.kill('SIGKILL'));
     await exited;
-    clearTimeout(timer);
+    cancelKill();
   };
   return {
     name,
@@ -52,8 +67,35 @@ export function startProcess(name: string, command: string, args: string[], logF
     logFile,
     exited,
     hasExited: () => done,
+    lines,
     stop,
     [Symbol.asyncDispose]: () => stop(),
+  };
+}
+
+/** Splits streams into lines for listeners, replaying the last REPLAYED_LINES to late ones. */
+function lineSource(name: string, streams: NodeJS.ReadableStream[]): LogSource {
+  const seen: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  for (const stream of streams) {
+    let partial = '';
+    stream.on('data', (chunk: Buffer | string) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop()!;
+      for (const line of parts) {
+        seen.push(line);
+        if (seen.length > REPLAYED_LINES) seen.shift();
+        for (const listener of listeners) listener(line);
+      }
+    });
+  }
+  return {
+    name,
+    onLine(listener) {
+      for (const line of [...seen]) listener(line);
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 

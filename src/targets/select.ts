@@ -1,15 +1,15 @@
 import type { Clock } from '../clock.js';
-import type { ServerProfile } from '../server/index.js';
+import type { ServerProfile } from '../server/profiles.js';
 import { TargetClient } from '../transport/client.js';
 import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
-import { startEmbeddedTarget } from './embedded.js';
+import { kindNotice } from './kind.js';
+import { DEFAULT_TARGET, startTarget, targetKind, type TargetName } from './registry.js';
 import { resolveTarget } from './resolve.js';
-import { startTestbedTarget, type TestbedTarget } from './testbed.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
 
 export interface TargetSelection extends ConnectionFlags {
-  /** embedded | kube-apiserver | kube-apiserver-uncached | kine; unset: kubectl's order, then the embedded server. */
-  target?: 'embedded' | TestbedTarget;
+  /** A local target kind (registry.ts TARGET_NAMES); unset: kubectl's order, then the embedded server. */
+  target?: TargetName;
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;
   profile: ServerProfile;
@@ -17,24 +17,25 @@ export interface TargetSelection extends ConnectionFlags {
   maxFrameBytes?: number | undefined;
 }
 
+/** The kind --target or --embedded asked for, if any. */
+function askedKind(selection: TargetSelection): TargetName | undefined {
+  return selection.target ?? (selection.embedded ? 'embedded' : undefined);
+}
+
 /** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
 export async function selectTarget(selection: TargetSelection, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ReadyTarget> {
-  const embedded = () => startEmbeddedTarget({ profile: selection.profile });
-  if (selection.target && selection.target !== 'embedded') {
-    return startTestbedTarget(selection.target, { env, ...(signal ? { signal } : {}) });
-  }
-  if (selection.embedded || selection.target === 'embedded') return embedded();
-  return resolveTarget(selection, env, { embedded, ...(signal ? { signal } : {}) });
+  const start = (name: TargetName) => startTarget(name, { env, options: { profile: selection.profile }, ...(signal ? { signal } : {}) });
+  const asked = askedKind(selection);
+  if (asked) return start(asked);
+  return resolveTarget(selection, env, { embedded: () => start(DEFAULT_TARGET), ...(signal ? { signal } : {}) });
 }
 
 /** The one line a command prints about a target it started itself (null for remote targets). */
 export function targetNotice(selection: TargetSelection, target: ReadyTarget): string | null {
-  if (target.source === 'testbed') return `started ${target.description}`;
-  if (target.source !== 'embedded') return null;
-  const asked = selection.embedded || selection.target === 'embedded';
-  return asked
-    ? `started the ${target.description}`
-    : `no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config): started the ${target.description}`;
+  const kind = target.kind === undefined ? undefined : targetKind(target.kind);
+  if (!kind) return null;
+  const line = kindNotice(kind, target.description);
+  return askedKind(selection) === kind.name ? line : `no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config): ${line}`;
 }
 
 /**

@@ -1,7 +1,11 @@
 import type { Connection } from '../transport/connection.js';
+import type { LocalTargetSource } from './registry.js';
 
-/** Where the connection came from, in kubectl's resolution order, or the embedded default. */
-export type TargetSource = 'flags' | 'kubeconfig-flag' | 'KUBECONFIG' | 'default-kubeconfig' | 'embedded' | 'testbed';
+/** Where a kubeconfig or --server target came from, in kubectl's resolution order. */
+export type RemoteTargetSource = 'flags' | 'kubeconfig-flag' | 'KUBECONFIG' | 'default-kubeconfig';
+
+/** Where the connection came from: kubectl's resolution order, or a local kind (registry.ts: 'embedded', 'testbed'). */
+export type TargetSource = RemoteTargetSource | LocalTargetSource;
 
 /** The report's description of a target. */
 export interface TargetDescription {
@@ -19,6 +23,8 @@ export interface ReadyTarget extends AsyncDisposable {
   description: string;
   /** Namespace from --namespace or the kubeconfig context, when one was given. */
   namespace?: string;
+  /** The local target kind that started it (registry.ts); unset for remote targets. */
+  kind?: string;
   /** Stops whatever the target started (the embedded server); a no-op for remote targets. */
   stop(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { splitInitialEvents } from '../../src/record/initial-events.js';
 import type { RunRecord, StreamRecord } from '../../src/record/timeline.js';
 import type { Report } from '../../src/report/model.js';
 import { runWatchmark } from '../../src/run/run-watchmark.js';
-import { startTestbedTarget, type TestbedTarget } from '../../src/targets/testbed.js';
+import { startTestbedTarget, type TestbedTarget } from '../../src/targets/registry.js';
 import { INFORMER_KINDS, expectProbeAgrees, runProbe, shouldSkip, verdictFor } from './testbed-support.js';
 
 /**

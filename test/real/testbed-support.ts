@@ -3,7 +3,8 @@ import { expect } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { missingBinaries, testbedBinDir, type TestbedTarget } from '../../src/targets/testbed.js';
+import { targetKind, type TestbedTarget } from '../../src/targets/registry.js';
+import { testbedBinDir } from '../../src/targets/testbed.js';
 import type { Report } from '../../src/report/model.js';
 import type { ClientVerdict } from '../../src/verdict/types.js';
 
@@ -36,10 +37,10 @@ export const PROBE = path.join(testbedBinDir(), 'informer-probe');
  * build fails loudly; elsewhere they skip with one line saying how to enable them.
  */
 export function shouldSkip(targets: TestbedTarget[], needsProbe = true): boolean {
-  const missing = [...new Set(targets.flatMap((t) => missingBinaries(t)))];
-  if (needsProbe && !existsSync(PROBE)) missing.push(PROBE);
+  const missing = [...new Set(targets.flatMap((t) => targetKind(t)?.unavailable?.(process.env) ?? []))];
+  if (needsProbe && !existsSync(PROBE)) missing.push(`${path.basename(PROBE)} not built`);
   if (missing.length === 0 || process.env.CI) return false;
-  console.log(`real-target tests skipped: testbed not built (${missing.map((m) => path.basename(m)).join(', ')}); run \`npm run testbed:build\` (needs Go) to enable them`);
+  console.log(`real-target tests skipped: ${missing.join('; ')}; run \`npm run testbed:build\` (needs Go) to enable them`);
   return true;
 }
 
