@@ -34,7 +34,7 @@ import { createRequestHandler, type HttpRequest, type HttpResponse } from './han
 import { renderKubeconfig } from './kubeconfig.js';
 import { isServerProfile, profileBehaviour, SERVER_PROFILES, type ServerProfile } from './profiles.js';
 import { NAMESPACES, RESOURCES, type ResourceName } from './resources.js';
-import { realScheduler, type Scheduler } from '../scheduler.js';
+import { keepAliveScheduler, realScheduler, type Scheduler } from '../scheduler.js';
 import { ObjectStore } from './store.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -233,18 +233,19 @@ export async function startEmbeddedServer(
       hub.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Let the ended watch responses (and any other request) finish, bounded.
-      await waitUntil(() => inflight.size === 0, STOP_GRACE_MS);
+      await waitUntil(() => inflight.size === 0, STOP_GRACE_MS, keepAliveScheduler);
       for (const session of sessions) session.close();
       for (const socket of sockets) {
         const alpn = (socket as TLSSocket).alpnProtocol;
         if (alpn !== 'h2') socket.destroy();
       }
-      const forced = setTimeout(() => {
+      // Shutdown's safety nets run on real, process-holding timers whatever scheduler the watch sessions use.
+      const cancelForced = keepAliveScheduler.after(STOP_GRACE_MS, () => {
         for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();
-      }, STOP_GRACE_MS);
+      });
       await closed;
-      clearTimeout(forced);
+      cancelForced();
       hub.dispose();
     })();
     return stopping;
@@ -268,12 +269,18 @@ export async function startEmbeddedServer(
   return started;
 }
 
-function waitUntil(condition: () => boolean, limitMs: number): Promise<void> {
+const POLL_MS = 5;
+
+/** Resolves once `condition` holds, polled every 5 ms, or after `limitMs` worth of polls (at least `limitMs`: timers fire late, never early). */
+function waitUntil(condition: () => boolean, limitMs: number, scheduler: Scheduler): Promise<void> {
   return new Promise((resolve) => {
-    const started = Date.now();
+    let polls = 0;
     const poll = () => {
-      if (condition() || Date.now() - started >= limitMs) resolve();
-      else setTimeout(poll, 5);
+      if (condition() || polls * POLL_MS >= limitMs) resolve();
+      else {
+        polls++;
+        scheduler.after(POLL_MS, poll);
+      }
     };
     poll();
   });
