@@ -5,6 +5,7 @@
  * test/readme-checks.test.ts fails when the README no longer matches.
  */
 import type { Check, Severity } from '../checks/types.js';
+import { generatedBlock } from './generated-block.js';
 
 export const CHECK_DOCS_BEGIN = '<!-- checks:begin -->';
 export const CHECK_DOCS_END = '<!-- checks:end -->';
@@ -74,27 +75,14 @@ export function renderCheckDocs(checks: readonly Check[]): string {
   return lines.join('\n');
 }
 
-/** Where the generated block sits in a document: [start of begin marker, end of end marker). */
-function blockBounds(document: string): { start: number; end: number } {
-  const start = document.indexOf(CHECK_DOCS_BEGIN);
-  const endMarker = document.indexOf(CHECK_DOCS_END);
-  if (start === -1 || endMarker === -1 || endMarker < start) {
-    throw new Error(`expected one "${CHECK_DOCS_BEGIN}" followed by one "${CHECK_DOCS_END}" in the document; found begin at ${start}, end at ${endMarker}`);
-  }
-  if (document.indexOf(CHECK_DOCS_BEGIN, start + 1) !== -1 || document.indexOf(CHECK_DOCS_END, endMarker + 1) !== -1) {
-    throw new Error(`expected the markers "${CHECK_DOCS_BEGIN}" and "${CHECK_DOCS_END}" once each in the document; found them more than once`);
-  }
-  return { start, end: endMarker + CHECK_DOCS_END.length };
-}
+const BLOCK = generatedBlock(CHECK_DOCS_BEGIN, CHECK_DOCS_END);
 
 /** The generated block currently in a document, markers included. */
 export function extractCheckDocs(document: string): string {
-  const { start, end } = blockBounds(document);
-  return document.slice(start, end);
+  return BLOCK.extract(document);
 }
 
 /** The document with its generated block (markers included) replaced by `block`. */
 export function replaceCheckDocs(document: string, block: string): string {
-  const { start, end } = blockBounds(document);
-  return document.slice(0, start) + block + document.slice(end);
+  return BLOCK.replace(document, block);
 }

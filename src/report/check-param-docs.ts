@@ -6,6 +6,7 @@
  */
 import { formatParamValue, type CheckParameter } from '../checks/parameters.js';
 import { headingAnchor } from './check-docs.js';
+import { generatedBlock } from './generated-block.js';
 
 export const CHECK_PARAM_DOCS_BEGIN = '<!-- check-params:begin -->';
 export const CHECK_PARAM_DOCS_END = '<!-- check-params:end -->';
@@ -32,26 +33,14 @@ export function renderCheckParamDocs(params: readonly CheckParameter[]): string 
   return lines.join('\n');
 }
 
-function blockBounds(document: string): { start: number; end: number } {
-  const start = document.indexOf(CHECK_PARAM_DOCS_BEGIN);
-  const endMarker = document.indexOf(CHECK_PARAM_DOCS_END);
-  if (start === -1 || endMarker === -1 || endMarker < start) {
-    throw new Error(`expected one "${CHECK_PARAM_DOCS_BEGIN}" followed by one "${CHECK_PARAM_DOCS_END}" in the document; found begin at ${start}, end at ${endMarker}`);
-  }
-  if (document.indexOf(CHECK_PARAM_DOCS_BEGIN, start + 1) !== -1 || document.indexOf(CHECK_PARAM_DOCS_END, endMarker + 1) !== -1) {
-    throw new Error(`expected the markers "${CHECK_PARAM_DOCS_BEGIN}" and "${CHECK_PARAM_DOCS_END}" once each in the document; found them more than once`);
-  }
-  return { start, end: endMarker + CHECK_PARAM_DOCS_END.length };
-}
+const BLOCK = generatedBlock(CHECK_PARAM_DOCS_BEGIN, CHECK_PARAM_DOCS_END);
 
 /** The generated block currently in a document, markers included. */
 export function extractCheckParamDocs(document: string): string {
-  const { start, end } = blockBounds(document);
-  return document.slice(start, end);
+  return BLOCK.extract(document);
 }
 
 /** The document with its generated block (markers included) replaced by `block`. */
 export function replaceCheckParamDocs(document: string, block: string): string {
-  const { start, end } = blockBounds(document);
-  return document.slice(0, start) + block + document.slice(end);
+  return BLOCK.replace(document, block);
 }
