@@ -21,6 +21,9 @@ export { SecretRegistry, registeringSecrets, REDACTED } from './transport/redact
 export { resolveResource, collectionPath, type ResolvedResource } from './discovery/resolve-resource.js';
 export { resolveTarget } from './targets/resolve.js';
 export type { ConnectionFlags, ReadyTarget, TargetSource } from './targets/types.js';
+export { TARGET_KINDS, TARGET_NAMES, targetKind, type TargetName } from './targets/registry.js';
+export { defineTargetKind, type TargetKind } from './targets/kind.js';
+export { forHttpStatus, forPort, forJsonFile, forLogLine, type ReadinessStrategy, type WaitContext } from './targets/readiness.js';
 export { startEmbeddedServer, PROFILES, type ServerProfile, type EmbeddedServerOptions, type StartedEmbeddedServer } from './server/index.js';
 export { type SuitePlan, type StreamPlan } from './scenario/plan.js';
 export { defaultSuitePlan } from './scenario/default-suite.js';

@@ -124,7 +124,7 @@ describe('writeReportOutputs', () => {
     const summary = path.join(dir, 'summary.md');
     writeFileSync(summary, '# from an earlier command of the step\n');
     const io = fakeIo();
-    writeReportOutputs(report, null, { json: '-', junit, github: { annotations: 'stderr', summaryFile: summary } }, io);
+    await writeReportOutputs(report, null, { json: '-', junit, github: { annotations: 'stderr', summaryFile: summary } }, io);
     await flush();
     expect(JSON.parse(io.out())).toEqual(report); // stdout holds only the JSON report
     expect(io.err()).toBe(renderGithubAnnotations(report));
@@ -135,18 +135,18 @@ describe('writeReportOutputs', () => {
   it('writes TAP to a file and to stdout (-), like the other formats', async () => {
     const report = failingReport();
     const tap = path.join(dir, 'sub', 'report.tap');
-    writeReportOutputs(report, null, { tap }, fakeIo());
+    await writeReportOutputs(report, null, { tap }, fakeIo());
     expect(readFileSync(tap, 'utf8')).toBe(renderTap(report));
     const io = fakeIo();
-    writeReportOutputs(report, null, { tap: '-' }, io);
+    await writeReportOutputs(report, null, { tap: '-' }, io);
     await flush();
     expect(parseTap(io.out()).points.length).toBe(15);
     expect(io.err()).toBe('');
   });
 
-  it('a summary file it cannot append to is a one-line usage error naming GITHUB_STEP_SUMMARY', () => {
+  it('a summary file it cannot append to is a one-line usage error naming GITHUB_STEP_SUMMARY', async () => {
     const missing = path.join(dir, 'no-such-dir', 'summary.md');
-    expect(() => writeReportOutputs(failingReport(), null, { github: { annotations: 'stdout', summaryFile: missing } }, fakeIo())).toThrow(
+    await expect(writeReportOutputs(failingReport(), null, { github: { annotations: 'stdout', summaryFile: missing } }, fakeIo())).rejects.toThrow(
       expect.objectContaining({ code: 'WM_USAGE', message: expect.stringMatching(/^GITHUB_STEP_SUMMARY .*summary\.md: cannot append the summary/) }),
     );
   });

@@ -69,10 +69,10 @@ export function outputFileFlags(flags: OutputFlags): Array<[flag: string, file: 
  * layer, shared by `run` and `report` so a replayed recording yields the same files. Files are
  * redacted like the io's streams (redacting-io.ts).
  */
-export function writeReportOutputs(report: Report, record: RunRecord | null, flags: OutputFlags, io: CliIo): void {
+export async function writeReportOutputs(report: Report, record: RunRecord | null, flags: OutputFlags, io: CliIo): Promise<void> {
   for (const format of OUTPUT_FORMATS) {
     const file = flags[format.name];
-    if (file) writeRedactedFile(file, format.render({ report, record: format.needsRecord ? record : null }), io, format.flag);
+    if (file) writeRedactedFile(file, await format.render({ report, record: format.needsRecord ? record : null }), io, format.flag);
   }
   if (flags.github) {
     (flags.github.annotations === 'stdout' ? io.stdout : io.stderr).write(renderGithubAnnotations(report));

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parseConfig } from './config.js';
 import { checkOutputPaths } from '../output-file.js';
 import { readRecordingFile } from '../recording/file.js';
-import { outputConfigFields, type OutputPaths } from '../report/formats.js';
+import { outputConfigFields } from '../report/format-fields.js';
+import type { OutputPaths } from '../report/formats.js';
 import { exitCodeFor } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { deriveReport } from '../report/derive-report.js';
@@ -37,7 +38,7 @@ export async function reportCommand(file: string, flags: ReportFlags, io: CliIo)
   const recording = await readRecordingFile(file);
   for (const notice of recording.notices) io.stderr.write(`watchmark: ${notice}\n`);
   const report = deriveReport(recording.facts, recording.record, config.failOn ? { failOn: config.failOn } : {});
-  writeReportOutputs(report, recording.record, outputs, io);
+  await writeReportOutputs(report, recording.record, outputs, io);
   human.write(renderTerminal(report, { color: useColor(human, io.env, colorFlag) }));
   return exitCodeFor(report);
 }

@@ -115,7 +115,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, signal: AbortSignal
   const report = deriveReport(measurement.facts, measurement.record);
   // The recording first: it is what every other output can be rebuilt from (`watchmark report`).
   if (config.record) writeRecordingFile(config.record, measurement, io.secrets?.redact);
-  writeReportOutputs(report, measurement.record, outputs, io);
+  await writeReportOutputs(report, measurement.record, outputs, io);
   human.write(renderTerminal(report, { color }));
   return exitCodeFor(report);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { failingReport } from '../../test/support/report-fixture.js';
-import { OUTPUT_FORMATS, outputConfigFields } from './formats.js';
+import { outputConfigFields } from './format-fields.js';
+import { OUTPUT_FORMATS } from './formats.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderTap } from './tap.js';
@@ -18,13 +19,13 @@ describe('OUTPUT_FORMATS', () => {
     expect(OUTPUT_FORMATS.filter((f) => f.needsRecord).map((f) => f.name)).toEqual(['html']);
   });
 
-  it('each renders what its own renderer renders (the JSON report as written before the registry)', () => {
+  it('each renders what its own renderer renders (the JSON report as written before the registry)', async () => {
     const report = failingReport();
     const render = (name: string) => OUTPUT_FORMATS.find((f) => f.name === name)!.render({ report, record: null });
-    expect(render('json')).toBe(JSON.stringify(report, null, 2) + '\n');
-    expect(render('junit')).toBe(renderJunit(report));
-    expect(render('html')).toBe(renderHtml({ report, record: null }));
-    expect(render('tap')).toBe(renderTap(report));
+    expect(await render('json')).toBe(JSON.stringify(report, null, 2) + '\n');
+    expect(await render('junit')).toBe(renderJunit(report));
+    expect(await render('html')).toBe(renderHtml({ report, record: null }));
+    expect(await render('tap')).toBe(renderTap(report));
   });
 });
 

@@ -11,12 +11,8 @@
  * owns) and appends to $GITHUB_STEP_SUMMARY instead of replacing a file. It stays the one special
  * case, in cli/outputs.ts.
  */
-import { z } from 'zod';
 import type { RunRecord } from '../record/timeline.js';
-import { renderHtml } from './html.js';
-import { renderJunit } from './junit.js';
 import type { Report } from './model.js';
-import { renderTap } from './tap.js';
 
 export interface OutputFormat<Name extends string = string> {
   /** Config key; the flag is `--NAME FILE`. */
@@ -30,8 +26,11 @@ export interface OutputFormat<Name extends string = string> {
   readonly stdout: boolean;
   /** It reads the run's record (timelines), not only the report; without one it renders less. */
   readonly needsRecord: boolean;
-  /** Pure: report (and record, when it needs one) in, the file's content out. */
-  readonly render: (input: { report: Report; record: RunRecord | null }) => string;
+  /**
+   * Report (and record, when it needs one) in, the file's content out: a pure renderer, loaded on
+   * first use so `--help` and `--version` do not load every renderer.
+   */
+  readonly render: (input: { report: Report; record: RunRecord | null }) => Promise<string>;
 }
 
 interface FormatSpec<Name extends string> {
@@ -58,23 +57,13 @@ function format<const Name extends string>(spec: FormatSpec<Name>): OutputFormat
 
 /** Every output format, in the order they are written and listed in --help. */
 export const OUTPUT_FORMATS = [
-  format({ name: 'json', title: 'JSON report', describe: 'the JSON report (schema 1)', stdout: true, render: ({ report }) => JSON.stringify(report, null, 2) + '\n' }),
-  format({ name: 'junit', title: 'JUnit XML report', describe: 'a JUnit XML report (a testsuite per scenario, a testcase per check)', stdout: true, render: ({ report }) => renderJunit(report) }),
-  format({ name: 'html', title: 'HTML report', describe: 'a self-contained HTML report (verdicts, checks, per-stream timeline charts)', stdout: false, needsRecord: true, render: renderHtml }),
-  format({ name: 'tap', title: 'TAP report', describe: 'a TAP 14 report (a test point per scenario and check)', stdout: true, render: ({ report }) => renderTap(report) }),
+  format({ name: 'json', title: 'JSON report', describe: 'the JSON report (schema 1)', stdout: true, render: async ({ report }) => JSON.stringify(report, null, 2) + '\n' }),
+  format({ name: 'junit', title: 'JUnit XML report', describe: 'a JUnit XML report (a testsuite per scenario, a testcase per check)', stdout: true, render: async ({ report }) => (await import('./junit.js')).renderJunit(report) }),
+  format({ name: 'html', title: 'HTML report', describe: 'a self-contained HTML report (verdicts, checks, per-stream timeline charts)', stdout: false, needsRecord: true, render: async (input) => (await import('./html.js')).renderHtml(input) }),
+  format({ name: 'tap', title: 'TAP report', describe: 'a TAP 14 report (a test point per scenario and check)', stdout: true, render: async ({ report }) => (await import('./tap.js')).renderTap(report) }),
 ] as const;
 
 export type OutputFormatName = (typeof OUTPUT_FORMATS)[number]['name'];
 
 /** Where each requested format goes: a file, or `-` for stdout. */
 export type OutputPaths = { [Name in OutputFormatName]?: string };
-
-/**
- * The formats' config fields for a command's zod schema (`--json FILE` -> `json`): a non-empty
- * path, and for file-only formats not `-`.
- */
-export function outputConfigFields(): { [Name in OutputFormatName]: z.ZodOptional<z.ZodString> } {
-  const field = (f: OutputFormat) =>
-    f.stdout ? z.string().min(1).optional() : z.string().min(1).refine((file) => file !== '-', `write the ${f.title} to a file, not stdout`).optional();
-  return Object.fromEntries(OUTPUT_FORMATS.map((f) => [f.name, field(f)])) as { [Name in OutputFormatName]: z.ZodOptional<z.ZodString> };
-}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkParamConfigShape } from './check-param-config.js';
 import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES } from '../targets/flags.js';
-import { outputConfigFields } from '../report/formats.js';
+import { outputConfigFields } from '../report/format-fields.js';
 
 /** `watchmark run`'s options as the CLI resolves them (cli/config.ts parses flags onto this schema). */
 export const RunConfigSchema = ConnectionFlagsSchema.extend({
