@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/model.js';
-import { runCli } from './support/cli.js';
+import { REPO, runCli } from './support/cli.js';
+import { validateJsonSchema } from './support/json-schema.js';
 
 describe('watchmark observe (CLI subprocess)', () => {
   it('shows the hang on a kinm-like server: live events, the exact client-go warning, never-syncs', async () => {
@@ -12,6 +15,7 @@ describe('watchmark observe (CLI subprocess)', () => {
       /client-go would log: "Warning: event bookmark expired" err="<reflector>: awaiting required bookmark event for initial events stream, no events received for 10(\.\d+)?s"/,
     );
     const report = JSON.parse(res.stdout) as Report;
+    expect(validateJsonSchema(JSON.parse(readFileSync(path.join(REPO, 'schemas', 'report.schema.json'), 'utf8')), report)).toEqual([]);
     expect(report.clientGo.find((v) => v.profile === 'client-go>=0.35')?.outcome).toBe('never-syncs');
     expect(report.checks.find((c) => c.id === 'initial-events-end.present')?.status).toBe('fail');
   });

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../src/checks/index.js';
 import { startEmbeddedServer } from '../src/server/index.js';
 import type { Report } from '../src/report/model.js';
-import { isolatedEnv, runCli, startCli } from './support/cli.js';
+import { isolatedEnv, REPO, runCli, startCli } from './support/cli.js';
+import { validateJsonSchema } from './support/json-schema.js';
 
 // The stable ids are pinned in src/checks/index.test.ts; here: every one of them ran.
 const ALL_CHECK_IDS = ALL_CHECKS.map((c) => c.id);
@@ -55,6 +56,7 @@ describe('watchmark run (CLI subprocess, real loopback servers)', () => {
     expect(res.stdout).toMatch(/Verdict: PASS/);
     const report = readReport(json);
     expect(report.schemaVersion).toBe(1);
+    expect(validateJsonSchema(JSON.parse(readFileSync(path.join(REPO, 'schemas', 'report.schema.json'), 'utf8')), report)).toEqual([]);
     expect(report.verdict).toBe('pass');
     expect(report.counts.fail).toBe(0);
     expect(report.counts.warn).toBe(0);

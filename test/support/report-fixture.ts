@@ -116,7 +116,7 @@ function stream(id: string, scenario: string, openedAtMs: number, closedAtMs: nu
     openedAtMs,
     closedAtMs,
     closeReason: 'server-eof',
-    eventCounts: {},
+    eventCounts: { ADDED: 0, MODIFIED: 0, DELETED: 0, BOOKMARK: 0, ERROR: 0, other: 0, malformed: 0 },
   };
 }
 
