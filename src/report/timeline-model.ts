@@ -185,7 +185,7 @@ function streamTimeline(stream: StreamRecord, record: RunRecord, minGapMs: numbe
 
   let reflector: StreamTimeline['reflector'] = null;
   if (response?.status === 200 && isWatchListRequest(stream.request.options)) {
-    // The same ticks the client-go>=0.35 verdict counts (verdict/client-go.ts reflectorWarnings).
+    // The same ticks the client-go>=0.35 verdict counts (reflector/ticker.ts reflectorWarnings).
     const warnings = reflectorWarnings(stream, untilMs);
     const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1 });
     reflector = {

@@ -12,7 +12,7 @@ import type { Scenario, ScenarioWatch } from './schema.js';
  * one workload namespace, and run concurrently: their streams open together, their writes are
  * merged by time (each scenario's update/delete targets index its own objects), and the run
  * observes for the longest of their durations. Checks then run per scenario, on that scenario's
- * streams with its parameters (see run/scenario-checks.ts).
+ * streams with its parameters (see report/scenario-checks.ts).
  */
 
 const ms = (text: string) => parseDurationMs(text, 'duration');
