@@ -175,7 +175,12 @@ export async function main(argv: string[], rawIo: CliIo = { stdout: process.stdo
     for (const line of left) io.stderr.write(`watchmark: ${line}\n`);
     process.exit(EXIT.interrupted);
   };
+  let finished = false;
+  let code: number = EXIT.ok;
   const onSignal = (name: string) => {
+    // The command has ended (its cleanup too) and the process is only winding down: a signal now
+    // ends it at once with the command's own exit code, not by the signal's default action.
+    if (finished) process.exit(code);
     interrupts++;
     if (interrupts === 1) {
       io.stderr.write(`\nwatchmark: ${name} received, stopping and cleaning up (press Ctrl-C again to exit at once)\n`);
@@ -187,15 +192,14 @@ export async function main(argv: string[], rawIo: CliIo = { stdout: process.stdo
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  let code: number = EXIT.ok;
   try {
     const program = buildProgram(io, controller.signal, (c) => (code = c));
     await program.parseAsync(argv);
   } catch (err) {
     code = exitCodeForError(err, io);
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    // The handlers stay: they hold nothing open, and only the bin calls main().
+    finished = true;
   }
   process.exitCode = code;
 }
