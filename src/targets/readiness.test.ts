@@ -80,7 +80,7 @@ describe('forHttpStatus (GET until 200)', () => {
     await wait.advance(1);
     const err = await failed;
     expect(err.code).toBe('WM_TIMEOUT');
-    expect(err.message).toBe('wm-kube-apiserver: GET /readyz to answer 200: not ready after 10 s (start-up deadline; last: HTTP 503)');
+    expect(err.message).toBe('wm-kube-apiserver: GET /readyz to answer 200: not ready after 10s (start-up deadline; last: HTTP 503)');
     const looks = gets;
     await wait.advance(5_000);
     expect(gets).toBe(looks);
@@ -142,7 +142,7 @@ describe('forPort (TCP connect)', () => {
     await wait.advance(500);
     const err = await failed;
     expect(err.code).toBe('WM_TIMEOUT');
-    expect(err.message).toBe('port 127.0.0.1:4321 to accept connections: not ready after 500 ms (start-up deadline; last: connect ECONNREFUSED 127.0.0.1:4321)');
+    expect(err.message).toBe('port 127.0.0.1:4321 to accept connections: not ready after 500ms (start-up deadline; last: connect ECONNREFUSED 127.0.0.1:4321)');
   });
 
   it('abort between two tries', async () => {
@@ -173,7 +173,7 @@ describe('forJsonFile (a launcher\'s info file)', () => {
     const wait = manualWait(forJsonFile('/d/info.json', 'the info file', isInfo, { read: enoent }));
     const failed = rejection(wait.promise);
     await wait.advance(10_000);
-    expect((await failed).message).toBe('the info file (/d/info.json) to be written: not ready after 10 s (start-up deadline; last: no file yet)');
+    expect((await failed).message).toBe('the info file (/d/info.json) to be written: not ready after 10s (start-up deadline; last: no file yet)');
   });
 
   it('abort', async () => {
@@ -228,7 +228,7 @@ describe('forLogLine', () => {
     await wait.advance(10_000);
     const err = await failed;
     expect(err.code).toBe('WM_TIMEOUT');
-    expect(err.message).toBe("a line matching /is up and running/ in k3s's output: not ready after 10 s (start-up deadline; last: 2 lines, none matching)");
+    expect(err.message).toBe("a line matching /is up and running/ in k3s's output: not ready after 10s (start-up deadline; last: 2 lines, none matching)");
     expect(log.listeners()).toBe(0);
   });
 

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Clock } from '../clock.js';
 import { WatchmarkError } from '../errors.js';
+import { formatGoDuration } from '../go-duration.js';
 import type { Scheduler } from '../scheduler.js';
 import type { Connection } from '../transport/connection.js';
 
@@ -75,7 +76,7 @@ export function awaitReadiness<T>(awaited: string, context: WaitContext, body: (
     const cancelDeadline = scheduler.after(context.deadlineMs - startedAtMs, () => {
       const waitedMs = clock.nowMs() - startedAtMs;
       finish({
-        error: new WatchmarkError('WM_TIMEOUT', `${who}${awaited}: not ready after ${formatMs(waitedMs)} (start-up deadline${last ? `; last: ${last}` : ''})`, {
+        error: new WatchmarkError('WM_TIMEOUT', `${who}${awaited}: not ready after ${formatWaited(waitedMs)} (start-up deadline${last ? `; last: ${last}` : ''})`, {
           awaited,
           waitedMs,
           ...(last ? { last } : {}),
@@ -258,6 +259,7 @@ function exitedDuringStartUp(name: string): WatchmarkError {
   return new WatchmarkError('WM_TARGET', `${name} exited during start-up`);
 }
 
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+/** A waited time as Go prints durations (as elsewhere in watchmark's messages), to 0.1 s. */
+function formatWaited(ms: number): string {
+  return formatGoDuration(Math.round(ms / 100) * 100);
 }

@@ -121,7 +121,7 @@ describe('startKind: the lifecycle every kind shares', () => {
     // stop() sends SIGTERM, then SIGKILL after the grace on the same scheduler: the fake server dies on SIGTERM.
     const err = await failed;
     expect(err.code).toBe('WM_TIMEOUT');
-    expect(err.message.split('\n')[0]).toBe('fake-server: port 127.0.0.1:1 to accept connections: not ready after 5 s (start-up deadline; last: connect ECONNREFUSED 127.0.0.1:1)');
+    expect(err.message.split('\n')[0]).toBe('fake-server: port 127.0.0.1:1 to accept connections: not ready after 5s (start-up deadline; last: connect ECONNREFUSED 127.0.0.1:1)');
     expect(err.message).toContain('--- fake-server log (last lines) ---\nfake-server: listening soon');
     expect((await exited!).signal).toBe('SIGTERM');
     expect(existsSync(dir)).toBe(false);
