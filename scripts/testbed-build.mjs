@@ -85,7 +85,7 @@ function main() {
   const only = args.filter((a) => !a.startsWith('--'));
   const unknown = only.filter((n) => !TESTBED_BINARIES.some((b) => b.name === n || b.group === n));
   if (unknown.length) {
-    console.error(`testbed:build: unknown target(s) ${unknown.join(', ')} (known: ${TESTBED_BINARIES.map((b) => b.name).join(', ')})`);
+    console.error(`testbed:build: unknown target(s) ${unknown.join(', ')} (known: ${TESTBED_BINARIES.map((b) => b.name).join(', ')}; groups: ${[...new Set(TESTBED_BINARIES.flatMap((b) => (b.group ? [b.group] : [])))].join(', ')})`);
     process.exit(2);
   }
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });

@@ -13,7 +13,7 @@ import path from 'node:path';
 export const ENVTEST_DEFAULT_ASSETS = '/usr/local/kubebuilder/bin';
 
 /** Where the assets directory was named. */
-export type AssetsDirOrigin = '--assets' | 'KUBEBUILDER_ASSETS' | 'the default';
+export type AssetsDirOrigin = '--assets' | 'KUBEBUILDER_ASSETS' | 'default';
 
 export interface EnvtestBinary {
   name: 'etcd' | 'kube-apiserver';
@@ -34,7 +34,7 @@ const OVERRIDES = { etcd: 'TEST_ASSET_ETCD', 'kube-apiserver': 'TEST_ASSET_KUBE_
 /** Where the two binaries are, and where each path came from (relative paths against `cwd`). */
 export function resolveEnvtestAssets(assetsFlag: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): EnvtestAssets {
   const [given, dirFrom]: [string, AssetsDirOrigin] =
-    assetsFlag !== undefined ? [assetsFlag, '--assets'] : env.KUBEBUILDER_ASSETS ? [env.KUBEBUILDER_ASSETS, 'KUBEBUILDER_ASSETS'] : [ENVTEST_DEFAULT_ASSETS, 'the default'];
+    assetsFlag !== undefined ? [assetsFlag, '--assets'] : env.KUBEBUILDER_ASSETS ? [env.KUBEBUILDER_ASSETS, 'KUBEBUILDER_ASSETS'] : [ENVTEST_DEFAULT_ASSETS, 'default'];
   const dir = path.resolve(cwd, given);
   const binary = (name: EnvtestBinary['name']): EnvtestBinary => {
     const override = env[OVERRIDES[name]];
@@ -46,22 +46,27 @@ export function resolveEnvtestAssets(assetsFlag: string | undefined, env: NodeJS
 
 export type PathKind = 'file' | 'dir' | 'missing';
 
+/** "from --assets", "from KUBEBUILDER_ASSETS", or that it is the default because KUBEBUILDER_ASSETS is unset. */
+export function originText(from: EnvtestBinary['from']): string {
+  return from === 'default' ? 'controller-runtime\'s default, KUBEBUILDER_ASSETS being unset' : `from ${from}`;
+}
+
 const WHERE_FROM = 'point --assets or KUBEBUILDER_ASSETS at a directory with etcd and kube-apiserver (`setup-envtest use -p path` prints one; `npm run testbed:build` makes testbed/bin/envtest)';
 
 /** Why the assets cannot be used (one line, naming the path looked at and its origin); undefined when both binaries are there. */
 export function assetsProblem(assets: EnvtestAssets, kindOf: (p: string) => PathKind): string | undefined {
   const fromDir = [assets.etcd, assets.kubeApiserver].some((b) => b.from === assets.dirFrom);
   if (fromDir && kindOf(assets.dir) !== 'dir') {
-    return `the envtest assets directory ${assets.dir} (from ${assets.dirFrom}) ${kindOf(assets.dir) === 'missing' ? 'does not exist' : 'is not a directory'}; ${WHERE_FROM}`;
+    return `the envtest assets directory ${assets.dir} (${originText(assets.dirFrom)}) ${kindOf(assets.dir) === 'missing' ? 'does not exist' : 'is not a directory'}; ${WHERE_FROM}`;
   }
   const missing = [assets.etcd, assets.kubeApiserver].filter((b) => kindOf(b.path) !== 'file');
   if (missing.length === 0) return undefined;
-  return `no ${missing.map((b) => `${b.name} at ${b.path} (from ${b.from})`).join(' and no ')}; ${WHERE_FROM}`;
+  return `no ${missing.map((b) => `${b.name} at ${b.path} (${originText(b.from)})`).join(' and no ')}; ${WHERE_FROM}`;
 }
 
 /** Whether a binary's --help text lists `flag` (controller-runtime's process.State.CheckFlag does the same). */
 export function helpListsFlag(helpText: string, flag: string): boolean {
-  return new RegExp(`(^|\\s)--${flag.replace(/[-]/g, '\\-')}\\b`, 'm').test(helpText);
+  return new RegExp(`(^|\\s)--${flag.replace(/[-]/g, '\\-')}(?=[\\s=]|$)`, 'm').test(helpText);
 }
 
 export interface EtcdLaunch {

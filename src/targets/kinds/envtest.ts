@@ -9,6 +9,7 @@ import {
   etcdArgs,
   helpListsFlag,
   kubeApiserverArgs,
+  originText,
   resolveEnvtestAssets,
   type PathKind,
 } from '../envtest-assets.js';
@@ -88,7 +89,7 @@ export const envtestKind = defineTargetKind<'envtest', 'envtest', EnvtestStarted
     };
     // envtest polls /healthz; /readyz also waits for the post-start hooks (RBAC bootstrap roles).
     await startup.waitFor(forHttpStatus('/readyz', connection), apiserver);
-    return { connection, description: `envtest assets in ${assets.dir} (from ${assets.dirFrom}) at ${server}`, dir };
+    return { connection, description: `envtest (etcd and kube-apiserver from ${assets.dir}, ${originText(assets.dirFrom)}) at ${server}`, dir };
   },
 });
 
