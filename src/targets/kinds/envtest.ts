@@ -36,7 +36,7 @@ export interface EnvtestStarted extends StartedKind {
  */
 export const envtestKind = defineTargetKind<'envtest', 'envtest', EnvtestStarted>({
   name: 'envtest',
-  help: 'real etcd and kube-apiserver from envtest assets (--assets DIR, else $KUBEBUILDER_ASSETS)',
+  help: 'setup-envtest\'s etcd and kube-apiserver, from $KUBEBUILDER_ASSETS',
   source: 'envtest',
   options: ['assets'],
   async start(startup, options) {
