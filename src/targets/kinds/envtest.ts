@@ -51,7 +51,7 @@ export const envtestKind = defineTargetKind<'envtest', 'envtest', EnvtestStarted
     mkdirSync(certDir, { mode: 0o700 });
 
     // etcd (pkg/internal/testing/controlplane/etcd.go): ready when /health answers 200, as envtest's health check.
-    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const [clientPort, peerPort, securePort] = await threeFreePorts();
     const unsafeNoFsync = helpListsFlag(await helpText(assets.etcd.path), 'unsafe-no-fsync');
     const etcd = startup.spawn('etcd', assets.etcd.path, etcdArgs({ dataDir, clientPort, peerPort, unsafeNoFsync }), path.join(logs, 'etcd.log'));
     const etcdUrl = `http://127.0.0.1:${clientPort}`;
@@ -73,7 +73,6 @@ export const envtestKind = defineTargetKind<'envtest', 'envtest', EnvtestStarted
     write(ENVTEST_CERT_FILES.saKey, saSigner.cert.keyPem);
     write(ENVTEST_CERT_FILES.clientCa, clientCa.cert.certPem);
 
-    const securePort = await freePort();
     const apiserver = startup.spawn(
       'kube-apiserver',
       assets.kubeApiserver.path,
@@ -92,6 +91,13 @@ export const envtestKind = defineTargetKind<'envtest', 'envtest', EnvtestStarted
     return { connection, description: `envtest (etcd and kube-apiserver from ${assets.dir}, ${originText(assets.dirFrom)}) at ${server}`, dir };
   },
 });
+
+/** Three ports free on 127.0.0.1 now, all different (two asks in a row may get the same one back). */
+async function threeFreePorts(): Promise<[number, number, number]> {
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort());
+  return [...ports] as [number, number, number];
+}
 
 function pathKind(p: string): PathKind {
   try {
