@@ -5,9 +5,9 @@
 //
 //   npm run testbed:build            build what is out of date
 //   npm run testbed:build -- --force rebuild everything
-//   npm run testbed:build -- kine    only the named targets
+//   npm run testbed:build -- kine    only the named targets (or groups: envtest)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,14 +32,39 @@ export const TESTBED_BINARIES = [
     env: { CGO_ENABLED: '1' },
   },
   { name: 'informer-probe', dir: 'informer-probe', out: 'informer-probe', pkg: '.', flags: [], env: {} },
+  // testbed/bin/envtest/ is laid out like setup-envtest's assets (KUBEBUILDER_ASSETS) for
+  // `--target envtest`: upstream's own main packages, kept in go.mod by its `tool` lines. etcd
+  // reports its version from go.etcd.io/etcd/api/v3/version; kube-apiserver's is stamped as
+  // Kubernetes' release builds do (hack/lib/version.sh: -X on k8s.io/component-base/version).
+  { name: 'envtest-etcd', group: 'envtest', dir: 'kube-apiserver', out: 'envtest/etcd', pkg: 'go.etcd.io/etcd/server/v3', flags: [], env: {} },
+  {
+    name: 'envtest-kube-apiserver',
+    group: 'envtest',
+    dir: 'kube-apiserver',
+    out: 'envtest/kube-apiserver',
+    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    flags: [
+      '-ldflags',
+      ['gitVersion={version:k8s.io/kubernetes}', 'gitMajor={major:k8s.io/kubernetes}', 'gitMinor={minor:k8s.io/kubernetes}', 'gitTreeState=clean']
+        .map((kv) => `-X k8s.io/component-base/version.${kv}`)
+        .join(' '),
+    ],
+    env: {},
+  },
 ];
 
-/** Replaces {version:MODULE} with the module's version pinned in the module's go.mod. */
+/**
+ * Replaces {version:MODULE} with the module's version pinned in the module's go.mod, and
+ * {major:MODULE} / {minor:MODULE} with its first two numbers (v1.37.2 -> 1, 37).
+ */
 function expandFlags(flags, dir) {
   return flags.map((f) =>
-    f.replace(/\{version:([^}]+)\}/g, (_, mod) => {
+    f.replace(/\{(version|major|minor):([^}]+)\}/g, (_, part, mod) => {
       const res = spawnSync('go', ['list', '-m', '-f', '{{.Version}}', mod], { cwd: dir, encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
-      return res.status === 0 ? res.stdout.trim() : 'unknown';
+      const version = res.status === 0 ? res.stdout.trim() : 'unknown';
+      if (part === 'version') return version;
+      const m = /^v(\d+)\.(\d+)\./.exec(version);
+      return m ? m[part === 'major' ? 1 : 2] : 'unknown';
     }),
   );
 }
@@ -58,9 +83,9 @@ function main() {
   const args = process.argv.slice(2);
   const force = args.includes('--force');
   const only = args.filter((a) => !a.startsWith('--'));
-  const unknown = only.filter((n) => !TESTBED_BINARIES.some((b) => b.name === n));
+  const unknown = only.filter((n) => !TESTBED_BINARIES.some((b) => b.name === n || b.group === n));
   if (unknown.length) {
-    console.error(`testbed:build: unknown target(s) ${unknown.join(', ')} (known: ${TESTBED_BINARIES.map((b) => b.name).join(', ')})`);
+    console.error(`testbed:build: unknown target(s) ${unknown.join(', ')} (known: ${TESTBED_BINARIES.map((b) => b.name).join(', ')}; groups: ${[...new Set(TESTBED_BINARIES.flatMap((b) => (b.group ? [b.group] : [])))].join(', ')})`);
     process.exit(2);
   }
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -72,7 +97,7 @@ function main() {
   const started = Date.now();
   let failed = 0;
   for (const b of TESTBED_BINARIES) {
-    if (only.length && !only.includes(b.name)) continue;
+    if (only.length && !only.includes(b.name) && !(b.group && only.includes(b.group))) continue;
     const dir = path.join(testbed, b.dir);
     const out = path.join(bin, b.out);
     if (!existsSync(path.join(dir, 'go.mod'))) {
@@ -84,6 +109,7 @@ function main() {
       console.log(`testbed:build: ${b.name}: up to date (${path.relative(root, out)})`);
       continue;
     }
+    mkdirSync(path.dirname(out), { recursive: true });
     const t0 = Date.now();
     const res = spawnSync('go', ['build', '-trimpath', ...expandFlags(b.flags, dir), '-o', out, b.pkg], {
       cwd: dir,

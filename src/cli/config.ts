@@ -13,6 +13,8 @@ export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
   target: z.enum(TARGET_NAMES).optional(),
   profile: Profile.default('reference'),
+  /** --assets: the envtest assets directory (--target envtest). */
+  assets: z.string().min(1).optional(),
   json: z.string().min(1).optional(),
   /** How long to wait for the end bookmark: long enough for client-go's 10 s and 20 s ticks. */
   probeTimeoutMs: z.number().positive().default(25_000),
@@ -33,6 +35,8 @@ export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   labelSelector: z.string().optional(),
   fieldSelector: z.string().optional(),
   profile: Profile.default('reference'),
+  /** --assets: the envtest assets directory (--target envtest). */
+  assets: z.string().min(1).optional(),
   /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
   maxFrameBytes: z.number().int().positive().optional(),
   json: z.string().min(1).optional(),

@@ -21,6 +21,8 @@ interface ExplainFlags extends ConnectionFlags {
   json?: string;
   embedded: boolean;
   profile: string;
+  /** --assets DIR (--target envtest). */
+  assets?: string;
   color: boolean;
   probeTimeout?: string;
   /** --request-timeout as given (a duration). */

@@ -23,7 +23,7 @@ export const EXIT = { ok: 0, findings: 1, error: 2, interrupted: 130 } as const;
  * every command to them.
  */
 export const SHARED_FLAGS = {
-  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--request-timeout', '--embedded', '--target', '--profile'],
+  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--request-timeout', '--embedded', '--target', '--profile', '--assets'],
   display: ['--no-color'],
 } as const;
 
@@ -42,7 +42,8 @@ function addTargetFlags(cmd: Command): Command {
     )
     .option('--embedded', 'ignore kubeconfigs and use the embedded API server (same as --target embedded)', false)
     .option('--target <target>', targetHelp())
-    .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference');
+    .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
+    .option('--assets <dir>', 'envtest assets directory holding etcd and kube-apiserver, for --target envtest (default: $KUBEBUILDER_ASSETS, else /usr/local/kubebuilder/bin)');
 }
 
 /** The report outputs of `run` and `report`: a flag per output format (report/formats.ts), and GitHub Actions. */

@@ -24,6 +24,8 @@ interface ObserveFlags extends ConnectionFlags {
   embedded: boolean;
   target?: string;
   profile: string;
+  /** --assets DIR (--target envtest). */
+  assets?: string;
   color: boolean;
   /** --request-timeout as given (a duration). */
   requestTimeout?: string;

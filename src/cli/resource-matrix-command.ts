@@ -15,6 +15,8 @@ export interface ResourceMatrixFlags extends ConnectionFlags {
   json?: string;
   embedded: boolean;
   profile: string;
+  /** --assets DIR (--target envtest). */
+  assets?: string;
   color: boolean;
   probeTimeout?: string;
   /** --request-timeout as given (a duration). */

@@ -30,6 +30,8 @@ interface RunFlags extends ConnectionFlags, OutputPaths {
   scenario?: string[];
   embedded: boolean;
   profile: string;
+  /** --assets DIR (--target envtest). */
+  assets?: string;
   color: boolean;
   allResources?: boolean;
   probeTimeout?: string;

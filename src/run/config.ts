@@ -19,6 +19,8 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   /** Recording file (NDJSON, `watchmark report FILE` replays it); not stdout. */
   record: z.string().min(1).refine((file) => file !== '-', 'write the recording to a file, not stdout').optional(),
   profile: ProfileSchema.default('reference'),
+  /** --assets: the envtest assets directory (--target envtest). */
+  assets: z.string().min(1).optional(),
   color: z.boolean().optional(),
   /** The check parameters with a `run` flag (maxBookmarkIntervalMs, maxEventLatencyMs), declared on their checks. */
   ...checkParamConfigShape(),

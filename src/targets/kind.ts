@@ -25,6 +25,8 @@ import type { ReadyTarget, TargetSource } from './types.js';
 export interface TargetKindOptions {
   /** --profile: the embedded server's profile. */
   profile: ServerProfile;
+  /** --assets: the envtest assets directory (etcd and kube-apiserver), as KUBEBUILDER_ASSETS names one. */
+  assets: string;
 }
 export type TargetOptionName = keyof TargetKindOptions;
 

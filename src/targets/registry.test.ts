@@ -16,7 +16,7 @@ const CONNECTION: StartedKind['connection'] = { server: 'https://127.0.0.1:1', t
 describe('the registry of target kinds', () => {
   it('names every kind once, in the order of the registry; the config and the CLI take the same names', () => {
     expect(TARGET_NAMES).toEqual(TARGET_KINDS.map((kind) => kind.name));
-    expect(TARGET_NAMES).toEqual(['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine']);
+    expect(TARGET_NAMES).toEqual(['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine', 'envtest']);
     expect(FLAG_TARGET_NAMES).toBe(TARGET_NAMES);
     expect(new Set(TARGET_NAMES).size).toBe(TARGET_NAMES.length);
     expect(TESTBED_TARGETS).toEqual(['kube-apiserver', 'kube-apiserver-uncached', 'kine']);
@@ -30,6 +30,7 @@ describe('the registry of target kinds', () => {
       'kube-apiserver': 'testbed',
       'kube-apiserver-uncached': 'testbed',
       kine: 'testbed',
+      envtest: 'envtest',
     });
   });
 

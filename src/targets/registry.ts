@@ -1,5 +1,6 @@
 import { startKind, type StartKindOptions, type StartedKind, type StartedTarget, type TargetKind } from './kind.js';
 import { embeddedKind } from './kinds/embedded.js';
+import { envtestKind } from './kinds/envtest.js';
 import { kineKind } from './kinds/kine.js';
 import { kubeApiserverUncachedKind } from './kinds/kube-apiserver-uncached.js';
 import { kubeApiserverKind } from './kinds/kube-apiserver.js';
@@ -11,7 +12,7 @@ import type { TestbedStarted } from './testbed.js';
  * report's target source and the notice follow. Keep this module light: the CLI loads it for its
  * help, so kinds load their servers and the transport only when started.
  */
-export const TARGET_KINDS = [embeddedKind, kubeApiserverKind, kubeApiserverUncachedKind, kineKind] as const;
+export const TARGET_KINDS = [embeddedKind, kubeApiserverKind, kubeApiserverUncachedKind, kineKind, envtestKind] as const;
 
 export type RegisteredKind = (typeof TARGET_KINDS)[number];
 export type TargetName = RegisteredKind['name'];

@@ -3,7 +3,8 @@ import type { ServerProfile } from '../server/profiles.js';
 import { TargetClient } from '../transport/client.js';
 import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
 import { kindNotice } from './kind.js';
-import { DEFAULT_TARGET, startTarget, targetKind, type TargetName } from './registry.js';
+import { WatchmarkError } from '../errors.js';
+import { DEFAULT_TARGET, startTarget, TARGET_KINDS, targetKind, type TargetName } from './registry.js';
 import { resolveTarget } from './resolve.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
 
@@ -13,6 +14,8 @@ export interface TargetSelection extends ConnectionFlags {
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;
   profile: ServerProfile;
+  /** --assets: the envtest assets directory (only --target envtest takes it). */
+  assets?: string | undefined;
   /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
   maxFrameBytes?: number | undefined;
 }
@@ -22,9 +25,23 @@ function askedKind(selection: TargetSelection): TargetName | undefined {
   return selection.target ?? (selection.embedded ? 'embedded' : undefined);
 }
 
+/**
+ * A kind option given for a target that does not take it (--assets without --target envtest) is
+ * a usage error, not silently ignored. --profile is left out: it has a default.
+ */
+export function checkKindOptions(selection: TargetSelection): void {
+  if (selection.assets === undefined) return;
+  const asked = askedKind(selection);
+  if (asked && targetKind(asked)?.options.includes('assets')) return;
+  const takers = TARGET_KINDS.filter((kind) => kind.options.includes('assets')).map((kind) => `--target ${kind.name}`);
+  throw new WatchmarkError('WM_USAGE', `--assets is only for ${takers.join(' or ')}${asked ? ` (not --target ${asked})` : ''}`);
+}
+
 /** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
 export async function selectTarget(selection: TargetSelection, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ReadyTarget> {
-  const start = (name: TargetName) => startTarget(name, { env, options: { profile: selection.profile }, ...(signal ? { signal } : {}) });
+  checkKindOptions(selection);
+  const options = { profile: selection.profile, ...(selection.assets !== undefined ? { assets: selection.assets } : {}) };
+  const start = (name: TargetName) => startTarget(name, { env, options, ...(signal ? { signal } : {}) });
   const asked = askedKind(selection);
   if (asked) return start(asked);
   return resolveTarget(selection, env, { embedded: () => start(DEFAULT_TARGET), ...(signal ? { signal } : {}) });

@@ -65,14 +65,14 @@ export function generateSelfSignedTls(commonName = 'watchmark-embedded'): Genera
 }
 
 /** RSA key generation in node-forge's pure JS takes seconds; Node's native one takes milliseconds. */
-function nativeRsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
+export function nativeRsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const forgeKey = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
   return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
 }
 
-function randomSerial(): string {
+export function randomSerial(): string {
   // Positive 16-byte serial in hex (the leading nibble kept below 8 so it is not negative).
   const bytes = forge.random.getBytesSync(16);
   const hex = forge.util.bytesToHex(bytes);
