@@ -2,7 +2,9 @@ import type { Clock } from '../clock.js';
 import type { ServerProfile } from '../server/profiles.js';
 import { TargetClient } from '../transport/client.js';
 import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
-import { kindNotice } from './kind.js';
+import { WatchmarkError } from '../errors.js';
+import { kindNotice, type TargetKindOptions } from './kind.js';
+import { CONTAINER_OPTIONS } from './kinds/container.js';
 import { DEFAULT_TARGET, startTarget, targetKind, type TargetName } from './registry.js';
 import { resolveTarget } from './resolve.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
@@ -13,6 +15,13 @@ export interface TargetSelection extends ConnectionFlags {
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;
   profile: ServerProfile;
+  /** The container kinds' options (--image, --container-port, --env, --arg, --ready-path, --container-kubeconfig). */
+  image?: string | undefined;
+  containerPort?: number | undefined;
+  env?: string[] | undefined;
+  arg?: string[] | undefined;
+  readyPath?: string | undefined;
+  containerKubeconfig?: string | undefined;
   /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
   maxFrameBytes?: number | undefined;
 }
@@ -24,10 +33,23 @@ function askedKind(selection: TargetSelection): TargetName | undefined {
 
 /** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
 export async function selectTarget(selection: TargetSelection, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ReadyTarget> {
-  const start = (name: TargetName) => startTarget(name, { env, options: { profile: selection.profile }, ...(signal ? { signal } : {}) });
   const asked = askedKind(selection);
+  const kindOptions = kindOptionsOf(selection, asked);
+  const start = (name: TargetName) => startTarget(name, { env, options: { ...kindOptions, profile: selection.profile }, ...(signal ? { signal } : {}) });
   if (asked) return start(asked);
   return resolveTarget(selection, env, { embedded: () => start(DEFAULT_TARGET), ...(signal ? { signal } : {}) });
+}
+
+/** The container kinds' options given, refused (WM_USAGE) when the asked kind does not take them. */
+function kindOptionsOf(selection: TargetSelection, asked: TargetName | undefined): Partial<TargetKindOptions> {
+  const given = CONTAINER_OPTIONS.filter((name) => selection[name] !== undefined);
+  const takes: readonly string[] = asked ? targetKind(asked)!.options : [];
+  const refused = given.filter((name) => !takes.includes(name));
+  if (refused.length > 0) {
+    const flags = refused.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new WatchmarkError('WM_USAGE', `${flags} appl${refused.length === 1 ? 'ies' : 'y'} to --target container${refused.every((n) => n === 'image') ? ' and --target k3s' : ''}${asked ? `, not --target ${asked}` : ''}`);
+  }
+  return Object.fromEntries(given.map((name) => [name, selection[name]]));
 }
 
 /** The one line a command prints about a target it started itself (null for remote targets). */
