@@ -14,7 +14,7 @@ describe('--target comes from the registry of target kinds', () => {
   });
 
   it('an unknown --target is a usage error before anything starts', async () => {
-    const res = await runCli(['run', '--target', 'k3s'], { env: isolatedEnv(), timeoutMs: 30_000 });
+    const res = await runCli(['run', '--target', 'minikube'], { env: isolatedEnv(), timeoutMs: 30_000 });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--target: Invalid option/);
     for (const kind of TARGET_KINDS) expect(res.stderr).toContain(`"${kind.name}"`);

@@ -26,7 +26,7 @@ export const CONTAINER_OPTIONS = ['image', 'containerPort', 'env', 'arg', 'ready
  */
 export const containerKind = defineTargetKind<'container', 'container', ContainerStarted>({
   name: 'container',
-  help: 'an API server\'s container image, through Docker or podman: --image IMAGE',
+  help: 'an API server\'s container image through Docker or podman (testcontainers)',
   source: 'container',
   options: CONTAINER_OPTIONS,
   async start(startup, options) {

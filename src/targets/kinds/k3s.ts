@@ -19,7 +19,7 @@ export interface K3sStarted extends StartedKind {
  */
 export const k3sKind = defineTargetKind<'k3s', 'k3s', K3sStarted>({
   name: 'k3s',
-  help: `rancher/k3s through Docker (--image, default ${DEFAULT_K3S_IMAGE}; needs a registry)`,
+  help: `rancher/k3s through Docker, default image ${DEFAULT_K3S_IMAGE}, needs a registry`,
   source: 'k3s',
   options: ['image'],
   async start(startup, options) {
