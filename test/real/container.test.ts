@@ -101,6 +101,42 @@ describe('--target container (testcontainers, the testbed image)', () => {
     }
   });
 
+  it('Ctrl-C during start-up (the container exists, not yet ready) exits 130 and leaves no container', async () => {
+    if (skipped()) return;
+    const before = await labelled();
+    const cli = startCli(['run', '--quick', '--target', 'container', '--image', IMAGE], { env: env(), timeoutMs: 120_000 });
+    try {
+      // Polls the engine's state (not a timing assertion): Ctrl-C once the container exists.
+      const deadline = Date.now() + 60_000;
+      while ((await labelled()).filter((id) => !before.includes(id)).length === 0) {
+        if (Date.now() > deadline) throw new Error(`no container appeared; stderr:\n${cli.output().stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      cli.child.kill('SIGINT');
+      const result = await cli.result;
+      expect(result.code, result.stderr).toBe(130);
+      expect(result.stderr).not.toMatch(/started container/);
+      expect(await labelled()).toEqual(before);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('a container that exits during start-up: exit 2 naming it, with its last log lines; no container left', async () => {
+    if (skipped()) return;
+    const before = await labelled();
+    const cli = startCli(['run', '--quick', '--target', 'container', '--image', IMAGE, '--arg=--no-such-flag'], { env: env(), timeoutMs: 120_000 });
+    try {
+      const result = await cli.result;
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/^watchmark: container [0-9a-f]{12} \(watchmark-testbed\/kube-apiserver:latest\) exited during start-up\n--- container [0-9a-f]{12} log \(last lines\) ---\n/);
+      expect(result.stderr).toContain('token-file');
+      expect(await labelled()).toEqual(before);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
   it('an image the engine does not have and cannot pull: exit 2 naming it, no container (container and k3s)', async () => {
     if (skipped()) return;
     const before = await labelled();
