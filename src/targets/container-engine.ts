@@ -7,7 +7,9 @@
  * it (testcontainers' containerCreated hook), before it is started: a failed start, a timeout and
  * Ctrl-C all remove it, whichever step they interrupt.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { WatchmarkError } from '../errors.js';
 import { logTail, loopbackHostPort, loopbackPortBindings, RUN_LABEL } from './container-options.js';
@@ -74,6 +76,7 @@ export async function runContainer(startup: Startup, launch: ContainerLaunch): P
     }
     protected override async containerCreated(id: string): Promise<void> {
       createdId = id;
+      trackContainer(id);
       startup.onStop(() => removeContainer(dockerode, id));
     }
   }
@@ -131,6 +134,30 @@ export async function removeContainer(dockerode: Dockerode, id: string): Promise
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw new WatchmarkError('WM_TARGET', `cannot remove container ${id.slice(0, 12)}: ${firstLine(err)}`);
   }
+  live.delete(id);
+}
+
+/**
+ * Containers created and not yet removed. A process that exits without removing them (the second
+ * Ctrl-C exits at once, as for child processes: child-processes.ts) hands them to a detached
+ * container-reaper.js: an 'exit' handler can only do synchronous work, and spawning is.
+ */
+const live = new Set<string>();
+let exitHookInstalled = false;
+
+/** Registers a container for removal should watchmark exit first (k3s.ts uses it too). */
+export function trackContainer(id: string): void {
+  live.add(id);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    if (live.size === 0) return;
+    try {
+      spawn(process.execPath, [fileURLToPath(new URL('./container-reaper.js', import.meta.url)), ...live], { detached: true, stdio: 'ignore' }).unref();
+    } catch {
+      // Nothing more can be done while exiting; the label finds them (README).
+    }
+  });
 }
 
 /** Resolves when the container is no longer running (the engine's wait, or an error: it is gone). */

@@ -122,6 +122,27 @@ describe('--target container (testcontainers, the testbed image)', () => {
     }
   });
 
+  it('two Ctrl-Cs (exit at once, without cleanup): exit 130, and the container is still removed (by the detached reaper)', async () => {
+    if (skipped()) return;
+    const before = await labelled();
+    const cli = startCli(['run', '--quick', '--target', 'container', '--image', IMAGE], { env: env(), timeoutMs: 120_000 });
+    try {
+      await cli.waitFor(/started container/, 110_000);
+      cli.child.kill('SIGINT');
+      await cli.waitFor(/SIGINT received, stopping and cleaning up/, 10_000);
+      cli.child.kill('SIGINT');
+      const result = await cli.result;
+      expect(result.code, result.stderr).toBe(130);
+      expect(result.stderr).toContain('SIGINT again: exiting at once');
+      // The reaper runs after watchmark has gone: poll the engine's state, bounded.
+      const deadline = Date.now() + 30_000;
+      while ((await labelled()).some((id) => !before.includes(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await labelled()).toEqual(before);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
   it('a container that exits during start-up: exit 2 naming it, with its last log lines; no container left', async () => {
     if (skipped()) return;
     const before = await labelled();

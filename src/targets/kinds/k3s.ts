@@ -24,7 +24,7 @@ export const k3sKind = defineTargetKind<'k3s', 'k3s', K3sStarted>({
   options: ['image'],
   async start(startup, options) {
     const image = options.image ?? DEFAULT_K3S_IMAGE;
-    const { engineClient, ensureImage, firstLine, removeContainer, RUN_ID, watchExit } = await import('../container-engine.js');
+    const { engineClient, ensureImage, firstLine, removeContainer, RUN_ID, trackContainer, watchExit } = await import('../container-engine.js');
     const { RUN_LABEL, loopbackHostPort, loopbackPortBindings, rewriteKubeconfigServer } = await import('../container-options.js');
     const client = await engineClient('k3s');
     await ensureImage(client, image, 'k3s');
@@ -39,6 +39,7 @@ export const k3sKind = defineTargetKind<'k3s', 'k3s', K3sStarted>({
       }
       protected override async containerCreated(id: string): Promise<void> {
         createdId = id;
+        trackContainer(id);
         startup.onStop(() => removeContainer(dockerode, id));
       }
     }
