@@ -52,5 +52,6 @@ describe('RunConfigSchema', () => {
   });
   it('redacts credentials', () => {
     expect(redactConfig({ token: 's3cr3t', server: 'https://x', nothing: undefined })).toEqual({ token: '[redacted]', server: 'https://x' });
+    expect(redactConfig({ env: ['API_TOKEN=s3cr3t', 'LEVEL=2=3'], image: 'fork:1' })).toEqual({ env: ['API_TOKEN=[redacted]', 'LEVEL=[redacted]'], image: 'fork:1' });
   });
 });

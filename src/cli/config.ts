@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
 import { CHECK_PARAMETER_FLAGS } from '../checks/param-registry.js';
-import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES } from '../targets/flags.js';
+import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES, containerFlagFields } from '../targets/flags.js';
 import { parseDurationMs, parseSizeBytes } from '../units.js';
 
 /**
@@ -12,6 +12,7 @@ import { parseDurationMs, parseSizeBytes } from '../units.js';
 export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
   target: z.enum(TARGET_NAMES).optional(),
+  ...containerFlagFields,
   profile: Profile.default('reference'),
   /** --assets: the envtest assets directory (--target envtest). */
   assets: z.string().min(1).optional(),
@@ -27,6 +28,7 @@ export type ExplainConfig = z.infer<typeof ExplainConfigSchema>;
 export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
   target: z.enum(TARGET_NAMES).optional(),
+  ...containerFlagFields,
   watchList: z.boolean().default(false),
   bookmarks: z.boolean().default(true),
   resourceVersion: z.string().optional(),

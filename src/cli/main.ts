@@ -23,7 +23,7 @@ export const EXIT = { ok: 0, findings: 1, error: 2, interrupted: 130 } as const;
  * every command to them.
  */
 export const SHARED_FLAGS = {
-  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--request-timeout', '--embedded', '--target', '--profile', '--assets'],
+  target: ['--kubeconfig', '--context', '--namespace', '--server', '--token', '--certificate-authority', '--insecure-skip-tls-verify', '--request-timeout', '--embedded', '--target', '--profile', '--image', '--container-port', '--env', '--arg', '--ready-path', '--container-kubeconfig', '--assets'],
   display: ['--no-color'],
 } as const;
 
@@ -43,7 +43,18 @@ function addTargetFlags(cmd: Command): Command {
     .option('--embedded', 'ignore kubeconfigs and use the embedded API server (same as --target embedded)', false)
     .option('--target <target>', targetHelp())
     .option('--profile <profile>', 'embedded server profile when the embedded server is used', 'reference')
+    .option('--image <image>', '--target container, k3s: the container image (container: required)')
+    .option('--container-port <port>', '--target container: the API server\'s HTTPS port in the container (default 6443)')
+    .option('--env <name=value>', '--target container: an environment variable of the container (repeatable)', collect)
+    .option('--arg <arg>', '--target container: an argument of the container\'s command, replacing the image\'s CMD (repeatable)', collect)
+    .option('--ready-path <path>', '--target container: the path that answers 200 once the server is ready (default /readyz)')
+    .option('--container-kubeconfig <path>', '--target container: use the kubeconfig the container writes at PATH (inside it) instead of the credentials watchmark mounts in /watchmark')
     .option('--assets <dir>', 'envtest assets directory holding etcd and kube-apiserver, for --target envtest (default: $KUBEBUILDER_ASSETS, else /usr/local/kubebuilder/bin)');
+}
+
+/** A repeatable option's values, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The report outputs of `run` and `report`: a flag per output format (report/formats.ts), and GitHub Actions. */

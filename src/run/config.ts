@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkParamConfigShape } from './check-param-config.js';
-import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES } from '../targets/flags.js';
+import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES, containerFlagFields } from '../targets/flags.js';
 import { outputConfigFields } from '../report/format-fields.js';
 
 /** `watchmark run`'s options as the CLI resolves them (cli/config.ts parses flags onto this schema). */
@@ -8,6 +8,7 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   /** Unset: the target's default resource (configmaps). */
   resource: z.string().min(1).optional(),
   target: z.enum(TARGET_NAMES).optional(),
+  ...containerFlagFields,
   quick: z.boolean().default(false),
   /** --scenario values as given (names, files, "defaults"); empty = the suite's built-in set. */
   scenario: z.array(z.string().min(1)).default([]),

@@ -109,10 +109,10 @@ describe('--target envtest through selectTarget', () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('--assets for any other target, or none, is a usage error before anything starts', async () => {
-    expect((await rejection(selectTarget(selection({ assets: '/x' }), {}))).message).toBe('--assets is only for --target envtest');
+    expect((await rejection(selectTarget(selection({ assets: '/x' }), {}))).message).toBe('--assets applies to --target envtest');
     const kine = await rejection(selectTarget(selection({ target: 'kine', assets: '/x' }), {}));
-    expect([kine.code, kine.message]).toEqual(['WM_USAGE', '--assets is only for --target envtest (not --target kine)']);
-    expect((await rejection(selectTarget(selection({ embedded: true, assets: '/x' }), {}))).message).toBe('--assets is only for --target envtest (not --target embedded)');
+    expect([kine.code, kine.message]).toEqual(['WM_USAGE', '--assets applies to --target envtest, not --target kine']);
+    expect((await rejection(selectTarget(selection({ embedded: true, assets: '/x' }), {}))).message).toBe('--assets applies to --target envtest, not --target embedded');
   });
 
   it('a missing assets directory or binary fails with WM_TARGET, naming the path and where it came from', async () => {

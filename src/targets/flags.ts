@@ -17,5 +17,18 @@ export const ConnectionFlagsSchema = z.object({
   requestTimeoutMs: z.number().nonnegative().optional(),
 });
 
+/**
+ * The container kinds' flags (--target container, k3s) as config fields; selectTarget hands them
+ * to the kind as TargetKindOptions. --container-port arrives as text.
+ */
+export const containerFlagFields = {
+  image: z.string().min(1).optional(),
+  containerPort: z.coerce.number().int().min(1).max(65535).optional(),
+  env: z.array(z.string()).optional(),
+  arg: z.array(z.string()).optional(),
+  readyPath: z.string().min(1).optional(),
+  containerKubeconfig: z.string().min(1).optional(),
+};
+
 /** --target's values, from the registry of target kinds. */
 export { TARGET_NAMES } from './registry.js';

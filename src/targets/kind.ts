@@ -18,7 +18,7 @@ import { realScheduler, type Scheduler } from '../scheduler.js';
 import type { ServerProfile } from '../server/profiles.js';
 import type { Connection } from '../transport/connection.js';
 import { startProcess, tailOf, type StartedProcess } from './process.js';
-import type { ReadinessStrategy } from './readiness.js';
+import type { AwaitedProcess, ReadinessStrategy } from './readiness.js';
 import type { ReadyTarget, TargetSource } from './types.js';
 
 /** Command-line options a kind may take; it gets only those it lists in `options`. */
@@ -27,6 +27,18 @@ export interface TargetKindOptions {
   profile: ServerProfile;
   /** --assets: the envtest assets directory (etcd and kube-apiserver), as KUBEBUILDER_ASSETS names one. */
   assets: string;
+  /** --image: the container image (container, k3s). */
+  image: string;
+  /** --container-port: the API server's port in the container (default 6443). */
+  containerPort: number;
+  /** --env NAME=VALUE (repeatable): the container's environment. */
+  env: string[];
+  /** --arg ARG (repeatable): the container's command (replaces the image's CMD). */
+  arg: string[];
+  /** --ready-path: the path that answers 200 once the server is ready (default /readyz). */
+  readyPath: string;
+  /** --container-kubeconfig: a kubeconfig the container writes (path inside it), used instead of watchmark's credentials. */
+  containerKubeconfig: string;
 }
 export type TargetOptionName = keyof TargetKindOptions;
 
@@ -68,8 +80,8 @@ export interface Startup {
   readonly signal?: AbortSignal;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
-  /** Waits for `strategy` under the start-up deadline; fails at once if `process` exits first. */
-  waitFor<T>(strategy: ReadinessStrategy<T>, process?: StartedProcess): Promise<T>;
+  /** Waits for `strategy` under the start-up deadline; fails at once if `process` (or a container) exits first. */
+  waitFor<T>(strategy: ReadinessStrategy<T>, process?: AwaitedProcess): Promise<T>;
   /** Starts a child process (output to logFile), stopped on stop() with a SIGTERM grace. */
   spawn(name: string, command: string, args: string[], logFile: string): StartedProcess;
   /** A fresh temp dir, removed on stop(). */

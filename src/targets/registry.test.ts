@@ -16,7 +16,7 @@ const CONNECTION: StartedKind['connection'] = { server: 'https://127.0.0.1:1', t
 describe('the registry of target kinds', () => {
   it('names every kind once, in the order of the registry; the config and the CLI take the same names', () => {
     expect(TARGET_NAMES).toEqual(TARGET_KINDS.map((kind) => kind.name));
-    expect(TARGET_NAMES).toEqual(['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine', 'envtest']);
+    expect(TARGET_NAMES).toEqual(['embedded', 'kube-apiserver', 'kube-apiserver-uncached', 'kine', 'envtest', 'container', 'k3s']);
     expect(FLAG_TARGET_NAMES).toBe(TARGET_NAMES);
     expect(new Set(TARGET_NAMES).size).toBe(TARGET_NAMES.length);
     expect(TESTBED_TARGETS).toEqual(['kube-apiserver', 'kube-apiserver-uncached', 'kine']);
@@ -31,6 +31,8 @@ describe('the registry of target kinds', () => {
       'kube-apiserver-uncached': 'testbed',
       kine: 'testbed',
       envtest: 'envtest',
+      container: 'container',
+      k3s: 'k3s',
     });
   });
 
@@ -165,6 +167,25 @@ describe('selectTarget and targetNotice come from the registry', () => {
     const kine = ready({ kind: 'kine', source: 'testbed', description: 'kine (testbed) at https://127.0.0.1:2' });
     expect(targetNotice(selection({ target: 'kine' }), kine)).toBe('started kine (testbed) at https://127.0.0.1:2');
     expect(targetNotice(selection(), ready({ source: 'KUBECONFIG', description: 'context "kind-kind"' }))).toBeNull();
+  });
+
+  it('the container kinds\' options are refused (WM_USAGE, before anything starts) for a kind that does not take them', async () => {
+    const kine = await rejection(selectTarget(selection({ target: 'kine', image: 'x' }), {}));
+    expect([kine.code, kine.message]).toEqual(['WM_USAGE', '--image applies to --target container and --target k3s, not --target kine']);
+    const none = await rejection(selectTarget(selection({ env: ['A=1'], containerPort: 80 }), {}));
+    expect([none.code, none.message]).toEqual(['WM_USAGE', '--container-port, --env apply to --target container']);
+    const k3s = await rejection(selectTarget(selection({ target: 'k3s', readyPath: '/healthz' }), {}));
+    expect(k3s.message).toBe('--ready-path applies to --target container, not --target k3s');
+    const mixed = await rejection(selectTarget(selection({ target: 'kine', assets: '/x', image: 'i', env: ['A=1'] }), {}));
+    expect(mixed.message).toBe('--assets applies to --target envtest; --image applies to --target container and --target k3s; --env applies to --target container, not --target kine');
+    // Without --image the container kind refuses to start, naming the flag (nothing was started).
+    const noImage = await rejection(selectTarget(selection({ target: 'container' }), {}));
+    expect(noImage.code).toBe('WM_USAGE');
+    expect(noImage.message).toMatch(/^--target container needs --image IMAGE/);
+  });
+
+  it('--target help names the container kind\'s options as flags', () => {
+    expect(targetHelp()).toContain('takes --image; takes --container-port; takes --env; takes --arg; takes --ready-path; takes --container-kubeconfig');
   });
 
   it('the README lists every kind', () => {

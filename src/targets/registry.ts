@@ -1,6 +1,8 @@
 import { startKind, type StartKindOptions, type StartedKind, type StartedTarget, type TargetKind } from './kind.js';
+import { containerKind } from './kinds/container.js';
 import { embeddedKind } from './kinds/embedded.js';
 import { envtestKind } from './kinds/envtest.js';
+import { k3sKind } from './kinds/k3s.js';
 import { kineKind } from './kinds/kine.js';
 import { kubeApiserverUncachedKind } from './kinds/kube-apiserver-uncached.js';
 import { kubeApiserverKind } from './kinds/kube-apiserver.js';
@@ -12,7 +14,7 @@ import type { TestbedStarted } from './testbed.js';
  * report's target source and the notice follow. Keep this module light: the CLI loads it for its
  * help, so kinds load their servers and the transport only when started.
  */
-export const TARGET_KINDS = [embeddedKind, kubeApiserverKind, kubeApiserverUncachedKind, kineKind, envtestKind] as const;
+export const TARGET_KINDS = [embeddedKind, kubeApiserverKind, kubeApiserverUncachedKind, kineKind, envtestKind, containerKind, k3sKind] as const;
 
 export type RegisteredKind = (typeof TARGET_KINDS)[number];
 export type TargetName = RegisteredKind['name'];
@@ -32,7 +34,7 @@ export function targetKind(name: string): TargetKind | undefined {
 
 /** `--target`'s help: every kind with its help, the options it takes, and what needs building first. */
 export function targetHelp(kinds: readonly TargetKind[] = TARGET_KINDS): string {
-  const listed = kinds.map((kind) => `${kind.name} (${[kind.help, ...kind.options.map((o) => `takes --${o}`)].join('; ')})`);
+  const listed = kinds.map((kind) => `${kind.name} (${[kind.help, ...kind.options.map((o) => `takes --${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)].join('; ')})`);
   const builds = [...new Set(kinds.flatMap((kind) => (kind.buildHint ? [kind.buildHint] : [])))].map((hint) => {
     const names = kinds.filter((kind) => kind.buildHint === hint).map((kind) => kind.name);
     return `${names.length === 1 ? `${names[0]} needs` : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} need`} \`${hint}\``;

@@ -2,8 +2,8 @@ import type { Clock } from '../clock.js';
 import type { ServerProfile } from '../server/profiles.js';
 import { TargetClient } from '../transport/client.js';
 import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
-import { kindNotice } from './kind.js';
 import { WatchmarkError } from '../errors.js';
+import { kindNotice, type TargetKindOptions, type TargetOptionName } from './kind.js';
 import { DEFAULT_TARGET, startTarget, TARGET_KINDS, targetKind, type TargetName } from './registry.js';
 import { resolveTarget } from './resolve.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
@@ -16,6 +16,13 @@ export interface TargetSelection extends ConnectionFlags {
   profile: ServerProfile;
   /** --assets: the envtest assets directory (only --target envtest takes it). */
   assets?: string | undefined;
+  /** The container kinds' options (--image, --container-port, --env, --arg, --ready-path, --container-kubeconfig). */
+  image?: string | undefined;
+  containerPort?: number | undefined;
+  env?: string[] | undefined;
+  arg?: string[] | undefined;
+  readyPath?: string | undefined;
+  containerKubeconfig?: string | undefined;
   /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
   maxFrameBytes?: number | undefined;
 }
@@ -25,26 +32,37 @@ function askedKind(selection: TargetSelection): TargetName | undefined {
   return selection.target ?? (selection.embedded ? 'embedded' : undefined);
 }
 
-/**
- * A kind option given for a target that does not take it (--assets without --target envtest) is
- * a usage error, not silently ignored. --profile is left out: it has a default.
- */
-export function checkKindOptions(selection: TargetSelection): void {
-  if (selection.assets === undefined) return;
-  const asked = askedKind(selection);
-  if (asked && targetKind(asked)?.options.includes('assets')) return;
-  const takers = TARGET_KINDS.filter((kind) => kind.options.includes('assets')).map((kind) => `--target ${kind.name}`);
-  throw new WatchmarkError('WM_USAGE', `--assets is only for ${takers.join(' or ')}${asked ? ` (not --target ${asked})` : ''}`);
-}
-
 /** Picks the target a command runs against: --target, --embedded, or kubectl's resolution order. */
 export async function selectTarget(selection: TargetSelection, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ReadyTarget> {
-  checkKindOptions(selection);
-  const options = { profile: selection.profile, ...(selection.assets !== undefined ? { assets: selection.assets } : {}) };
-  const start = (name: TargetName) => startTarget(name, { env, options, ...(signal ? { signal } : {}) });
   const asked = askedKind(selection);
+  const kindOptions = kindOptionsOf(selection, asked);
+  const start = (name: TargetName) => startTarget(name, { env, options: { ...kindOptions, profile: selection.profile }, ...(signal ? { signal } : {}) });
   if (asked) return start(asked);
   return resolveTarget(selection, env, { embedded: () => start(DEFAULT_TARGET), ...(signal ? { signal } : {}) });
+}
+
+/** The kind options a selection can carry (--profile is left out: it has a default, so it is never "given"). */
+const KIND_OPTION_NAMES = [...new Set(TARGET_KINDS.flatMap((kind) => kind.options))].filter((name): name is Exclude<TargetOptionName, 'profile'> => name !== 'profile');
+
+/**
+ * The kind options given (--assets, --image...), refused (WM_USAGE) when the asked kind does not
+ * take them: an option for another target is a usage error, never silently ignored.
+ */
+export function kindOptionsOf(selection: TargetSelection, asked: TargetName | undefined): Partial<TargetKindOptions> {
+  const given = KIND_OPTION_NAMES.filter((name) => selection[name] !== undefined);
+  const takes: readonly string[] = asked ? targetKind(asked)!.options : [];
+  const refused = given.filter((name) => !takes.includes(name));
+  if (refused.length > 0) {
+    // One clause per set of kinds that take the refused flags: "--container-port, --env apply to --target container".
+    const byTakers = new Map<string, string[]>();
+    for (const name of refused) {
+      const takers = TARGET_KINDS.filter((kind) => (kind.options as readonly string[]).includes(name)).map((kind) => `--target ${kind.name}`).join(' and ');
+      byTakers.set(takers, [...(byTakers.get(takers) ?? []), `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]);
+    }
+    const clauses = [...byTakers].map(([takers, flags]) => `${flags.join(', ')} appl${flags.length === 1 ? 'ies' : 'y'} to ${takers}`);
+    throw new WatchmarkError('WM_USAGE', `${clauses.join('; ')}${asked ? `, not --target ${asked}` : ''}`);
+  }
+  return Object.fromEntries(given.map((name) => [name, selection[name]]));
 }
 
 /** The one line a command prints about a target it started itself (null for remote targets). */

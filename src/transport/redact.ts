@@ -172,7 +172,9 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (v === undefined) continue;
-    out[k] = /token|password|secret|key/i.test(k) ? '[redacted]' : v;
+    // --env NAME=VALUE (--target container): a container's environment often carries credentials; names only.
+    if (k === 'env' && Array.isArray(v)) out[k] = v.map((e) => `${String(e).split('=')[0]}=[redacted]`);
+    else out[k] = /token|password|secret|key/i.test(k) ? '[redacted]' : v;
   }
   return out;
 }

@@ -7,6 +7,12 @@
 //
 //	wm-kube-apiserver --dir DIR --info-file PATH [--token TOKEN] [--etcd-servers URL] [-- EXTRA-KUBE-APISERVER-FLAGS...]
 //
+// In a container (npm run testbed:image): --bind-address 0.0.0.0 --port 6443
+// --public-server https://127.0.0.1:HOSTPORT --kubeconfig-out /out/kubeconfig;
+// the token and serving certificate watchmark mounts are taken from
+// $WATCHMARK_TOKEN_FILE, $WATCHMARK_TLS_CERT_FILE, $WATCHMARK_TLS_KEY_FILE and
+// $WATCHMARK_CA_FILE when set (watchmark's --target container convention).
+//
 // Everything (etcd data, certs, keys, token file) is written under DIR, which
 // the caller owns and removes. Once the serving certificate exists, PATH is
 // written atomically as JSON (see infoFile). Readiness is the caller's job:
@@ -20,6 +26,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -103,6 +110,14 @@ func run() int {
 	infoPath := fs.String("info-file", "", "where to write connection info as JSON, atomically (required)")
 	token := fs.String("token", "", "bearer token of the system:masters admin user (default: random)")
 	etcdServers := fs.String("etcd-servers", "", "use this etcd-compatible endpoint (e.g. kine) instead of starting embedded etcd")
+	bindAddress := fs.String("bind-address", "127.0.0.1", "address kube-apiserver listens on (0.0.0.0 in a container)")
+	port := fs.Int("port", 0, "kube-apiserver's secure port (default: a free one)")
+	publicServer := fs.String("public-server", "", "server URL written into the info file and kubeconfigs (default https://127.0.0.1:PORT)")
+	kubeconfigOut := fs.String("kubeconfig-out", "", "also write a self-contained kubeconfig (CA and token inline) to this path")
+	tokenFrom := fs.String("token-file", os.Getenv("WATCHMARK_TOKEN_FILE"), "read the admin bearer token from this file (default $WATCHMARK_TOKEN_FILE)")
+	tlsCert := fs.String("tls-cert-file", os.Getenv("WATCHMARK_TLS_CERT_FILE"), "serving certificate (default $WATCHMARK_TLS_CERT_FILE; unset: self-signed)")
+	tlsKey := fs.String("tls-private-key-file", os.Getenv("WATCHMARK_TLS_KEY_FILE"), "serving key (default $WATCHMARK_TLS_KEY_FILE)")
+	caFile := fs.String("ca-file", os.Getenv("WATCHMARK_CA_FILE"), "CA of --tls-cert-file, for the info file (default $WATCHMARK_CA_FILE)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: wm-kube-apiserver --dir DIR --info-file PATH [--token TOKEN] [--etcd-servers URL] [-- extra kube-apiserver flags]\n")
 		fs.PrintDefaults()
@@ -157,6 +172,18 @@ func run() int {
 		}
 	}
 
+	if *token == "" && *tokenFrom != "" {
+		b, err := os.ReadFile(*tokenFrom)
+		if err != nil {
+			logf("token file: %v", err)
+			return 1
+		}
+		*token = strings.TrimSpace(string(b))
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		logf("--tls-cert-file and --tls-private-key-file go together")
+		return 2
+	}
 	if *token == "" {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
@@ -198,7 +225,10 @@ func run() int {
 		etcdVer = probeEtcdVersion(etcdURL)
 	}
 
-	securePort, err := freePort()
+	securePort := *port
+	if securePort == 0 {
+		securePort, err = freePort()
+	}
 	if err != nil {
 		logf("%v", err)
 		closeEtcd(etcd)
@@ -208,7 +238,7 @@ func run() int {
 	args := []string{
 		"--etcd-servers=" + etcdURL,
 		"--secure-port=" + strconv.Itoa(securePort),
-		"--bind-address=127.0.0.1",
+		"--bind-address=" + *bindAddress,
 		"--advertise-address=127.0.0.1",
 		"--cert-dir=" + certDir,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
@@ -221,6 +251,9 @@ func run() int {
 		"--disable-admission-plugins=ServiceAccount",
 		"--allow-privileged=true",
 	}
+	if *tlsCert != "" {
+		args = append(args, "--tls-cert-file="+*tlsCert, "--tls-private-key-file="+*tlsKey)
+	}
 	args = append(args, extraArgs...)
 
 	// NewAPIServerCommand installs kube-apiserver's signal handler (once per process).
@@ -230,10 +263,13 @@ func run() int {
 	go func() { apiDone <- cli.Run(cmd) }()
 
 	server := "https://127.0.0.1:" + strconv.Itoa(securePort)
+	if *publicServer != "" {
+		server = *publicServer
+	}
 	infoErr := make(chan error, 1)
 	stopInfo := make(chan struct{})
 	go func() {
-		infoErr <- writeInfoWhenReady(stopInfo, certDir, absDir, *infoPath, infoFile{
+		infoErr <- writeInfoWhenReady(stopInfo, certDir, absDir, *infoPath, servingFiles{*tlsCert, *tlsKey, *caFile, *kubeconfigOut}, infoFile{
 			Server:            server,
 			Token:             *token,
 			Etcd:              etcdURL,
@@ -431,9 +467,12 @@ func writeECKey(path string) error {
 // writeInfoWhenReady waits until kube-apiserver has written its self-signed
 // serving certificate and key into certDir, extracts the CA that signed it,
 // writes a kubeconfig and then the info file (atomically, by rename).
-func writeInfoWhenReady(stop <-chan struct{}, certDir, dir, infoPath string, info infoFile) error {
+func writeInfoWhenReady(stop <-chan struct{}, certDir, dir, infoPath string, serving servingFiles, info infoFile) error {
 	crt := filepath.Join(certDir, "apiserver.crt")
 	key := filepath.Join(certDir, "apiserver.key")
+	if serving.cert != "" {
+		crt, key = serving.cert, serving.key
+	}
 	var certs []*x509.Certificate
 	for {
 		if _, err := os.Stat(key); err == nil {
@@ -449,7 +488,13 @@ func writeInfoWhenReady(stop <-chan struct{}, certDir, dir, infoPath string, inf
 	}
 	// apiserver.crt holds the serving cert followed by its self-signed CA.
 	info.CAFile = crt
+	if serving.ca != "" {
+		info.CAFile = serving.ca
+	}
 	for _, c := range certs {
+		if serving.ca != "" {
+			break
+		}
 		if c.IsCA && c.Subject.String() == c.Issuer.String() {
 			caFile := filepath.Join(dir, "serving-ca.crt")
 			if err := atomicWrite(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o644); err != nil {
@@ -480,6 +525,11 @@ current-context: wm
 `, info.Server, info.CAFile, info.Token)
 	if err := atomicWrite(info.Kubeconfig, []byte(kc), 0o600); err != nil {
 		return err
+	}
+	if serving.kubeconfigOut != "" {
+		if err := writeInlineKubeconfig(serving.kubeconfigOut, info); err != nil {
+			return err
+		}
 	}
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
@@ -532,4 +582,42 @@ func atomicWrite(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// servingFiles: a serving certificate given by the caller (else kube-apiserver's
+// self-signed one in certDir), its CA, and where to write a self-contained kubeconfig.
+type servingFiles struct {
+	cert, key, ca, kubeconfigOut string
+}
+
+// writeInlineKubeconfig writes a kubeconfig with the CA and token inline, so it
+// is valid outside this process's filesystem (a container's bind-mounted dir).
+// Readable by all (0644): the host user reading it is not the container's root.
+func writeInlineKubeconfig(path string, info infoFile) error {
+	ca, err := os.ReadFile(info.CAFile)
+	if err != nil {
+		return err
+	}
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: wm
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+users:
+- name: wm-admin
+  user:
+    token: %s
+contexts:
+- name: wm
+  context:
+    cluster: wm
+    user: wm-admin
+current-context: wm
+`, info.Server, base64.StdEncoding.EncodeToString(ca), info.Token)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return atomicWrite(path, []byte(kc), 0o644)
 }
