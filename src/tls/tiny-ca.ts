@@ -1,5 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
-import { nativeRsaKeyPair, randomSerial } from './self-signed.js';
 
 /** A certificate and its private key, PEM. */
 export interface IssuedCert {
@@ -76,4 +76,19 @@ function newCertificate(publicKey: forge.pki.rsa.PublicKey): forge.pki.Certifica
   cert.validity.notBefore = new Date(now - 3600 * 1000);
   cert.validity.notAfter = new Date(now + 24 * 3600 * 1000);
   return cert;
+}
+
+/** RSA key generation in node-forge's pure JS takes seconds; Node's native one takes milliseconds. */
+export function nativeRsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const forgeKey = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
+}
+
+export function randomSerial(): string {
+  // Positive 16-byte serial in hex (the leading nibble kept below 8 so it is not negative).
+  const bytes = forge.random.getBytesSync(16);
+  const hex = forge.util.bytesToHex(bytes);
+  return '0' + hex.slice(1);
 }
