@@ -10,6 +10,7 @@ import { kubeconfigFlagStrategy } from '../../src/targets/kubeconfig.js';
 import { forHttpStatus } from '../../src/targets/readiness.js';
 import { freePort } from '../../src/targets/testbed.js';
 import { isolatedEnv, runCli } from '../support/cli.js';
+import { engineWithImages, skipper, type Engine } from './container-support.js';
 
 /**
  * The top-level docker-compose.yml as a user runs it: `docker-compose up -d` over the engine
@@ -26,7 +27,6 @@ const COMPOSE_FILE = path.join(REPO, 'docker-compose.yml');
 const IMAGES = ['watchmark-testbed/kube-apiserver:latest', 'watchmark-testbed/kine:latest'];
 const PROJECT = `wm-compose-test-${process.pid}`;
 
-type Engine = Awaited<ReturnType<typeof import('testcontainers').getContainerRuntimeClient>>;
 let engine: Engine | undefined;
 let skipReason: string | undefined;
 const projectDir = mkdtempSync(path.join(tmpdir(), 'watchmark-compose-test-'));
@@ -61,14 +61,7 @@ beforeAll(async () => {
     skipReason = 'docker-compose is not installed';
     return;
   }
-  const { getContainerRuntimeClient, ImageName } = await import('testcontainers');
-  try {
-    engine = await getContainerRuntimeClient();
-  } catch (err) {
-    skipReason = `no container engine (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}): ${(err as Error).message}`;
-    return;
-  }
-  for (const image of IMAGES) if (!(await engine.image.exists(ImageName.fromString(image)))) skipReason = `image ${image} not built (npm run testbed:image)`;
+  ({ engine, skipReason } = await engineWithImages(IMAGES));
 });
 
 afterAll(async () => {
@@ -79,12 +72,7 @@ afterAll(async () => {
   rmSync(projectDir, { recursive: true, force: true });
 });
 
-function skipped(): boolean {
-  if (!skipReason) return false;
-  if (process.env.CI) throw new Error(`compose tests cannot run on CI: ${skipReason}`);
-  console.log(`docker-compose lab test skipped: ${skipReason}`);
-  return true;
-}
+const skipped = skipper('docker-compose lab test', () => skipReason);
 
 /** Polls the file system (state, not timing) until `file` exists; false after `limitMs`. */
 async function appears(file: string, limitMs: number): Promise<boolean> {

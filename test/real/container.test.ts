@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_LABEL } from '../../src/targets/container-options.js';
 import { isolatedEnv, startCli } from '../support/cli.js';
+import { engineWithImages, skipper, type Engine } from './container-support.js';
 
 /**
  * `--target container` against the testbed's own image (`npm run testbed:image`: kube-apiserver
@@ -15,32 +16,16 @@ import { isolatedEnv, startCli } from '../support/cli.js';
  */
 const IMAGE = 'watchmark-testbed/kube-apiserver:latest';
 
-type Engine = Awaited<ReturnType<typeof import('testcontainers').getContainerRuntimeClient>>;
 let engine: Engine | undefined;
 let skipReason: string | undefined;
 const dir = mkdtempSync(path.join(tmpdir(), 'watchmark-container-test-'));
 
 beforeAll(async () => {
-  const { getContainerRuntimeClient, ImageName } = await import('testcontainers');
-  try {
-    engine = await getContainerRuntimeClient();
-  } catch (err) {
-    skipReason = `no container engine (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}): ${(err as Error).message}`;
-    return;
-  }
-  if (!(await engine.image.exists(ImageName.fromString(IMAGE)))) skipReason = `image ${IMAGE} not built (npm run testbed:image)`;
+  ({ engine, skipReason } = await engineWithImages([IMAGE]));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Skips (one line) outside CI; on CI a missing engine or image is a failure. */
-let skipSaid = false;
-function skipped(): boolean {
-  if (!skipReason) return false;
-  if (process.env.CI) throw new Error(`container tests cannot run on CI: ${skipReason}`);
-  if (!skipSaid) console.log(`container target tests skipped: ${skipReason}`);
-  skipSaid = true;
-  return true;
-}
+const skipped = skipper('container target tests', () => skipReason);
 
 /** Containers carrying watchmark's label. */
 async function labelled(): Promise<string[]> {

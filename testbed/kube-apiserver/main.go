@@ -505,24 +505,7 @@ func writeInfoWhenReady(stop <-chan struct{}, certDir, dir, infoPath string, ser
 		}
 	}
 	info.Kubeconfig = filepath.Join(dir, "kubeconfig")
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: wm
-  cluster:
-    server: %s
-    certificate-authority: %s
-users:
-- name: wm-admin
-  user:
-    token: %s
-contexts:
-- name: wm
-  context:
-    cluster: wm
-    user: wm-admin
-current-context: wm
-`, info.Server, info.CAFile, info.Token)
+	kc := kubeconfigText(info.Server, "certificate-authority: "+info.CAFile, info.Token)
 	if err := atomicWrite(info.Kubeconfig, []byte(kc), 0o600); err != nil {
 		return err
 	}
@@ -598,13 +581,23 @@ func writeInlineKubeconfig(path string, info infoFile) error {
 	if err != nil {
 		return err
 	}
-	kc := fmt.Sprintf(`apiVersion: v1
+	kc := kubeconfigText(info.Server, "certificate-authority-data: "+base64.StdEncoding.EncodeToString(ca), info.Token)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return atomicWrite(path, []byte(kc), 0o644)
+}
+
+// kubeconfigText is a kubeconfig for the admin token, trusting the CA that
+// caLine names ("certificate-authority: FILE" or "certificate-authority-data: B64").
+func kubeconfigText(server, caLine, token string) string {
+	return fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - name: wm
   cluster:
     server: %s
-    certificate-authority-data: %s
+    %s
 users:
 - name: wm-admin
   user:
@@ -615,9 +608,5 @@ contexts:
     cluster: wm
     user: wm-admin
 current-context: wm
-`, info.Server, base64.StdEncoding.EncodeToString(ca), info.Token)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicWrite(path, []byte(kc), 0o644)
+`, server, caLine, token)
 }
