@@ -61,7 +61,7 @@ export async function engineClient(target: string): Promise<import('testcontaine
 /**
  * Creates and starts the container with its port on 127.0.0.1 only and watchmark's label; its
  * removal is registered on `startup` as soon as it exists. Readiness is the caller's
- * (startup.waitFor): testcontainers' own wait is a no-op here, so the start-up deadline and Ctrl-C apply.
+ * (startup.waitFor): testcontainers' own wait only checks that the published port accepts connections, so the start-up deadline and Ctrl-C apply to the real readiness.
  */
 export async function runContainer(startup: Startup, launch: ContainerLaunch): Promise<RunningContainer> {
   const client = await engineClient(launch.target);
