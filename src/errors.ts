@@ -36,6 +36,12 @@ export function isWatchmarkError(err: unknown): err is WatchmarkError {
   return err instanceof WatchmarkError;
 }
 
+/** The first line of an error's message (or of the thrown value as text): for one-line messages that quote a cause. */
+export function firstLineOf(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.trim();
+}
+
 /** How much of a response body an error message quotes. */
 export const BODY_EXCERPT_CHARS = 300;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
 import { CHECK_PARAMETER_FLAGS } from '../checks/param-registry.js';
-import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES, containerFlagFields } from '../targets/flags.js';
+import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES, kindFlagFields } from '../targets/flags.js';
 import { parseDurationMs, parseSizeBytes } from '../units.js';
 
 /**
@@ -12,10 +12,8 @@ import { parseDurationMs, parseSizeBytes } from '../units.js';
 export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
   target: z.enum(TARGET_NAMES).optional(),
-  ...containerFlagFields,
+  ...kindFlagFields,
   profile: Profile.default('reference'),
-  /** --assets: the envtest assets directory (--target envtest). */
-  assets: z.string().min(1).optional(),
   json: z.string().min(1).optional(),
   /** How long to wait for the end bookmark: long enough for client-go's 10 s and 20 s ticks. */
   probeTimeoutMs: z.number().positive().default(25_000),
@@ -28,7 +26,7 @@ export type ExplainConfig = z.infer<typeof ExplainConfigSchema>;
 export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   resource: z.string().min(1),
   target: z.enum(TARGET_NAMES).optional(),
-  ...containerFlagFields,
+  ...kindFlagFields,
   watchList: z.boolean().default(false),
   bookmarks: z.boolean().default(true),
   resourceVersion: z.string().optional(),
@@ -37,8 +35,6 @@ export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   labelSelector: z.string().optional(),
   fieldSelector: z.string().optional(),
   profile: Profile.default('reference'),
-  /** --assets: the envtest assets directory (--target envtest). */
-  assets: z.string().min(1).optional(),
   /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
   maxFrameBytes: z.number().int().positive().optional(),
   json: z.string().min(1).optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkParamConfigShape } from './check-param-config.js';
-import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES, containerFlagFields } from '../targets/flags.js';
+import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES, kindFlagFields } from '../targets/flags.js';
 import { outputConfigFields } from '../report/format-fields.js';
 
 /** `watchmark run`'s options as the CLI resolves them (cli/config.ts parses flags onto this schema). */
@@ -8,7 +8,7 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   /** Unset: the target's default resource (configmaps). */
   resource: z.string().min(1).optional(),
   target: z.enum(TARGET_NAMES).optional(),
-  ...containerFlagFields,
+  ...kindFlagFields,
   quick: z.boolean().default(false),
   /** --scenario values as given (names, files, "defaults"); empty = the suite's built-in set. */
   scenario: z.array(z.string().min(1)).default([]),
@@ -20,8 +20,6 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   /** Recording file (NDJSON, `watchmark report FILE` replays it); not stdout. */
   record: z.string().min(1).refine((file) => file !== '-', 'write the recording to a file, not stdout').optional(),
   profile: ProfileSchema.default('reference'),
-  /** --assets: the envtest assets directory (--target envtest). */
-  assets: z.string().min(1).optional(),
   color: z.boolean().optional(),
   /** The check parameters with a `run` flag (maxBookmarkIntervalMs, maxEventLatencyMs), declared on their checks. */
   ...checkParamConfigShape(),

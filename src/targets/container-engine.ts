@@ -9,11 +9,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import { WatchmarkError } from '../errors.js';
-import { logTail, loopbackHostPort, loopbackPortBindings, RUN_LABEL } from './container-options.js';
+import { firstLineOf, WatchmarkError } from '../errors.js';
+import type { Connection } from '../transport/connection.js';
+import { logTail, loopbackHostPort, loopbackPortBindings, rewriteKubeconfigServer, RUN_LABEL } from './container-options.js';
 import type { Startup } from './kind.js';
+import type { AwaitedProcess } from './readiness.js';
 
 /** The engine's dockerode (testcontainers' own; not a dependency of ours). */
 type Dockerode = import('testcontainers').ContainerRuntimeClient['container']['dockerode'];
@@ -53,7 +57,7 @@ export async function engineClient(target: string): Promise<import('testcontaine
   } catch (err) {
     throw new WatchmarkError(
       'WM_TARGET',
-      `--target ${target}: no container engine reachable (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}; testcontainers: ${firstLine(err)}); start Docker, or podman's service (see README "Real API servers")`,
+      `--target ${target}: no container engine reachable (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}; testcontainers: ${firstLineOf(err)}); start Docker, or podman's service (see README "Real API servers")`,
     );
   }
 }
@@ -76,8 +80,7 @@ export async function runContainer(startup: Startup, launch: ContainerLaunch): P
     }
     protected override async containerCreated(id: string): Promise<void> {
       createdId = id;
-      trackContainer(id);
-      startup.onStop(() => removeContainer(dockerode, id));
+      adoptContainer(startup, dockerode, id);
     }
   }
   let container = new LoopbackContainer(launch.image)
@@ -91,23 +94,47 @@ export async function runContainer(startup: Startup, launch: ContainerLaunch): P
   try {
     await container.start();
   } catch (err) {
-    throw new WatchmarkError('WM_TARGET', `--target ${launch.target}: cannot start a container of ${launch.image}: ${firstLine(err)}${createdId ? `\n${await tailOfLog(dockerode, createdId)}` : ''}`);
+    throw new WatchmarkError('WM_TARGET', `--target ${launch.target}: cannot start a container of ${launch.image}: ${firstLineOf(err)}${createdId ? `\n${await tailOfLog(dockerode, createdId)}` : ''}`);
   }
   const id = createdId!;
-  let ended = false;
-  // Resolves when the container stops (or is removed): ends a readiness wait at once.
-  const exited = watchExit(dockerode, id).finally(() => (ended = true));
-  const inspected = await dockerode.getContainer(id).inspect();
-  const hostPort = loopbackHostPort(inspected.NetworkSettings?.Ports as Parameters<typeof loopbackHostPort>[0], launch.containerPort);
   return {
     id,
-    hostPort,
+    hostPort: await publishedLoopbackPort(dockerode, id, launch.containerPort),
     logTail: (lines) => tailOfLog(dockerode, id, lines),
-    name: `container ${id.slice(0, 12)} (${launch.image})`,
-    exited,
-    hasExited: () => ended,
+    ...awaitedContainer(dockerode, id, launch.image),
     readFile: (path) => readContainerFile(dockerode, id, path),
   };
+}
+
+/** A container the engine has just created: removed on stop (and by the reaper should watchmark exit first). */
+export function adoptContainer(startup: Startup, dockerode: Dockerode, id: string): void {
+  trackContainer(id);
+  startup.onStop(() => removeContainer(dockerode, id));
+}
+
+/** The container as a readiness wait's process: the wait fails at once when it stops (or is removed). */
+export function awaitedContainer(dockerode: Dockerode, id: string, image: string): AwaitedProcess {
+  let ended = false;
+  const exited = watchExit(dockerode, id).finally(() => (ended = true));
+  return { name: `container ${id.slice(0, 12)} (${image})`, exited, hasExited: () => ended };
+}
+
+/** The host port `containerPort` is published on, checked to be bound on 127.0.0.1 only. */
+export async function publishedLoopbackPort(dockerode: Dockerode, id: string, containerPort: number): Promise<number> {
+  const inspected = await dockerode.getContainer(id).inspect();
+  return loopbackHostPort(inspected.NetworkSettings?.Ports as Parameters<typeof loopbackHostPort>[0], containerPort);
+}
+
+/**
+ * A connection through a kubeconfig a container wrote: its server pointed at `server` (the host's
+ * 127.0.0.1 port), saved in a temp dir (removed on stop) and read as `--kubeconfig` reads one.
+ */
+export async function connectThroughKubeconfig(startup: Startup, text: string, server: string, where: string): Promise<Connection> {
+  const file = path.join(startup.tempDir('watchmark-container-kubeconfig-'), 'kubeconfig');
+  writeFileSync(file, rewriteKubeconfigServer(text, server, where), { mode: 0o600 });
+  const { kubeconfigFlagStrategy } = await import('./kubeconfig.js');
+  const target = await kubeconfigFlagStrategy.resolve({ kubeconfig: file }, startup.env, startup.signal ? { signal: startup.signal } : {});
+  return target!.connection;
 }
 
 /** The image is in the engine, or is pulled; else WM_TARGET (no registry reachable, no such image). */
@@ -119,7 +146,7 @@ export async function ensureImage(client: import('testcontainers').ContainerRunt
   try {
     await client.image.pull(name, { force: false, platform: undefined });
   } catch (err) {
-    pullError = firstLine(err);
+    pullError = firstLineOf(err);
   }
   // testcontainers' pull may end without an error when the registry answered one in its stream.
   if (!(await client.image.exists(name))) {
@@ -128,11 +155,11 @@ export async function ensureImage(client: import('testcontainers').ContainerRunt
 }
 
 /** Removes the container (killing it first), tolerating one already gone. */
-export async function removeContainer(dockerode: Dockerode, id: string): Promise<void> {
+async function removeContainer(dockerode: Dockerode, id: string): Promise<void> {
   try {
     await dockerode.getContainer(id).remove({ force: true, v: true });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw new WatchmarkError('WM_TARGET', `cannot remove container ${id.slice(0, 12)}: ${firstLine(err)}`);
+    if ((err as { statusCode?: number }).statusCode !== 404) throw new WatchmarkError('WM_TARGET', `cannot remove container ${id.slice(0, 12)}: ${firstLineOf(err)}`);
   }
   live.delete(id);
 }
@@ -145,8 +172,8 @@ export async function removeContainer(dockerode: Dockerode, id: string): Promise
 const live = new Set<string>();
 let exitHookInstalled = false;
 
-/** Registers a container for removal should watchmark exit first (k3s.ts uses it too). */
-export function trackContainer(id: string): void {
+/** Registers a container for removal should watchmark exit first (adoptContainer). */
+function trackContainer(id: string): void {
   live.add(id);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -161,7 +188,7 @@ export function trackContainer(id: string): void {
 }
 
 /** Resolves when the container is no longer running (the engine's wait, or an error: it is gone). */
-export function watchExit(dockerode: Dockerode, id: string): Promise<unknown> {
+function watchExit(dockerode: Dockerode, id: string): Promise<unknown> {
   return (dockerode.getContainer(id).wait() as Promise<unknown>).catch((err: unknown) => err);
 }
 
@@ -176,7 +203,7 @@ async function tailOfLog(dockerode: Dockerode, id: string, lines = 12): Promise<
     const raw = (await dockerode.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
     return `--- container ${id.slice(0, 12)} log (last lines) ---\n${logTail(demuxDockerLog(raw), lines)}`;
   } catch (err) {
-    return `--- container ${id.slice(0, 12)} log: unavailable (${firstLine(err)}) ---`;
+    return `--- container ${id.slice(0, 12)} log: unavailable (${firstLineOf(err)}) ---`;
   }
 }
 
@@ -222,8 +249,4 @@ export function firstFileInTar(tar: Buffer): string | undefined {
     at = body + Math.ceil(size / 512) * 512;
   }
   return undefined;
-}
-
-export function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!.trim();
 }

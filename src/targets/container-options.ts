@@ -6,6 +6,7 @@
  */
 import { parseDocument } from 'yaml';
 import { WatchmarkError } from '../errors.js';
+import type { TargetKindOptions } from './kind.js';
 
 /** Label on every container watchmark starts (value: the run's id), to find leftovers: `podman ps -a --filter label=dev.watchmark.run`. */
 export const RUN_LABEL = 'dev.watchmark.run';
@@ -31,14 +32,7 @@ export const DEFAULT_CONTAINER_PORT = 6443;
 export const DEFAULT_READY_PATH = '/readyz';
 
 /** The flags as the CLI hands them over (TargetKindOptions' container part). */
-export interface ContainerFlags {
-  image?: string | undefined;
-  containerPort?: number | undefined;
-  env?: readonly string[] | undefined;
-  arg?: readonly string[] | undefined;
-  readyPath?: string | undefined;
-  containerKubeconfig?: string | undefined;
-}
+export type ContainerFlags = Partial<Pick<TargetKindOptions, 'image' | 'containerPort' | 'env' | 'arg' | 'readyPath' | 'containerKubeconfig'>>;
 
 /** What the container kind starts, validated. */
 export interface ContainerSpec {

@@ -18,12 +18,16 @@ export const ConnectionFlagsSchema = z.object({
 });
 
 /**
- * The container kinds' flags (--target container, k3s) as config fields; selectTarget hands them
- * to the kind as TargetKindOptions. --container-port arrives as text.
+ * The flags of the kinds that take options (kind.ts TargetKindOptions, except --profile) as config
+ * fields; selectTarget hands the given ones to the asked kind and refuses them for other kinds.
+ * --container-port arrives as text; its range is checked with the other container flags
+ * (container-options.ts containerSpec).
  */
-export const containerFlagFields = {
+export const kindFlagFields = {
+  /** --assets: the envtest assets directory (--target envtest). */
+  assets: z.string().min(1).optional(),
   image: z.string().min(1).optional(),
-  containerPort: z.coerce.number().int().min(1).max(65535).optional(),
+  containerPort: z.coerce.number().optional(),
   env: z.array(z.string()).optional(),
   arg: z.array(z.string()).optional(),
   readyPath: z.string().min(1).optional(),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type https from 'node:https';
 import { KubeConfig, bufferFromFileOrString } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { WatchmarkError } from '../errors.js';
+import { firstLineOf, WatchmarkError } from '../errors.js';
 import { caBundleProblem } from '../tls/ca-bundle.js';
 import type { Connection, TlsMaterial } from '../transport/connection.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, ExecCredentialProvider, type ExecClusterInfo, type ExecConfig } from './exec-credential.js';
@@ -95,7 +95,7 @@ export function loadKubeconfigFiles(files: string[]): KubeConfig {
     try {
       kc.loadFromFile(file);
     } catch (err) {
-      throw new WatchmarkError('WM_KUBECONFIG', `cannot load kubeconfig ${file}: ${oneLine(err)}`, {}, { cause: err });
+      throw new WatchmarkError('WM_KUBECONFIG', `cannot load kubeconfig ${file}: ${firstLineOf(err)}`, {}, { cause: err });
     }
     if (!merged) merged = kc;
     else mergeFirstWins(merged, kc);
@@ -117,13 +117,13 @@ function checkKubeconfigFile(file: string): 'empty' | 'mapping' {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof WatchmarkError) throw err;
-    throw new WatchmarkError('WM_KUBECONFIG', `cannot read kubeconfig ${file}: ${oneLine(err)}`, {}, { cause: err });
+    throw new WatchmarkError('WM_KUBECONFIG', `cannot read kubeconfig ${file}: ${firstLineOf(err)}`, {}, { cause: err });
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is not YAML: ${oneLine(err)}`, {}, { cause: err });
+    throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is not YAML: ${firstLineOf(err)}`, {}, { cause: err });
   }
   if (doc === null || doc === undefined) return 'empty';
   if (typeof doc !== 'object' || Array.isArray(doc)) {
@@ -256,7 +256,7 @@ async function applyKubeconfig(kc: KubeConfig, origin: string): Promise<https.Re
   try {
     await forCredentials(kc).applyToHTTPSOptions(opts);
   } catch (err) {
-    throw new WatchmarkError('WM_AUTH', `cannot get credentials from ${origin}: ${oneLine(err)}`, {}, { cause: err });
+    throw new WatchmarkError('WM_AUTH', `cannot get credentials from ${origin}: ${firstLineOf(err)}`, {}, { cause: err });
   }
   return opts;
 }
@@ -323,7 +323,7 @@ function clusterCaBundle(cluster: { caFile?: string; caData?: string }, origin: 
   try {
     return bufferFromFileOrString(cluster.caFile, cluster.caData);
   } catch (err) {
-    throw new WatchmarkError('WM_KUBECONFIG', `cannot read the cluster CA from ${origin}: ${oneLine(err)}`, {}, { cause: err });
+    throw new WatchmarkError('WM_KUBECONFIG', `cannot read the cluster CA from ${origin}: ${firstLineOf(err)}`, {}, { cause: err });
   }
 }
 
@@ -345,7 +345,7 @@ function readPem(file: string, flag: string): string {
   try {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new WatchmarkError('WM_USAGE', `${flag} ${file}: ${oneLine(err)}`);
+    throw new WatchmarkError('WM_USAGE', `${flag} ${file}: ${firstLineOf(err)}`);
   }
   const problem = caBundleProblem(pem);
   if (problem) throw new WatchmarkError('WM_USAGE', `${flag} ${file}: the CA file could not be parsed: ${problem}`);
@@ -356,9 +356,4 @@ function bufferish(v: unknown): string {
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   if (Array.isArray(v)) return v.map(bufferish).join('\n');
   return String(v);
-}
-
-function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0] ?? msg;
 }

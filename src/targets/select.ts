@@ -8,24 +8,18 @@ import { DEFAULT_TARGET, startTarget, TARGET_KINDS, targetKind, type TargetName 
 import { resolveTarget } from './resolve.js';
 import type { ConnectionFlags, ReadyTarget } from './types.js';
 
-export interface TargetSelection extends ConnectionFlags {
+export interface TargetSelection extends ConnectionFlags, GivenKindOptions {
   /** A local target kind (registry.ts TARGET_NAMES); unset: kubectl's order, then the embedded server. */
   target?: TargetName;
   /** Same as target=embedded (kept for the quick start). */
   embedded?: boolean;
   profile: ServerProfile;
-  /** --assets: the envtest assets directory (only --target envtest takes it). */
-  assets?: string | undefined;
-  /** The container kinds' options (--image, --container-port, --env, --arg, --ready-path, --container-kubeconfig). */
-  image?: string | undefined;
-  containerPort?: number | undefined;
-  env?: string[] | undefined;
-  arg?: string[] | undefined;
-  readyPath?: string | undefined;
-  containerKubeconfig?: string | undefined;
   /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
   maxFrameBytes?: number | undefined;
 }
+
+/** The kind options as flags give them (--assets, --image...): each only for the kinds that list it. */
+type GivenKindOptions = { [K in Exclude<TargetOptionName, 'profile'>]?: TargetKindOptions[K] | undefined };
 
 /** The kind --target or --embedded asked for, if any. */
 function askedKind(selection: TargetSelection): TargetName | undefined {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labelledContainers } from '../../src/targets/container-engine.js';
 import { RUN_LABEL } from '../../src/targets/container-options.js';
 import { isolatedEnv, startCli } from '../support/cli.js';
 import { engineWithImages, skipper, type Engine } from './container-support.js';
@@ -28,10 +29,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const skipped = skipper('container target tests', () => skipReason);
 
 /** Containers carrying watchmark's label. */
-async function labelled(): Promise<string[]> {
-  const list = await engine!.container.dockerode.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
-  return list.map((c) => c.Id);
-}
+const labelled = () => labelledContainers(engine!.container.dockerode);
 
 const env = () => isolatedEnv({ TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true' });
 

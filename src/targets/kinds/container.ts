@@ -90,7 +90,7 @@ function credentialConnection(server: string, credentials: Credentials): Connect
   };
 }
 
-/** Waits for the kubeconfig the container writes, points it at the mapped port, and connects through it. */
+/** Waits for the kubeconfig the container writes, then connects through it (pointed at the mapped port). */
 async function kubeconfigConnection(startup: Startup, container: RunningContainer, spec: ContainerSpec, server: string): Promise<Connection> {
   const inside = spec.containerKubeconfig!;
   const text = await startup.waitFor(
@@ -100,12 +100,8 @@ async function kubeconfigConnection(startup: Startup, container: RunningContaine
     }),
     container,
   );
-  const { rewriteKubeconfigServer } = await import('../container-options.js');
-  const file = path.join(startup.tempDir('watchmark-container-kubeconfig-'), 'kubeconfig');
-  writeFileSync(file, rewriteKubeconfigServer(text, server, `--container-kubeconfig ${inside}`), { mode: 0o600 });
-  const { kubeconfigFlagStrategy } = await import('../kubeconfig.js');
-  const target = await kubeconfigFlagStrategy.resolve({ kubeconfig: file }, startup.env, startup.signal ? { signal: startup.signal } : {});
-  return target!.connection;
+  const { connectThroughKubeconfig } = await import('../container-engine.js');
+  return connectThroughKubeconfig(startup, text, server, `--container-kubeconfig ${inside}`);
 }
 
 /** Runs `body`; a failure other than Ctrl-C gets the container's last log lines (as a process's log tail). */

@@ -1,6 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { WatchmarkError } from '../../errors.js';
+import { firstLineOf, WatchmarkError } from '../../errors.js';
 import { defineTargetKind, type StartedKind } from '../kind.js';
 import { forHttpStatus } from '../readiness.js';
 
@@ -24,8 +22,8 @@ export const k3sKind = defineTargetKind<'k3s', 'k3s', K3sStarted>({
   options: ['image'],
   async start(startup, options) {
     const image = options.image ?? DEFAULT_K3S_IMAGE;
-    const { engineClient, ensureImage, firstLine, removeContainer, RUN_ID, trackContainer, watchExit } = await import('../container-engine.js');
-    const { RUN_LABEL, loopbackHostPort, loopbackPortBindings, rewriteKubeconfigServer } = await import('../container-options.js');
+    const { adoptContainer, awaitedContainer, connectThroughKubeconfig, engineClient, ensureImage, publishedLoopbackPort, RUN_ID } = await import('../container-engine.js');
+    const { RUN_LABEL, loopbackPortBindings } = await import('../container-options.js');
     const client = await engineClient('k3s');
     await ensureImage(client, image, 'k3s');
     const { K3sContainer } = await import('@testcontainers/k3s');
@@ -39,26 +37,19 @@ export const k3sKind = defineTargetKind<'k3s', 'k3s', K3sStarted>({
       }
       protected override async containerCreated(id: string): Promise<void> {
         createdId = id;
-        trackContainer(id);
-        startup.onStop(() => removeContainer(dockerode, id));
+        adoptContainer(startup, dockerode, id);
       }
     }
     let started: Awaited<ReturnType<LoopbackK3s['start']>>;
     try {
       started = await new LoopbackK3s(image).withLabels({ [RUN_LABEL]: RUN_ID }).start();
     } catch (err) {
-      throw new WatchmarkError('WM_TARGET', `--target k3s: cannot start ${image}: ${firstLine(err)}`);
+      throw new WatchmarkError('WM_TARGET', `--target k3s: cannot start ${image}: ${firstLineOf(err)}`);
     }
     const id = createdId ?? started.getId();
-    const inspected = await dockerode.getContainer(id).inspect();
-    const server = `https://127.0.0.1:${loopbackHostPort(inspected.NetworkSettings?.Ports as Parameters<typeof loopbackHostPort>[0], 6443)}`;
-    const file = path.join(startup.tempDir('watchmark-k3s-'), 'kubeconfig');
-    writeFileSync(file, rewriteKubeconfigServer(started.getKubeConfig(), server, 'k3s\'s kubeconfig'), { mode: 0o600 });
-    const { kubeconfigFlagStrategy } = await import('../kubeconfig.js');
-    const target = await kubeconfigFlagStrategy.resolve({ kubeconfig: file }, startup.env, startup.signal ? { signal: startup.signal } : {});
-    let ended = false;
-    const exited = watchExit(dockerode, id).finally(() => (ended = true));
-    await startup.waitFor(forHttpStatus('/readyz', target!.connection), { name: `container ${id.slice(0, 12)} (${image})`, exited, hasExited: () => ended });
-    return { connection: target!.connection, description: `k3s ${image} (${id.slice(0, 12)}) at ${server}`, containerId: id };
+    const server = `https://127.0.0.1:${await publishedLoopbackPort(dockerode, id, 6443)}`;
+    const connection = await connectThroughKubeconfig(startup, started.getKubeConfig(), server, 'k3s\'s kubeconfig');
+    await startup.waitFor(forHttpStatus('/readyz', connection), awaitedContainer(dockerode, id, image));
+    return { connection, description: `k3s ${image} (${id.slice(0, 12)}) at ${server}`, containerId: id };
   },
 });
