@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['(base)'],
-  ['tls'],
+  ['tls', 'protobuf'],
   ['record'],
   ['decode'],
   ['transport'],
