@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
 import { acceptsJson, bodyFormat } from './negotiation.js';
+import { answerOpenApi } from './openapi-handler.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import type { ProfileBehaviour } from './profiles.js';
 import type { KubeObject, ResourceDef, ResourceName } from './resources.js';
@@ -111,6 +112,14 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       res.end(req.method === 'HEAD' ? undefined : 'ok');
       return;
     }
+    if (route.kind === 'openapi') {
+      const hash = url.searchParams.get('hash') ?? '';
+      const nowWallMs = ctx.clock.anchorWallMs + ctx.clock.nowMs();
+      const answer = answerOpenApi(route.route, { method: req.method ?? 'GET', accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'], hash, nowWallMs });
+      res.writeHead(answer.status, { 'Audit-Id': auditId, ...(answer.body || answer.status === 304 ? {} : { 'Content-Length': '0' }), ...answer.headers });
+      res.end(answer.body ? Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength) : undefined);
+      return;
+    }
     if (!acceptsJson(req.headers.accept)) throw new ApiStatusError(notAcceptable(['application/json']));
     await dispatch(req, res, auditId, route, url.searchParams);
   }
@@ -119,6 +128,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const method = req.method ?? 'GET';
     switch (route.kind) {
       case 'not-found':
+      case 'openapi':
         throw new ApiStatusError(pathNotFound());
       case 'version':
       case 'api':
