@@ -10,6 +10,7 @@ import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
 import { acceptsJson, bodyFormat } from './negotiation.js';
 import { answerOpenApi } from './openapi-handler.js';
+import { enforceFieldValidation } from './openapi-validation.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import type { ProfileBehaviour } from './profiles.js';
 import type { KubeObject, ResourceDef, ResourceName } from './resources.js';
@@ -151,6 +152,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
         if (method === 'POST' && !route.forceWatch && allows(route.def, 'create') && (route.namespace !== undefined || !route.def.namespaced)) {
           rejectDryRun(query);
           const body = await readObjectBody(req, route.def);
+          enforceFieldValidation(route.def, body, query, 'create');
           sendJson(res, auditId, 201, ctx.store.create(route.def, body, route.namespace));
           return;
         }
@@ -184,12 +186,14 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     if (method === 'PUT' && allows(def, 'update')) {
       rejectDryRun(query);
       const body = await readObjectBody(req, def);
+      enforceFieldValidation(def, body, query, 'update');
       sendJson(res, auditId, 200, ctx.store.update(def, body, namespace, name));
       return;
     }
     if (method === 'PATCH' && allows(def, 'patch')) {
       rejectDryRun(query);
       const patched = await applyPatch(req, def, namespace, name);
+      enforceFieldValidation(def, patched, query, 'patch');
       sendJson(res, auditId, 200, ctx.store.update(def, patched, namespace, name));
       return;
     }

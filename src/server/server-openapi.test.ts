@@ -132,7 +132,7 @@ const named = (fields: WireField[], no: number): Map<string, WireField[]> =>
 
 describe('/openapi/v2', () => {
   it('serves Swagger 2.0 JSON for application/json and no Accept, with the document hash as ETag', async () => {
-    for (const headers of [{ accept: 'application/json' }, {}]) {
+    for (const headers of [{ accept: 'application/json' }, {}] as Record<string, string>[]) {
       const res = await get('/openapi/v2', headers);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/json');

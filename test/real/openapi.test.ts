@@ -131,7 +131,7 @@ describe.skipIf(skip)('/openapi of watchmark serve against kube-apiserver (testb
     for (const w of writes) expect(w).toMatch(/: dryRun,fieldManager,fieldValidation/);
   });
 
-  it('lets every kubectl on this machine apply, create and explain through serve as through kube-apiserver', async () => {
+  it('lets every kubectl on this machine apply, create (unknown fields refused) and explain through serve as through kube-apiserver', async () => {
     const binaries = kubectlBinaries();
     if (binaries.length === 0) {
       if (process.env.CI) throw new Error('no kubectl.1.NN binaries found beside kubectl on PATH');
@@ -142,7 +142,7 @@ describe.skipIf(skip)('/openapi of watchmark serve against kube-apiserver (testb
       const version = path.basename(kubectl).replace('kubectl.', '');
       const [onServe, onReal] = await Promise.all([kubectlScript(kubectl, serveEndpoint, `serve-${version}`), kubectlScript(kubectl, realEndpoint, `real-${version}`)]);
       expect(onServe, `kubectl ${version} against serve`).toEqual(onReal);
-      expect(onServe.map((s) => s.code), `kubectl ${version}`).toEqual([0, 0, 0, 0, 1, 0]);
+      expect(onServe.map((s) => s.code), `kubectl ${version}`).toEqual([0, 0, 0, 0, 1, 0, 1]);
     }
   }, 300_000);
 });
@@ -188,6 +188,11 @@ async function kubectlScript(kubectl: string, endpoint: Endpoint, label: string)
     writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  a: "${value}"\n`);
     return file;
   };
+  const unknownFieldManifest = (v: string): string => {
+    const file = path.join(dir, `unknown-${v}.yaml`);
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unknown-${v}\n  namespace: default\n  bogus: 1\ndata:\n  a: "1"\nextra: 2\n`);
+    return file;
+  };
   const steps: [string, string[]][] = [
     ['apply', ['apply', '-f', manifest(`apply-${version}`, '1')]],
     ['apply changed', ['apply', '-f', manifest(`apply-${version}`, '2')]],
@@ -195,6 +200,8 @@ async function kubectlScript(kubectl: string, endpoint: Endpoint, label: string)
     ['create', ['create', '-f', manifest(`create-${version}`, '1')]],
     ['create again', ['create', '-f', manifest(`create-${version}`, '1')]],
     ['explain', ['explain', 'configmap.data']],
+    // kubectl leaves unknown fields to the server's strict decoding (fieldValidation=Strict).
+    ['create unknown field', ['create', '-f', unknownFieldManifest(version)]],
   ];
   const out: Step[] = [];
   for (const [step, args] of steps) {
