@@ -9,6 +9,8 @@ import type { Clock } from '../clock.js';
 import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
 import { acceptsJson, bodyFormat } from './negotiation.js';
+import { answerOpenApi } from './openapi-handler.js';
+import { enforceFieldValidation } from './openapi-validation.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import type { ProfileBehaviour } from './profiles.js';
 import type { KubeObject, ResourceDef, ResourceName } from './resources.js';
@@ -111,6 +113,14 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       res.end(req.method === 'HEAD' ? undefined : 'ok');
       return;
     }
+    if (route.kind === 'openapi') {
+      const hash = url.searchParams.get('hash') ?? '';
+      const nowWallMs = ctx.clock.anchorWallMs + ctx.clock.nowMs();
+      const answer = answerOpenApi(route.route, { method: req.method ?? 'GET', accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'], hash, nowWallMs });
+      res.writeHead(answer.status, { 'Audit-Id': auditId, ...(answer.body || answer.status === 304 ? {} : { 'Content-Length': '0' }), ...answer.headers });
+      res.end(answer.body ? Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength) : undefined);
+      return;
+    }
     if (!acceptsJson(req.headers.accept)) throw new ApiStatusError(notAcceptable(['application/json']));
     await dispatch(req, res, auditId, route, url.searchParams);
   }
@@ -119,6 +129,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const method = req.method ?? 'GET';
     switch (route.kind) {
       case 'not-found':
+      case 'openapi':
         throw new ApiStatusError(pathNotFound());
       case 'version':
       case 'api':
@@ -141,6 +152,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
         if (method === 'POST' && !route.forceWatch && allows(route.def, 'create') && (route.namespace !== undefined || !route.def.namespaced)) {
           rejectDryRun(query);
           const body = await readObjectBody(req, route.def);
+          enforceFieldValidation(route.def, body, query, 'create');
           sendJson(res, auditId, 201, ctx.store.create(route.def, body, route.namespace));
           return;
         }
@@ -174,12 +186,14 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     if (method === 'PUT' && allows(def, 'update')) {
       rejectDryRun(query);
       const body = await readObjectBody(req, def);
+      enforceFieldValidation(def, body, query, 'update');
       sendJson(res, auditId, 200, ctx.store.update(def, body, namespace, name));
       return;
     }
     if (method === 'PATCH' && allows(def, 'patch')) {
       rejectDryRun(query);
       const patched = await applyPatch(req, def, namespace, name);
+      enforceFieldValidation(def, patched, query, 'patch');
       sendJson(res, auditId, 200, ctx.store.update(def, patched, namespace, name));
       return;
     }

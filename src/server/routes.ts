@@ -1,4 +1,5 @@
 /** URL paths to routes. Pure. */
+import type { OpenApiRoute } from './openapi-handler.js';
 import { RESOURCES, type ResourceDef } from './resources.js';
 
 export type Route =
@@ -10,6 +11,8 @@ export type Route =
   /** namespace: the path's namespace; absent for cluster-scoped and all-namespaces paths. */
   | { kind: 'collection'; def: ResourceDef; namespace?: string; forceWatch: boolean }
   | { kind: 'object'; def: ResourceDef; namespace?: string; name: string; forceWatch: boolean }
+  /** /openapi/v2, /openapi/v3 and /openapi/v3/<group-version> (openapi-handler.ts). */
+  | { kind: 'openapi'; route: OpenApiRoute }
   | { kind: 'not-found' };
 
 /** Paths that answer without authentication (kube's system:public-info-viewer). */
@@ -31,6 +34,10 @@ export function routeRequest(pathname: string): Route {
   if (first === 'healthz' || first === 'livez' || first === 'readyz') return { kind: 'health' };
   if (first === 'version' && segments.length === 1) return { kind: 'version' };
   if (first === 'apis' && segments.length === 1) return { kind: 'apis' };
+  if (first === 'openapi' && second === 'v2' && segments.length === 2) return { kind: 'openapi', route: { version: 'v2' } };
+  if (first === 'openapi' && second === 'v3') {
+    return { kind: 'openapi', route: segments.length === 2 ? { version: 'v3' } : { version: 'v3', groupVersion: segments.slice(2).join('/') } };
+  }
   if (first !== 'api') return { kind: 'not-found' };
   if (segments.length === 1) return { kind: 'api' };
   if (second !== 'v1') return { kind: 'not-found' };
