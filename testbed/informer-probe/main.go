@@ -100,9 +100,11 @@ type Result struct {
 	// "watch-error" (the watch ended with an error), "none" (nothing within
 	// 10 s); null when no write was made.
 	LiveWrite *string `json:"liveWrite"`
-	// ContentType is the encoding the informer's client asked for
-	// (--content-type); WatchContentTypes the distinct Content-Type headers of
-	// the watch responses it got, in order of first appearance.
+	// ContentType is the encoding set with --content-type ("" = client-go's
+	// default: typed clients of built-in types prefer protobuf since v0.32,
+	// gentype.PrefersProtobuf; the dynamic client speaks JSON);
+	// WatchContentTypes the distinct Content-Type headers of the watch
+	// responses the informer got, in order of first appearance.
 	ContentType       string   `json:"contentType"`
 	WatchContentTypes []string `json:"watchContentTypes"`
 }
@@ -128,8 +130,9 @@ type options struct {
 	// labelSelector: the informer's label selector, as a controller's
 	// filtered informer sets it on every LIST/WATCH (tweakListOptions).
 	labelSelector string
-	// contentType: rest.Config.ContentType of the typed clientset (JSON, or
-	// protobuf as kube-controller-manager and the scheduler use it).
+	// contentType: rest.Config.ContentType of the typed clientset: "" leaves
+	// client-go's default (protobuf with a JSON fallback for built-in types),
+	// JSON forces JSON, protobuf sets it as kube-controller-manager does.
 	contentType string
 }
 
@@ -186,7 +189,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.verbosity, "v", 0, "klog verbosity for client-go's log (e.g. 4 shows watch-list fallbacks)")
 	fs.StringVar(&o.informer, "informer", informerDynamic, `informer kind: "dynamic" (dynamicinformer, unstructured, any resource) or "typed" (the clientset's informer factory, built-in resources only)`)
 	fs.StringVar(&o.labelSelector, "label-selector", "", "the informer's label selector (tweakListOptions), e.g. app=x")
-	fs.StringVar(&o.contentType, "content-type", contentTypeJSON, `the typed client's encoding: "`+contentTypeJSON+`" or "`+contentTypeProtobuf+`" (as kube components: Accept "`+contentTypeProtobuf+`,`+contentTypeJSON+`"); the dynamic client always speaks JSON`)
+	fs.StringVar(&o.contentType, "content-type", "", `the typed client's encoding: empty = client-go's default (typed clients of built-in types send Accept "`+contentTypeProtobuf+`,`+contentTypeJSON+`" since v0.32), "`+contentTypeJSON+`" forces JSON, "`+contentTypeProtobuf+`" sets protobuf as kube components do; the dynamic client always speaks JSON`)
 	fs.BoolVar(&o.writeAfterSync, "write-after-sync", false, "after sync, create one configmap in --namespace and report what the informer did with its event (core v1 configmaps only)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: informer-probe --server URL [--token-file FILE|--token T] [--ca-file FILE|--insecure]\n"+
@@ -243,11 +246,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.informer != informerDynamic && o.informer != informerTyped {
 		return nil, usagef("--informer must be %q or %q, got %q", informerDynamic, informerTyped, o.informer)
 	}
-	if o.contentType != contentTypeJSON && o.contentType != contentTypeProtobuf {
-		return nil, usagef("--content-type must be %q or %q, got %q", contentTypeJSON, contentTypeProtobuf, o.contentType)
+	if o.contentType != "" && o.contentType != contentTypeJSON && o.contentType != contentTypeProtobuf {
+		return nil, usagef("--content-type must be empty, %q or %q, got %q", contentTypeJSON, contentTypeProtobuf, o.contentType)
 	}
-	if o.contentType == contentTypeProtobuf && o.informer != informerTyped {
-		return nil, usagef("--content-type %s needs --informer typed (the dynamic client always speaks JSON)", contentTypeProtobuf)
+	if o.contentType != "" && o.informer != informerTyped {
+		return nil, usagef("--content-type needs --informer typed (the dynamic client always speaks JSON)")
 	}
 	if o.writeAfterSync && (o.group != "" || o.version != "v1" || o.resource != "configmaps" || o.namespace == "") {
 		return nil, usagef("--write-after-sync needs --group \"\" --version v1 --resource configmaps and a --namespace")
@@ -427,11 +430,17 @@ func restConfig(o *options) *rest.Config {
 	}
 	cfg.TLSClientConfig.CAFile = o.caFile
 	cfg.TLSClientConfig.Insecure = o.insecure
-	if o.contentType == contentTypeProtobuf {
+	switch o.contentType {
+	case contentTypeProtobuf:
 		// What kube-controller-manager and the scheduler set (component-base
 		// ClientConnectionConfiguration defaults): protobuf, JSON as fallback.
 		cfg.ContentType = contentTypeProtobuf
 		cfg.AcceptContentTypes = contentTypeProtobuf + "," + contentTypeJSON
+	case contentTypeJSON:
+		// A set ContentType turns off gentype's protobuf default
+		// (rest.Request.UseProtobufAsDefault needs it unset).
+		cfg.ContentType = contentTypeJSON
+		cfg.AcceptContentTypes = contentTypeJSON
 	}
 	return cfg
 }
