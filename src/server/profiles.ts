@@ -120,7 +120,7 @@ export const PROFILES: readonly ProfileInfo[] = [
   {
     name: 'broken-protobuf-framing',
     description:
-      'reference, but protobuf watch streams write each frame\'s 4-byte length prefix little-endian, so protobuf clients (kube components, client-go with ContentType protobuf) misread the stream; JSON watches are unchanged',
+      'reference, but protobuf watch frames get little-endian length prefixes: protobuf clients (kube components, typed client-go) misread the stream; JSON watches are unchanged',
   },
 ];
 
