@@ -6,6 +6,7 @@
 //   npm run testbed:build            build what is out of date
 //   npm run testbed:build -- --force rebuild everything
 //   npm run testbed:build -- kine    only the named targets (or groups: envtest)
+//   WATCHMARK_TESTBED_BIN=dir npm run testbed:build   build into dir instead of testbed/bin
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testbed = path.join(root, 'testbed');
-const bin = path.join(testbed, 'bin');
+// WATCHMARK_TESTBED_BIN (as src/targets/testbed.ts reads it) builds into another directory, e.g. a
+// worktree's private one while testbed/bin is shared.
+const bin = process.env.WATCHMARK_TESTBED_BIN ? path.resolve(process.env.WATCHMARK_TESTBED_BIN) : path.join(testbed, 'bin');
 
 /**
  * name -> module dir, output binary, package to build, extra go build flags and env.

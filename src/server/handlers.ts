@@ -1,6 +1,9 @@
 /**
  * The HTTP request handler: authentication, negotiation, routing, REST verbs and watches. Works
  * for node:http/https requests and node:http2 compatibility-API requests alike.
+ *
+ * Why this file is long: it is kube-apiserver's handler chain in one reading order (auth, negotiation,
+ * route, verb, body, answer); the bodies and frames of each encoding live in protobuf-bodies.ts and wire.ts.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,7 +11,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Clock } from '../clock.js';
 import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
-import { acceptsJson, bodyFormat } from './negotiation.js';
+import { acceptsJson, bodyFormat, negotiateOutput, type OutputFormat } from './negotiation.js';
 import { answerOpenApi } from './openapi-handler.js';
 import { enforceFieldValidation } from './openapi-validation.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
@@ -35,7 +38,9 @@ import type { WatchHub } from './watch-hub.js';
 import { objectMatches } from './watch-filter.js';
 import { parseCollectionRequest, type WatchRequest } from './watch-request.js';
 import { WatchSession, type WatchSink } from './watch-session.js';
-import { WATCH_CONTENT_TYPE } from './wire.js';
+import { PROTOBUF_MEDIA_TYPE } from '../protobuf/k8s-codec.js';
+import { deleteOptionsFromProtobuf, objectFromProtobuf, protobufBody } from './protobuf-bodies.js';
+import { watchContentType, type WatchWireFormat } from './wire.js';
 
 export type HttpRequest = IncomingMessage | Http2ServerRequest;
 export type HttpResponse = ServerResponse | Http2ServerResponse;
@@ -75,7 +80,7 @@ export interface HandlerContext {
   resourceOverrides?: Partial<Record<ResourceName, { behaviour?: ProfileBehaviour; watchListGate?: boolean }>>;
 }
 
-const MUTATION_MEDIA_TYPES = ['application/json'];
+const MUTATION_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
 const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
 export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, res: HttpResponse) => void {
@@ -91,20 +96,23 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
   return (req, rawRes) => {
     const res = rawRes as unknown as ResponseLike;
     const auditId = randomUUID();
-    handle(req, res, auditId).catch((err: unknown) => {
+    // kube-apiserver negotiates every answer, errors included (a Status in protobuf when asked).
+    const output = negotiateOutput(req.headers.accept);
+    const reply = new Replier(res, auditId, output ?? 'json');
+    handle(req, res, reply, output).catch((err: unknown) => {
       const status = err instanceof ApiStatusError ? err.status : internalError(err instanceof Error ? err.message : String(err));
-      if (!res.headersSent) sendJson(res, auditId, status.code, status);
+      if (!res.headersSent) reply.send(status.code, status);
       else res.end();
     });
   };
 
-  async function handle(req: HttpRequest, res: ResponseLike, auditId: string): Promise<void> {
+  async function handle(req: HttpRequest, res: ResponseLike, reply: Replier, output: OutputFormat | null): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://embedded.invalid');
     const route = routeRequest(url.pathname);
     const auth = authenticated(req.headers.authorization);
     // An invalid credential is rejected even on public paths; only its absence is anonymous.
     if (auth === false || (auth === 'anonymous' && !isPublicRoute(route))) {
-      sendJson(res, auditId, 401, unauthorized());
+      reply.send(401, unauthorized());
       return;
     }
     if (route.kind === 'health') {
@@ -114,18 +122,19 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       return;
     }
     if (route.kind === 'openapi') {
+      // The OpenAPI documents negotiate their own media types (JSON, gnostic protobuf).
       const hash = url.searchParams.get('hash') ?? '';
       const nowWallMs = ctx.clock.anchorWallMs + ctx.clock.nowMs();
       const answer = answerOpenApi(route.route, { method: req.method ?? 'GET', accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'], hash, nowWallMs });
-      res.writeHead(answer.status, { 'Audit-Id': auditId, ...(answer.body || answer.status === 304 ? {} : { 'Content-Length': '0' }), ...answer.headers });
+      res.writeHead(answer.status, { 'Audit-Id': reply.auditId, ...(answer.body || answer.status === 304 ? {} : { 'Content-Length': '0' }), ...answer.headers });
       res.end(answer.body ? Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength) : undefined);
       return;
     }
-    if (!acceptsJson(req.headers.accept)) throw new ApiStatusError(notAcceptable(['application/json']));
-    await dispatch(req, res, auditId, route, url.searchParams);
+    if (output === null) throw new ApiStatusError(notAcceptable(['application/json', PROTOBUF_MEDIA_TYPE]));
+    await dispatch(req, res, reply, route, url.searchParams);
   }
 
-  async function dispatch(req: HttpRequest, res: ResponseLike, auditId: string, route: Route, query: URLSearchParams): Promise<void> {
+  async function dispatch(req: HttpRequest, res: ResponseLike, reply: Replier, route: Route, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     switch (route.kind) {
       case 'not-found':
@@ -136,6 +145,8 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       case 'api-v1':
       case 'apis': {
         if (method !== 'GET') throw new ApiStatusError(methodNotAllowed());
+        // Discovery and /version are JSON only here (kube-apiserver also has discovery in protobuf).
+        if (!acceptsJson(req.headers.accept)) throw new ApiStatusError(notAcceptable(['application/json']));
         const document =
           route.kind === 'version'
             ? versionDocument()
@@ -144,21 +155,21 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
               : route.kind === 'api-v1'
                 ? coreV1ResourceListDocument()
                 : apiGroupListDocument();
-        sendJson(res, auditId, 200, document);
+        reply.sendJson(200, document);
         return;
       }
       case 'collection':
-        if (method === 'GET') return collectionGet(req, res, auditId, route.def, route.namespace, query, route.forceWatch);
+        if (method === 'GET') return collectionGet(req, res, reply, route.def, route.namespace, query, route.forceWatch);
         if (method === 'POST' && !route.forceWatch && allows(route.def, 'create') && (route.namespace !== undefined || !route.def.namespaced)) {
           rejectDryRun(query);
           const body = await readObjectBody(req, route.def);
           enforceFieldValidation(route.def, body, query, 'create');
-          sendJson(res, auditId, 201, ctx.store.create(route.def, body, route.namespace));
+          reply.send(201, ctx.store.create(route.def, body, route.namespace));
           return;
         }
         throw new ApiStatusError(methodNotAllowed());
       case 'object':
-        return objectRequest(req, res, auditId, route, query, method);
+        return objectRequest(req, res, reply, route, query, method);
       case 'health':
         return;
     }
@@ -167,7 +178,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
   async function objectRequest(
     req: HttpRequest,
     res: ResponseLike,
-    auditId: string,
+    reply: Replier,
     route: Extract<Route, { kind: 'object' }>,
     query: URLSearchParams,
     method: string,
@@ -175,26 +186,26 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const { def, namespace, name } = route;
     if (route.forceWatch) {
       if (method !== 'GET') throw new ApiStatusError(methodNotAllowed());
-      return collectionGet(req, res, auditId, def, namespace, query, true, name);
+      return collectionGet(req, res, reply, def, namespace, query, true, name);
     }
     if (method === 'GET' && allows(def, 'get')) {
       const record = ctx.store.get(def.resource, namespace, name);
       if (!record) throw new ApiStatusError(notFound(def.resource, name));
-      sendJson(res, auditId, 200, record.object);
+      reply.send(200, record.object);
       return;
     }
     if (method === 'PUT' && allows(def, 'update')) {
       rejectDryRun(query);
       const body = await readObjectBody(req, def);
       enforceFieldValidation(def, body, query, 'update');
-      sendJson(res, auditId, 200, ctx.store.update(def, body, namespace, name));
+      reply.send(200, ctx.store.update(def, body, namespace, name));
       return;
     }
     if (method === 'PATCH' && allows(def, 'patch')) {
       rejectDryRun(query);
       const patched = await applyPatch(req, def, namespace, name);
       enforceFieldValidation(def, patched, query, 'patch');
-      sendJson(res, auditId, 200, ctx.store.update(def, patched, namespace, name));
+      reply.send(200, ctx.store.update(def, patched, namespace, name));
       return;
     }
     if (method === 'DELETE' && allows(def, 'delete')) {
@@ -203,7 +214,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       const removed = ctx.store.delete(def, namespace, name, preconditions);
       // kube-apiserver's configmap registry does not set ReturnDeletedObject, so a delete is
       // answered with a Success Status; a namespace delete returns the namespace object.
-      sendJson(res, auditId, 200, def.resource === 'configmaps' ? deleted(def.resource, name, removed.metadata?.uid) : removed);
+      reply.send(200, def.resource === 'configmaps' ? deleted(def.resource, name, removed.metadata?.uid) : removed);
       return;
     }
     throw new ApiStatusError(methodNotAllowed());
@@ -212,7 +223,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
   function collectionGet(
     req: HttpRequest,
     res: ResponseLike,
-    auditId: string,
+    reply: Replier,
     def: ResourceDef,
     namespace: string | undefined,
     query: URLSearchParams,
@@ -229,7 +240,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
         .list(def.resource, parsed.filter.namespace)
         .filter((r) => objectMatches(def, parsed.filter, r.object))
         .map((r) => withoutTypeMeta(r.object));
-      sendJson(res, auditId, 200, {
+      reply.send(200, {
         kind: def.listKind,
         apiVersion: 'v1',
         metadata: { resourceVersion: String(ctx.store.currentRv()) },
@@ -244,18 +255,22 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
         requirements: [...request.filter.fields.requirements, { field: 'metadata.name', operator: 'Equals', value: singleName }],
       };
     }
-    startWatch(req, res, auditId, def, request);
+    startWatch(req, res, reply, def, request);
   }
 
-  function startWatch(req: HttpRequest, res: ResponseLike, auditId: string, def: ResourceDef, request: WatchRequest): void {
+  function startWatch(req: HttpRequest, res: ResponseLike, reply: Replier, def: ResourceDef, request: WatchRequest): void {
     const timeoutMs = request.timeoutSeconds !== undefined ? request.timeoutSeconds * 1000 : defaultWatchTimeoutMs(ctx.random);
-    const sink = new HttpWatchSink(res, auditId);
+    const behaviour = ctx.resourceOverrides?.[def.resource]?.behaviour ?? ctx.behaviour;
+    // The session decides the events; the frame cache of the negotiated encoding writes them.
+    const format: WatchWireFormat =
+      reply.format === 'json' ? 'json' : behaviour.protobufLengthPrefix === 'little-endian' ? 'protobuf-little-endian' : 'protobuf';
+    const sink = new HttpWatchSink(res, reply.auditId, watchContentType(format));
     const session = new WatchSession({
       def,
       request,
       store: ctx.store,
-      behaviour: ctx.resourceOverrides?.[def.resource]?.behaviour ?? ctx.behaviour,
-      frames: ctx.hub.frames,
+      behaviour,
+      frames: ctx.hub.framesFor(format),
       clock: ctx.clock,
       scheduler: ctx.scheduler,
       sink,
@@ -300,11 +315,10 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
 
   async function readObjectBody(req: HttpRequest, def: ResourceDef): Promise<Record<string, unknown>> {
     const format = bodyFormat(req.headers['content-type']);
+    if (format === 'protobuf') return objectFromProtobuf(def, await readBody(req));
     if (format !== 'json') {
       await readBody(req);
-      const hint =
-        format === 'protobuf' ? 'watchmark\'s embedded server does not decode protobuf; send JSON (kubectl uses protobuf for built-in types)' : undefined;
-      throw new ApiStatusError(unsupportedMediaType(MUTATION_MEDIA_TYPES, hint));
+      throw new ApiStatusError(unsupportedMediaType(MUTATION_MEDIA_TYPES));
     }
     const body = parseJson(await readBody(req));
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -317,8 +331,10 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const raw = await readBody(req);
     if (raw.length === 0) return {};
     const format = bodyFormat(req.headers['content-type']);
-    if (format !== 'json') throw new ApiStatusError(unsupportedMediaType(MUTATION_MEDIA_TYPES));
-    const body = parseJson(raw) as { preconditions?: { uid?: unknown; resourceVersion?: unknown } } | null;
+    if (format !== 'json' && format !== 'protobuf') throw new ApiStatusError(unsupportedMediaType(MUTATION_MEDIA_TYPES));
+    const body = (format === 'protobuf' ? deleteOptionsFromProtobuf(raw) : parseJson(raw)) as {
+      preconditions?: { uid?: unknown; resourceVersion?: unknown };
+    } | null;
     const pre = body?.preconditions;
     const out: DeletePreconditions = {};
     if (typeof pre?.uid === 'string') out.uid = pre.uid;
@@ -371,16 +387,38 @@ function sendJson(res: ResponseLike, auditId: string, code: number, body: unknow
   res.end(payload);
 }
 
+/** Answers one request in its negotiated format (objects, lists and Status alike). */
+class Replier {
+  constructor(
+    private readonly res: ResponseLike,
+    readonly auditId: string,
+    readonly format: OutputFormat,
+  ) {}
+
+  send(code: number, body: object): void {
+    if (this.format === 'json') return sendJson(this.res, this.auditId, code, body);
+    // Encoded before the head is written: an object protobuf cannot carry becomes a 500 Status.
+    const payload = protobufBody(body as Record<string, unknown>);
+    this.res.writeHead(code, { ...jsonHeaders(this.auditId), 'Content-Type': PROTOBUF_MEDIA_TYPE, 'Content-Length': String(payload.length) });
+    this.res.end(payload);
+  }
+
+  /** Documents only served in JSON (discovery, /version). */
+  sendJson(code: number, body: unknown): void {
+    sendJson(this.res, this.auditId, code, body);
+  }
+}
+
 /** Writes watch frames to an HTTP/1.1 (chunked) or HTTP/2 (DATA frames) response. */
 class HttpWatchSink implements WatchSink {
   constructor(
     private readonly res: ResponseLike,
     private readonly auditId: string,
+    private readonly contentType: string,
   ) {}
 
   open(): void {
-    // Content-Type application/json as-is: kube-apiserver adds ";stream=watch" only to non-JSON types.
-    this.res.writeHead(200, { ...jsonHeaders(this.auditId), 'Content-Type': WATCH_CONTENT_TYPE });
+    this.res.writeHead(200, { ...jsonHeaders(this.auditId), 'Content-Type': this.contentType });
     this.res.flushHeaders?.();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptsJson, bodyFormat } from './negotiation.js';
+import { acceptsJson, bodyFormat, negotiateOutput } from './negotiation.js';
 import { routeRequest } from './routes.js';
 
 describe('acceptsJson', () => {
@@ -19,6 +19,36 @@ describe('acceptsJson', () => {
     ['application/json;q=0', false],
   ])('%j -> %s', (accept, expected) => {
     expect(acceptsJson(accept)).toBe(expected);
+  });
+});
+
+describe('negotiateOutput', () => {
+  const PB = 'application/vnd.kubernetes.protobuf';
+  // The cases checked against kube-apiserver v1.37 (testbed) where it can answer both formats.
+  it.each([
+    [undefined, 'json'],
+    ['', 'json'],
+    [`${PB},application/json`, 'protobuf'],
+    [`application/json,${PB}`, 'json'],
+    [`application/json;q=0.5,${PB}`, 'protobuf'],
+    [`${PB};q=0.5,application/json`, 'json'],
+    [`${PB};q=0,application/json`, 'json'],
+    [`${PB};stream=watch`, 'protobuf'],
+    [`${PB};stream=watch;q=0.5,application/json`, 'json'],
+    [`${PB};as=Table;v=v1;g=meta.k8s.io,application/json`, 'json'],
+    ['application/json;as=Table;v=v1;g=meta.k8s.io,application/json', 'json'],
+    ['*/*', 'json'],
+    [`*/*,${PB}`, 'protobuf'],
+    ['application/json, */*', 'json'],
+    ['application/yaml', null],
+    ['application/json;as=Table;v=v1;g=meta.k8s.io', null],
+  ])('%j -> %s', (accept, expected) => {
+    expect(negotiateOutput(accept)).toBe(expected);
+  });
+
+  it('only offers what the route can produce', () => {
+    expect(negotiateOutput(PB, ['json'])).toBeNull();
+    expect(negotiateOutput(`${PB},application/json`, ['json'])).toBe('json');
   });
 });
 

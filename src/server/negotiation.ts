@@ -1,6 +1,6 @@
 /**
- * Content negotiation, reduced to what this server can produce (JSON) and consume (JSON bodies,
- * JSON merge patches). Pure.
+ * Content negotiation, reduced to what this server can produce (JSON, and Kubernetes protobuf for
+ * its built-in types) and consume (JSON and protobuf bodies, JSON merge patches). Pure.
  */
 
 export interface MediaRange {
@@ -66,4 +66,55 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
     default:
       return 'other';
   }
+}
+
+/** What this server can answer in: JSON, or Kubernetes protobuf for the built-in types it serves. */
+export type OutputFormat = 'json' | 'protobuf';
+
+interface AcceptClause {
+  range: MediaRange;
+  q: number;
+  index: number;
+}
+
+function qualityOf(range: MediaRange): number {
+  if (range.params.q === undefined) return 1;
+  const q = Number(range.params.q);
+  return Number.isFinite(q) ? q : 1;
+}
+
+/**
+ * The answer's format for an Accept header, as kube-apiserver's negotiation picks it
+ * (apiserver `pkg/endpoints/handlers/negotiation`, munnerz/goautoneg ordering): clauses by q
+ * descending, at equal q concrete types before wildcards, then in header order; the first clause
+ * this server can produce wins. `application/vnd.kubernetes.protobuf,application/json` (kubectl
+ * >= 1.32, client-go protobuf clients) is protobuf; `application/json,...protobuf` is JSON. The
+ * `stream=watch` parameter does not matter (a watch and a GET negotiate alike). Clauses asking for
+ * a transformed object (`;as=Table`, `;as=PartialObjectMetadata`) are skipped, so their JSON
+ * fallback answers, as today. `application/*` stays JSON here (kube-apiserver 406s it; JSON was
+ * this server's answer before protobuf). null: nothing acceptable (406). Absent/empty: JSON.
+ */
+export function negotiateOutput(accept: string | undefined, offers: readonly OutputFormat[] = ['json', 'protobuf']): OutputFormat | null {
+  if (accept === undefined || accept.trim() === '') return offers[0] ?? null;
+  const clauses: AcceptClause[] = [];
+  accept.split(',').forEach((part, index) => {
+    const range = parseMediaType(part);
+    if (!range || range.params.as !== undefined) return;
+    const q = qualityOf(range);
+    if (q <= 0) return;
+    clauses.push({ range, q, index });
+  });
+  const wildcards = (r: MediaRange) => (r.type === '*' ? 1 : 0) + (r.subtype === '*' ? 1 : 0);
+  clauses.sort((a, b) => b.q - a.q || wildcards(a.range) - wildcards(b.range) || a.index - b.index);
+  for (const { range } of clauses) {
+    const essence = `${range.type}/${range.subtype}`;
+    if (essence === '*/*' || essence === 'application/*') {
+      if (offers.includes('json')) return 'json';
+      if (essence === '*/*' && offers.length > 0) return offers[0]!;
+      continue;
+    }
+    if (essence === 'application/json' && offers.includes('json')) return 'json';
+    if (essence === 'application/vnd.kubernetes.protobuf' && offers.includes('protobuf')) return 'protobuf';
+  }
+  return null;
 }

@@ -16,7 +16,8 @@ export type ServerProfile =
   | 'live-events-wrong-kind'
   | 'resume-off-by-one'
   | 'late-snapshot'
-  | 'filtered-bookmarks';
+  | 'filtered-bookmarks'
+  | 'broken-protobuf-framing';
 
 export interface ProfileInfo {
   name: ServerProfile;
@@ -62,6 +63,11 @@ export interface ProfileInfo {
  *   like events do; a bookmark object has no labels or fields, so a watch with a selector gets
  *   none, not even the initial-events-end bookmark (kube-apiserver's convertToWatchEvent returns
  *   bookmarks before it applies the filter). Informers with selectors never sync.
+ * - `broken-protobuf-framing`: reference, but a protobuf watch stream's 4-byte length prefixes are
+ *   written little-endian (apimachinery's LengthDelimitedFramer writes big-endian): a plausible fork
+ *   bug that JSON clients never see. A protobuf client (kube-controller-manager, the scheduler, a
+ *   client-go clientset with ContentType protobuf) reads a length in the gigabytes from the first
+ *   frame and fails or waits for bytes that never come. JSON watches and all REST answers are unchanged.
  */
 export const PROFILES: readonly ProfileInfo[] = [
   {
@@ -111,6 +117,11 @@ export const PROFILES: readonly ProfileInfo[] = [
     description:
       'reference, but bookmarks are filtered by label/field selectors like events, so watches with a selector get none, not even the initial-events-end bookmark',
   },
+  {
+    name: 'broken-protobuf-framing',
+    description:
+      'reference, but protobuf watch frames get little-endian length prefixes: protobuf clients (kube components, typed client-go) misread the stream; JSON watches are unchanged',
+  },
 ];
 
 export const SERVER_PROFILES: readonly ServerProfile[] = PROFILES.map((p) => p.name);
@@ -139,6 +150,8 @@ export interface ProfileBehaviour {
   snapshotDelayMs: number;
   /** Bookmarks pass through the watch's selectors, so a watch with a selector gets none. */
   bookmarksFilteredBySelector: boolean;
+  /** Byte order of a protobuf watch frame's length prefix (big-endian in kube-apiserver). */
+  protobufLengthPrefix: 'big-endian' | 'little-endian';
 }
 
 /** late-snapshot's delay: long enough for the workload's first writes to land before the snapshot. */
@@ -155,6 +168,7 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
     replayFromRvInclusive: false,
     snapshotDelayMs: 0,
     bookmarksFilteredBySelector: false,
+    protobufLengthPrefix: 'big-endian',
   };
   switch (profile) {
     case 'reference':
@@ -179,6 +193,8 @@ export function profileBehaviour(profile: ServerProfile): ProfileBehaviour {
       return { ...reference, snapshotDelayMs: LATE_SNAPSHOT_DELAY_MS };
     case 'filtered-bookmarks':
       return { ...reference, bookmarksFilteredBySelector: true };
+    case 'broken-protobuf-framing':
+      return { ...reference, protobufLengthPrefix: 'little-endian' };
   }
 }
 

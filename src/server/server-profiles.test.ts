@@ -21,6 +21,7 @@ describe('PROFILES table', () => {
       'resume-off-by-one',
       'late-snapshot',
       'filtered-bookmarks',
+      'broken-protobuf-framing',
     ]);
     expect(SERVER_PROFILES).toHaveLength(PROFILES.length);
     for (const p of PROFILES) expect(p.description).toMatch(/^[^\n]{10,200}$/);

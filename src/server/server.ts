@@ -16,8 +16,10 @@
  * - DELETE of a configmap answers the deleted object (with the deletion RV), not a Success Status.
  * - Namespace deletion is immediate (configmaps first, each with its DELETED event); finalizers
  *   never block deletion.
- * - Only JSON: no protobuf, YAML, CBOR, Table or PartialObjectMetadata; no server-side apply, dry
- *   run, managedFields, generation, RBAC, admission, OpenAPI, aggregated discovery or WebSocket.
+ * - JSON and protobuf (objects, lists, Status, watch streams); discovery and /version in JSON only;
+ *   no YAML, CBOR, Table or PartialObjectMetadata; no server-side apply, dry run, managedFields,
+ *   generation, RBAC, admission, OpenAPI, aggregated discovery or WebSocket.
+ * - `Accept: application/*` answers JSON (kube-apiserver: 406).
  * - A malformed resourceVersion is a 400 (kube's exact answer is unconfirmed).
  * - No Retry-After/429 cache-not-ready path and no etcd RequestWatchProgress error.
  */

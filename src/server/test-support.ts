@@ -7,6 +7,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import { Agent, request } from 'undici';
+import { decodeObject, decodeWatchEvent } from '../protobuf/k8s-codec.js';
 import type { StartedEmbeddedServer } from './server.js';
 
 export interface WatchEventJson {
@@ -23,6 +24,8 @@ export interface ApiResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** The body's bytes (protobuf answers). */
+  raw: Buffer;
   /** Parsed body (undefined when not JSON); `any` keeps assertions in tests short. */
   json: any;
 }
@@ -62,14 +65,15 @@ export class ApiClient {
       body: payload ?? null,
       dispatcher: this.agent,
     });
-    const text = await res.body.text();
+    const raw = Buffer.from(await res.body.arrayBuffer());
+    const text = raw.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       json = undefined;
     }
-    return { status: res.statusCode, headers: res.headers, text, json };
+    return { status: res.statusCode, headers: res.headers, text, raw, json };
   }
 
   createConfigMap(namespace: string, name: string, extra: { labels?: Record<string, string>; data?: Record<string, string> } = {}): Promise<ApiResponse> {
@@ -92,13 +96,20 @@ export class ApiClient {
 
 export type WatchTransport = 'h1' | 'h2';
 
-/** One watch response, parsed as a stream of newline-terminated JSON events. */
+/**
+ * One watch response, parsed as a stream of newline-terminated JSON events, or (with a protobuf
+ * `accept`) of length-prefixed protobuf WatchEvents decoded to the same JSON shape.
+ */
 export class WatchStream {
   readonly events: WatchEventJson[] = [];
   status = 0;
   headers: Record<string, string | string[] | undefined> = {};
   /** Raw body bytes, for wire-format assertions. */
   raw = '';
+  /** Raw body bytes, unconverted (protobuf streams). */
+  bytes: Buffer = Buffer.alloc(0);
+  private protobuf = false;
+  private pending: Buffer = Buffer.alloc(0);
   private consumed = 0;
   private buffer = '';
   private endedFlag = false;
@@ -106,9 +117,14 @@ export class WatchStream {
   private wake: (() => void) | null = null;
   private closer: () => void = () => {};
 
-  static open(server: StartedEmbeddedServer, path: string, options: { transport?: WatchTransport; token?: string; agent?: http.Agent } = {}): Promise<WatchStream> {
+  static open(
+    server: StartedEmbeddedServer,
+    path: string,
+    options: { transport?: WatchTransport; token?: string; agent?: http.Agent; accept?: string } = {},
+  ): Promise<WatchStream> {
     const stream = new WatchStream();
-    const headers = { authorization: `Bearer ${options.token ?? server.token}`, accept: 'application/json' };
+    const headers = { authorization: `Bearer ${options.token ?? server.token}`, accept: options.accept ?? 'application/json' };
+    stream.protobuf = headers.accept.startsWith('application/vnd.kubernetes.protobuf');
     const url = new URL(path, server.url);
     return new Promise((resolve, reject) => {
       if (options.transport === 'h2') {
@@ -202,6 +218,19 @@ export class WatchStream {
   }
 
   private push(chunk: Buffer): void {
+    this.bytes = Buffer.concat([this.bytes, chunk]);
+    if (this.protobuf) {
+      // 4-byte big-endian length, then a WatchEvent whose object is a full protobuf body.
+      this.pending = Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= 4 && this.pending.length >= 4 + this.pending.readUInt32BE(0)) {
+        const length = this.pending.readUInt32BE(0);
+        const event = decodeWatchEvent(this.pending.subarray(4, 4 + length));
+        this.events.push({ type: event.type, object: decodeObject(event.object) as WatchEventJson['object'] });
+        this.pending = this.pending.subarray(4 + length);
+      }
+      this.notify();
+      return;
+    }
     const text = chunk.toString('utf8');
     this.raw += text;
     this.buffer += text;

@@ -5,10 +5,12 @@
  */
 import type { ObjectStore, StoreEvent } from './store.js';
 import type { WatchCloseReason, WatchSession } from './watch-session.js';
-import { WatchFrameCache } from './wire.js';
+import { WatchFrameCache, type WatchWireFormat } from './wire.js';
 
 export class WatchHub {
-  readonly frames = new WatchFrameCache();
+  /** JSON frames (the cache of most watchers). */
+  readonly frames = new WatchFrameCache('json');
+  private readonly otherFrames = new Map<WatchWireFormat, WatchFrameCache>();
   private readonly sessions = new Set<WatchSession>();
   private readonly unsubscribe: () => void;
 
@@ -18,6 +20,17 @@ export class WatchHub {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** The shared frame cache of one watch encoding. */
+  framesFor(format: WatchWireFormat): WatchFrameCache {
+    if (format === 'json') return this.frames;
+    let cache = this.otherFrames.get(format);
+    if (!cache) {
+      cache = new WatchFrameCache(format);
+      this.otherFrames.set(format, cache);
+    }
+    return cache;
   }
 
   /** Registers a session before it starts, so no write can fall between its plan and its subscription. */

@@ -28,6 +28,10 @@ export interface ProbeResult {
   unexpectedObjectEvents: number;
   /** With writeAfterSync: what the informer did with the ADDED event of the configmap the probe created after sync. */
   liveWrite: 'stored' | 'skipped' | 'watch-error' | 'none' | null;
+  /** The typed client's encoding (--content-type). */
+  contentType: string;
+  /** The distinct Content-Type headers of the watch responses the informer got. */
+  watchContentTypes: string[];
 }
 
 export const PROBE = path.join(testbedBinDir(), 'informer-probe');
@@ -61,7 +65,15 @@ export interface ProbeTarget {
  */
 export async function runProbe(
   target: ProbeTarget,
-  opts: { watchListClient: boolean; deadlineSeconds: number; informer?: InformerKind; writeAfterSync?: boolean; labelSelector?: string },
+  opts: {
+    watchListClient: boolean;
+    deadlineSeconds: number;
+    informer?: InformerKind;
+    writeAfterSync?: boolean;
+    labelSelector?: string;
+    /** The typed client's rest.Config ContentType (application/vnd.kubernetes.protobuf: kube components' encoding). */
+    contentType?: string;
+  },
 ): Promise<ProbeResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'watchmark-probe-'));
   const tokenFile = path.join(dir, 'token');
@@ -78,6 +90,7 @@ export async function runProbe(
   ];
   if (opts.writeAfterSync) args.push('--write-after-sync');
   if (opts.labelSelector) args.push('--label-selector', opts.labelSelector);
+  if (opts.contentType) args.push('--content-type', opts.contentType);
   if (target.caPem) {
     const caFile = path.join(dir, 'ca.crt');
     writeFileSync(caFile, target.caPem);

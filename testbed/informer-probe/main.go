@@ -64,6 +64,12 @@ const (
 	informerTyped   = "typed"
 )
 
+// Client encodings (--content-type): rest.Config.ContentType.
+const (
+	contentTypeJSON     = "application/json"
+	contentTypeProtobuf = "application/vnd.kubernetes.protobuf"
+)
+
 // Live-write outcomes (--write-after-sync).
 const (
 	liveStored     = "stored"
@@ -94,6 +100,13 @@ type Result struct {
 	// "watch-error" (the watch ended with an error), "none" (nothing within
 	// 10 s); null when no write was made.
 	LiveWrite *string `json:"liveWrite"`
+	// ContentType is the encoding set with --content-type ("" = client-go's
+	// default: typed clients of built-in types prefer protobuf since v0.32,
+	// gentype.PrefersProtobuf; the dynamic client speaks JSON);
+	// WatchContentTypes the distinct Content-Type headers of the watch
+	// responses the informer got, in order of first appearance.
+	ContentType       string   `json:"contentType"`
+	WatchContentTypes []string `json:"watchContentTypes"`
 }
 
 type options struct {
@@ -117,6 +130,10 @@ type options struct {
 	// labelSelector: the informer's label selector, as a controller's
 	// filtered informer sets it on every LIST/WATCH (tweakListOptions).
 	labelSelector string
+	// contentType: rest.Config.ContentType of the typed clientset: "" leaves
+	// client-go's default (protobuf with a JSON fallback for built-in types),
+	// JSON forces JSON, protobuf sets it as kube-controller-manager does.
+	contentType string
 }
 
 // usageError marks errors that end the probe with exit status 2.
@@ -172,11 +189,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.verbosity, "v", 0, "klog verbosity for client-go's log (e.g. 4 shows watch-list fallbacks)")
 	fs.StringVar(&o.informer, "informer", informerDynamic, `informer kind: "dynamic" (dynamicinformer, unstructured, any resource) or "typed" (the clientset's informer factory, built-in resources only)`)
 	fs.StringVar(&o.labelSelector, "label-selector", "", "the informer's label selector (tweakListOptions), e.g. app=x")
+	fs.StringVar(&o.contentType, "content-type", "", `the typed client's encoding: empty = client-go's default (typed clients of built-in types send Accept "`+contentTypeProtobuf+`,`+contentTypeJSON+`" since v0.32), "`+contentTypeJSON+`" forces JSON, "`+contentTypeProtobuf+`" sets protobuf as kube components do; the dynamic client always speaks JSON`)
 	fs.BoolVar(&o.writeAfterSync, "write-after-sync", false, "after sync, create one configmap in --namespace and report what the informer did with its event (core v1 configmaps only)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: informer-probe --server URL [--token-file FILE|--token T] [--ca-file FILE|--insecure]\n"+
 			"       --group G --version V --resource R [--namespace NS] [--deadline 25s] [--after-sync 0s]\n"+
-			"       [--informer dynamic|typed] [--label-selector SEL] [--write-after-sync]\n\n")
+			"       [--informer dynamic|typed] [--label-selector SEL] [--write-after-sync]\n"+
+			"       [--content-type application/json|application/vnd.kubernetes.protobuf]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -227,6 +246,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.informer != informerDynamic && o.informer != informerTyped {
 		return nil, usagef("--informer must be %q or %q, got %q", informerDynamic, informerTyped, o.informer)
 	}
+	if o.contentType != "" && o.contentType != contentTypeJSON && o.contentType != contentTypeProtobuf {
+		return nil, usagef("--content-type must be empty, %q or %q, got %q", contentTypeJSON, contentTypeProtobuf, o.contentType)
+	}
+	if o.contentType != "" && o.informer != informerTyped {
+		return nil, usagef("--content-type needs --informer typed (the dynamic client always speaks JSON)")
+	}
 	if o.writeAfterSync && (o.group != "" || o.version != "v1" || o.resource != "configmaps" || o.namespace == "") {
 		return nil, usagef("--write-after-sync needs --group \"\" --version v1 --resource configmaps and a --namespace")
 	}
@@ -239,12 +264,39 @@ type requestCounter struct {
 	lists     *atomic.Int64
 	watches   *atomic.Int64
 	watchList *atomic.Int64
+	// watchTypes collects the Content-Type of every watch response.
+	watchTypes *contentTypes
+}
+
+// contentTypes is a concurrency-safe list of distinct header values.
+type contentTypes struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (c *contentTypes) add(v string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.seen {
+		if s == v {
+			return
+		}
+	}
+	c.seen = append(c.seen, v)
+}
+
+func (c *contentTypes) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string{}, c.seen...)
 }
 
 func (c *requestCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	isWatch := false
 	if req.Method == http.MethodGet {
 		q := req.URL.Query()
 		if q.Get("watch") == "true" || q.Get("watch") == "1" {
+			isWatch = true
 			c.watches.Add(1)
 			if q.Get("sendInitialEvents") == "true" {
 				c.watchList.Add(1)
@@ -253,7 +305,11 @@ func (c *requestCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 			c.lists.Add(1)
 		}
 	}
-	return c.next.RoundTrip(req)
+	resp, err := c.next.RoundTrip(req)
+	if isWatch && err == nil && c.watchTypes != nil {
+		c.watchTypes.add(resp.Header.Get("Content-Type"))
+	}
+	return resp, err
 }
 
 // logCapture receives klog's output, counts bookmark-expired warnings, keeps
@@ -374,6 +430,18 @@ func restConfig(o *options) *rest.Config {
 	}
 	cfg.TLSClientConfig.CAFile = o.caFile
 	cfg.TLSClientConfig.Insecure = o.insecure
+	switch o.contentType {
+	case contentTypeProtobuf:
+		// What kube-controller-manager and the scheduler set (component-base
+		// ClientConnectionConfiguration defaults): protobuf, JSON as fallback.
+		cfg.ContentType = contentTypeProtobuf
+		cfg.AcceptContentTypes = contentTypeProtobuf + "," + contentTypeJSON
+	case contentTypeJSON:
+		// A set ContentType turns off gentype's protobuf default
+		// (rest.Request.UseProtobufAsDefault needs it unset).
+		cfg.ContentType = contentTypeJSON
+		cfg.AcceptContentTypes = contentTypeJSON
+	}
 	return cfg
 }
 
@@ -415,8 +483,9 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 	}
 
 	var lists, watches, watchList atomic.Int64
+	watchTypes := &contentTypes{}
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
-		return &requestCounter{next: rt, lists: &lists, watches: &watches, watchList: &watchList}
+		return &requestCounter{next: rt, lists: &lists, watches: &watches, watchList: &watchList, watchTypes: watchTypes}
 	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
@@ -442,6 +511,7 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 	res := &Result{
 		ClientGoVersion: clientGoVersion(),
 		Informer:        o.informer,
+		ContentType:     o.contentType,
 		WatchListClient: clientfeatures.FeatureGates().Enabled(clientfeatures.WatchListClient),
 	}
 
@@ -490,6 +560,7 @@ func probe(o *options, stderr io.Writer) (*Result, error) {
 	res.ListRequests = lists.Load()
 	res.WatchRequests = watches.Load()
 	res.WatchListRequests = watchList.Load()
+	res.WatchContentTypes = watchTypes.list()
 	res.BookmarkExpiredWarnings, res.FirstWarning = capture.result()
 	res.UnexpectedObjectEvents, _, _ = capture.counts()
 	return res, nil

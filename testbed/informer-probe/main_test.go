@@ -486,6 +486,8 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--informer", "metadata"},
 		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "secrets", "--namespace", "d", "--write-after-sync"},
 		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--write-after-sync"},
+		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--informer", "typed", "--content-type", "application/yaml"},
+		{"--server", "http://127.0.0.1:1", "--version", "v1", "--resource", "configmaps", "--content-type", "application/vnd.kubernetes.protobuf"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code != 2 || stdout.Len() != 0 || stderr.Len() == 0 {
