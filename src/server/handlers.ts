@@ -8,6 +8,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Clock } from '../clock.js';
 import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
+import { applyConflicts, checkNonApplyPatchOptions, fieldManagerOf, parseApplyRequest } from './apply-patch.js';
 import { acceptsJson, bodyFormat } from './negotiation.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import type { ProfileBehaviour } from './profiles.js';
@@ -74,7 +75,7 @@ export interface HandlerContext {
 }
 
 const MUTATION_MEDIA_TYPES = ['application/json'];
-const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json'];
 
 export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, res: HttpResponse) => void {
   const tokenBytes = Buffer.from(ctx.token);
@@ -141,7 +142,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
         if (method === 'POST' && !route.forceWatch && allows(route.def, 'create') && (route.namespace !== undefined || !route.def.namespaced)) {
           rejectDryRun(query);
           const body = await readObjectBody(req, route.def);
-          sendJson(res, auditId, 201, ctx.store.create(route.def, body, route.namespace));
+          sendJson(res, auditId, 201, ctx.store.create(route.def, body, route.namespace, fieldManagerOf(query, req.headers['user-agent'])));
           return;
         }
         throw new ApiStatusError(methodNotAllowed());
@@ -174,13 +175,20 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     if (method === 'PUT' && allows(def, 'update')) {
       rejectDryRun(query);
       const body = await readObjectBody(req, def);
-      sendJson(res, auditId, 200, ctx.store.update(def, body, namespace, name));
+      sendJson(res, auditId, 200, ctx.store.update(def, body, namespace, name, fieldManagerOf(query, req.headers['user-agent'])));
       return;
     }
     if (method === 'PATCH' && allows(def, 'patch')) {
       rejectDryRun(query);
+      if (bodyFormat(req.headers['content-type']) === 'apply-patch') {
+        const apply = parseApplyRequest(def, (await readBody(req)).toString('utf8'), query, namespace, name);
+        const result = applyConflicts(() => ctx.store.apply(def, apply.config, namespace, name, apply.fieldManager, apply.force));
+        sendJson(res, auditId, result.created ? 201 : 200, result.object);
+        return;
+      }
+      checkNonApplyPatchOptions(query);
       const patched = await applyPatch(req, def, namespace, name);
-      sendJson(res, auditId, 200, ctx.store.update(def, patched, namespace, name));
+      sendJson(res, auditId, 200, ctx.store.update(def, patched, namespace, name, fieldManagerOf(query, req.headers['user-agent'])));
       return;
     }
     if (method === 'DELETE' && allows(def, 'delete')) {
@@ -262,8 +270,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const format = bodyFormat(req.headers['content-type']);
     if (format !== 'merge-patch' && format !== 'strategic-merge-patch' && format !== 'json-patch') {
       await readBody(req);
-      const hint = format === 'apply-patch' ? 'server-side apply is not implemented by watchmark' : undefined;
-      throw new ApiStatusError(unsupportedMediaType(PATCH_MEDIA_TYPES, hint));
+      throw new ApiStatusError(unsupportedMediaType(PATCH_MEDIA_TYPES));
     }
     const patch = parseJson(await readBody(req));
     const record = ctx.store.get(def.resource, namespace, name);
