@@ -18,8 +18,9 @@ import { shouldSkip } from './testbed-support.js';
  * names, data, binaryData, labels, annotations without kubectl's last-applied-configuration
  * (its JSON text is kubectl's, not the server's), and the managed fields as (manager, operation,
  * fieldsV1) sorted by manager and operation, without their times; for `get -w`, the lines it
- * prints up to the event of a change made while it watches. Not compared: stderr (it names the
- * server), uids, resourceVersions, timestamps, and the namespace after its delete (kube-apiserver
+ * prints up to the event of a change made while it watches; for a failing step, the first line of
+ * stderr (the server's error: a conflict must be the same conflict), with the server URL and temp
+ * dir masked. Not compared: the rest of stderr, uids, resourceVersions, timestamps, and the namespace after its delete (kube-apiserver
  * without a namespace controller leaves it Terminating; serve removes it at once, documented).
  */
 
@@ -229,18 +230,23 @@ async function runScript(bin: string, srv: Server, ns: string, dir: string): Pro
       continue;
     }
     const res = await kubectl(bin, srv.kubeconfig, home, step.args);
-    const text = res.stdout.split(srv.server).join('<server>').trim();
-    const stderr = res.stderr.split(dir).join('<tmp>').trim();
-    out.set(step.name, { code: res.code, shown: step.kind === 'json' && res.code === 0 ? visibleJson(res.stdout) : text, stderr });
+    const mask = (text: string) => text.split(srv.server).join('<server>').split(dir).join('<tmp>').trim();
+    const stderr = mask(res.stderr);
+    const shown = step.kind === 'json' && res.code === 0 ? visibleJson(res.stdout) : mask(res.stdout);
+    out.set(step.name, { code: res.code, shown: res.code === 0 ? shown : { stdout: shown, error: firstErrorLine(stderr) }, stderr });
   }
   return out;
+}
+
+/** kubectl's error line, without klog lines (I/W1202 ...). */
+function firstErrorLine(stderr: string): string {
+  return stderr.split('\n').find((l) => l.trim() !== '' && !/^[IW]\d{4} /.test(l)) ?? '';
 }
 
 function brief(o: Outcome | undefined): string {
   if (!o) return 'not run';
   const shown = typeof o.shown === 'string' ? o.shown : JSON.stringify(o.shown);
-  const err = o.code !== 0 && o.stderr ? ` stderr: ${o.stderr.split('\n').filter((l) => !/^[IW]\d{4} /.test(l))[0] ?? ''}` : '';
-  return `exit ${o.code} ${shown.slice(0, 400)}${err.slice(0, 300)}`;
+  return `exit ${o.code} ${shown.slice(0, 500)}`;
 }
 
 /** The differing steps of one version: `<version> <step>: serve <..> | kube-apiserver <..>`. */
