@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApplyConflictError, conflictMessage, managedFieldsAfterUpdate, serverSideApply, type ManagedFieldsEntry } from './managed-fields.js';
+import { ApplyConflictError, conflictMessage, lastAppliedText, managedFieldsAfterUpdate, serverSideApply, type ManagedFieldsEntry } from './managed-fields.js';
 
 // Expected values are kube-apiserver v1.37.2's answers to the same writes (testbed, recorded by hand).
 const T0 = '2026-12-02T23:35:20Z';
@@ -111,6 +111,60 @@ describe('server-side apply', () => {
     expect(() => serverSideApply('ConfigMap', created, applied({ a: '9', b: '8' }), { manager: 'm2', time: T1 }, false)).toThrow(
       'Apply failed with 2 conflicts: conflicts with "kubectl-create" using v1:\n- .data.a\n- .data.b',
     );
+  });
+});
+
+describe('kubectl moving from client-side to server-side apply', () => {
+  const csa = (): Record<string, unknown> => {
+    const live = cm({ a: '1', b: '2' }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"old":true}\n' } });
+    (live.metadata as Record<string, unknown>).managedFields = managedFieldsAfterUpdate('ConfigMap', undefined, live, { manager: 'kubectl-client-side-apply', time: T0 });
+    return live;
+  };
+
+  it('takes the managedFields a write carries (kubectl\'s JSON patch of /metadata/managedFields); [] resets them; junk is ignored', () => {
+    const live = csa();
+    const upgraded: ManagedFieldsEntry[] = [
+      { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} } } },
+    ];
+    const after = cm({ a: '1', b: '2' }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"old":true}\n' } });
+    expect(managedFieldsAfterUpdate('ConfigMap', live, after, { manager: 'kubectl', time: T1 }, upgraded)).toEqual(upgraded);
+    expect(managedFieldsAfterUpdate('ConfigMap', live, after, { manager: 'kubectl', time: T1 }, [])).toEqual([]);
+    expect(managedFieldsAfterUpdate('ConfigMap', live, after, { manager: 'kubectl', time: T1 }, [{ manager: 1 }])).toEqual(managed(live));
+  });
+
+  it('rewrites the last-applied annotation when the manager is kubectl (kube-apiserver\'s lastAppliedUpdater), not for others', () => {
+    const config = applied({ a: '5' });
+    const byKubectl = serverSideApply('ConfigMap', csa(), config, { manager: 'kubectl', time: T1 }, true);
+    expect((byKubectl.object.metadata as { annotations: Record<string, string> }).annotations).toEqual({
+      // What kube-apiserver v1.37.2 wrote for the same apply.
+      'kubectl.kubernetes.io/last-applied-configuration': '{"apiVersion":"v1","data":{"a":"5"},"kind":"ConfigMap","metadata":{"name":"c1","namespace":"ns"}}\n',
+    });
+    const byOther = serverSideApply('ConfigMap', csa(), config, { manager: 'other', time: T1 }, true);
+    expect((byOther.object.metadata as { annotations: Record<string, string> }).annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe('{"old":true}\n');
+  });
+
+  it('upgrades as kubectl does: conflicts with fields the annotation still matches are taken, then the migrated owner prunes', () => {
+    const live = csa();
+    (live.metadata as Record<string, unknown>).labels = { x: '1' };
+    (live.metadata as Record<string, unknown>).annotations = {
+      'kubectl.kubernetes.io/last-applied-configuration': '{"apiVersion":"v1","data":{"a":"1","b":"2"},"kind":"ConfigMap","metadata":{"labels":{"x":"1"},"name":"c1"}}\n',
+    };
+    expect(() => serverSideApply('ConfigMap', live, applied({ a: '5' }), { manager: 'other', time: T1 }, false)).toThrow(ApplyConflictError);
+    const first = serverSideApply('ConfigMap', live, applied({ a: '5' }), { manager: 'kubectl', time: T1 }, false);
+    expect(first.object.data).toEqual({ a: '5', b: '2' });
+    // kubectl then hands the client-side apply fields to its Apply manager (csaupgrade) and applies again.
+    const migrated = first.object;
+    (migrated.metadata as Record<string, unknown>).managedFields = [
+      { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time: T1, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:x': {} } } } },
+    ];
+    const second = serverSideApply('ConfigMap', migrated, applied({ a: '5' }), { manager: 'kubectl', time: T1 }, false);
+    expect(second.object.data).toEqual({ a: '5' });
+    expect((second.object.metadata as Record<string, unknown>).labels).toBeUndefined();
+  });
+
+  it('writes the annotation as Go\'s json.Encoder: sorted keys, HTML escaped, no annotation of its own', () => {
+    const config = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'x', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'old', z: '<&>' } } };
+    expect(lastAppliedText(config)).toBe('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"annotations":{"z":"\\u003c\\u0026\\u003e"},"name":"x"}}\n');
   });
 });
 

@@ -146,6 +146,11 @@ function sortKeys(node: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+function isEntry(value: unknown): value is ManagedFieldsEntry {
+  if (!isMap(value)) return false;
+  return typeof value.manager === 'string' && (value.operation === 'Apply' || value.operation === 'Update') && value.fieldsType === 'FieldsV1' && isMap(value.fieldsV1);
+}
+
 function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefined): Manager[] {
   return (entries ?? []).map((e) => {
     const fields = new Set<PathKey>();
@@ -174,6 +179,8 @@ export interface FieldConflict {
   manager: string;
   /** smd Path.String(): `.data.a`. */
   field: string;
+  /** The field set key (internal). */
+  path?: PathKey;
 }
 
 export class ApplyConflictError extends Error {
@@ -205,7 +212,7 @@ function takeOwnership(managers: Manager[], writer: string, cmp: Comparison, for
   for (const m of managers) {
     if (identity(m) === writer) continue;
     for (const k of m.fields) {
-      if (cmp.changed.has(k)) conflicts.push({ manager: printManager(m), field: unkey(k).map((e) => `.${e}`).join('') });
+      if (cmp.changed.has(k)) conflicts.push({ manager: printManager(m), field: unkey(k).map((e) => `.${e}`).join(''), path: k });
     }
   }
   if (!force && conflicts.length > 0) throw new ApplyConflictError(conflicts);
@@ -223,10 +230,14 @@ export interface Writer {
 
 /**
  * An Update (create, update, any non-apply patch): the writer's Update entry gains every field it
- * changed (with the time), everyone else loses them. `before` undefined for a create.
+ * changed (with the time), everyone else loses them. `before` undefined for a create. `requested`:
+ * the managedFields the written object carries; as kube-apiserver's decodeLiveOrNew, an empty list
+ * resets them, valid entries replace the current ones (kubectl's client-side to server-side apply
+ * upgrade sends a JSON patch of /metadata/managedFields), anything else keeps the current ones.
  */
-export function managedFieldsAfterUpdate(kind: string, before: unknown, after: unknown, writer: Writer): ManagedFieldsEntry[] {
-  const managers = decodeManagers(before === undefined ? undefined : (at(before, ['metadata', 'managedFields']) as ManagedFieldsEntry[]));
+export function managedFieldsAfterUpdate(kind: string, before: unknown, after: unknown, writer: Writer, requested?: unknown): ManagedFieldsEntry[] {
+  const current = before === undefined ? undefined : (at(before, ['metadata', 'managedFields']) as ManagedFieldsEntry[]);
+  const managers = decodeManagers(Array.isArray(requested) && (requested.length === 0 || requested.every(isEntry)) ? requested : current);
   const cmp = compare(flatten(kind, before), flatten(kind, after));
   takeOwnership(managers, '(current-operation)', cmp, true);
   if (cmp.changed.size > 0) {
@@ -262,6 +273,44 @@ export function serverSideApply(
   writer: Writer,
   force: boolean,
 ): { object: Record<string, unknown>; changed: boolean } {
+  try {
+    return applyOnce(kind, live, config, writer, force);
+  } catch (err) {
+    // lastAppliedManager: kubectl's first server-side apply over a client-side applied object may
+    // take the fields the last-applied annotation still matches.
+    if (!(err instanceof ApplyConflictError) || writer.manager !== 'kubectl') throw err;
+    const allowed = inSyncWithLastApplied(kind, live);
+    if (allowed === undefined) throw err;
+    const remaining = err.conflicts.filter((c) => !allowed.has(c.path!));
+    if (remaining.length > 0) throw new ApplyConflictError(remaining);
+    return applyOnce(kind, live, config, writer, true);
+  }
+}
+
+/** The fields of the last-applied annotation whose value the live object still has (none: no usable annotation). */
+function inSyncWithLastApplied(kind: string, live: Record<string, unknown> | undefined): Set<PathKey> | undefined {
+  const text = at(live, ['metadata', 'annotations', LAST_APPLIED]);
+  if (typeof text !== 'string' || text === '') return undefined;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (at(lastApplied, ['apiVersion']) !== 'v1') return undefined;
+  const liveFields = flatten(kind, live);
+  const allowed = new Set<PathKey>();
+  for (const [k, v] of flatten(kind, lastApplied, true).leaves) if (liveFields.leaves.get(k) === v) allowed.add(k);
+  return allowed;
+}
+
+function applyOnce(
+  kind: string,
+  live: Record<string, unknown> | undefined,
+  config: Record<string, unknown>,
+  writer: Writer,
+  force: boolean,
+): { object: Record<string, unknown>; changed: boolean } {
   const managers = decodeManagers(live === undefined ? undefined : (at(live, ['metadata', 'managedFields']) as ManagedFieldsEntry[]));
   const base = deepClone(live ?? {});
   const merged = mergeApplied(base, deepClone(config));
@@ -269,8 +318,10 @@ export function serverSideApply(
   const previous = managers.find((m) => identity(m) === id);
   const applied = fieldSet(flatten(kind, config, true));
   // Prune: what this manager applied before and dropped now goes, unless someone else owns it.
+  // A map goes only with its last key (smd prune adds back owned and never-owned items).
+  const mapKeys = new Set(tracked(kind).maps.map(key));
   for (const k of previous?.fields ?? []) {
-    if (applied.has(k) || managers.some((m) => m !== previous && m.fields.has(k))) continue;
+    if (applied.has(k) || mapKeys.has(k) || managers.some((m) => m !== previous && m.fields.has(k))) continue;
     removeAt(merged, unkey(k));
   }
   dropEmptyMaps(kind, merged);
@@ -282,9 +333,29 @@ export function serverSideApply(
   const time = changed ? writer.time : previous?.time;
   if (time) entry.time = time;
   const others = managers.filter((m) => m !== previous);
-  const metadata = isMap(merged.metadata) ? merged.metadata : (merged.metadata = {});
-  (metadata as Record<string, unknown>).managedFields = encodeManagers([entry, ...others]);
+  const metadata = (isMap(merged.metadata) ? merged.metadata : (merged.metadata = {})) as Record<string, unknown>;
+  metadata.managedFields = encodeManagers([entry, ...others]);
+  // lastAppliedUpdater: kubectl's own server-side apply keeps a client-side apply annotation in step.
+  const annotations = metadata.annotations;
+  if (writer.manager === 'kubectl' && isMap(annotations) && typeof annotations[LAST_APPLIED] === 'string') {
+    annotations[LAST_APPLIED] = lastAppliedText(config);
+  }
   return { object: merged, changed };
+}
+
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * fieldmanager buildLastApplied: the configuration without the annotation, as Go's json.Encoder
+ * writes an unstructured object (sorted keys, HTML characters escaped, a trailing newline).
+ */
+export function lastAppliedText(config: Record<string, unknown>): string {
+  const copy = deepClone(config);
+  const annotations = at(copy, ['metadata', 'annotations']);
+  if (isMap(annotations)) delete annotations[LAST_APPLIED];
+  const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted) : isMap(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])])) : v);
+  const escapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+  return `${JSON.stringify(sorted(copy)).replace(/[<>&\u2028\u2029]/g, (c) => escapes[c]!)}\n`;
 }
 
 function mergeApplied(live: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {

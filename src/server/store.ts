@@ -197,7 +197,7 @@ export class ObjectStore {
     if (meta.annotations) objectMeta.annotations = meta.annotations;
     if (meta.ownerReferences) objectMeta.ownerReferences = meta.ownerReferences;
     if (meta.finalizers) objectMeta.finalizers = meta.finalizers;
-    const object = withManagedFields(def, undefined, buildObject(def, objectMeta, content), this.writer(fieldManager), managedFields);
+    const object = withManagedFields(def, undefined, buildObject(def, objectMeta, content), this.writer(fieldManager), managedFields ?? requestedManagedFields(body));
     this.commit({ type: 'ADDED', resource: def.resource, rv, object, atMs: this.clock.nowMs() }, { object, createdRv: rv });
     return object;
   }
@@ -247,7 +247,7 @@ export class ObjectStore {
     if (meta.ownerReferences) objectMeta.ownerReferences = meta.ownerReferences;
     if (meta.finalizers) objectMeta.finalizers = meta.finalizers;
     if (old.metadata.managedFields) objectMeta.managedFields = old.metadata.managedFields;
-    const candidate = withManagedFields(def, old, buildObject(def, objectMeta, content), this.writer(fieldManager), managedFields);
+    const candidate = withManagedFields(def, old, buildObject(def, objectMeta, content), this.writer(fieldManager), managedFields ?? requestedManagedFields(body));
     if (sameJson(candidate, old)) return old;
     const rv = this.rv + 1;
     const object = withResourceVersion(candidate, rv);
@@ -350,12 +350,18 @@ export class ObjectStore {
   }
 }
 
-/** The object with its managedFields after this write: as given, or an Update by `writer`, or unchanged. */
-function withManagedFields(def: ResourceDef, before: KubeObject | undefined, object: KubeObject, writer?: Writer, managedFields?: ManagedFieldsEntry[]): KubeObject {
-  const entries = managedFields ?? (writer ? managedFieldsAfterUpdate(def.kind, before, object, writer) : undefined);
+/** The object with its managedFields after this write: as given (apply), or an Update by `writer` from the ones it asks for, or unchanged. */
+function withManagedFields(def: ResourceDef, before: KubeObject | undefined, object: KubeObject, writer?: Writer, given?: ManagedFieldsEntry[] | { requested: unknown }): KubeObject {
+  const requested = given !== undefined && !Array.isArray(given) ? given.requested : undefined;
+  const entries = Array.isArray(given) ? given : writer ? managedFieldsAfterUpdate(def.kind, before, object, writer, requested) : undefined;
   if (entries === undefined) return object;
   const { managedFields: _old, ...metadata } = object.metadata;
   return buildObject(def, { ...metadata, managedFields: entries }, contentWithoutMeta(object));
+}
+
+function requestedManagedFields(body: Record<string, unknown>): { requested: unknown } {
+  const metadata = body.metadata as { managedFields?: unknown } | undefined;
+  return { requested: metadata?.managedFields };
 }
 
 function objectKey(namespace: string | undefined, name: string): string {

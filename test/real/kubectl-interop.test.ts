@@ -15,8 +15,9 @@ import { shouldSkip } from './testbed-support.js';
  *
  * What is compared per step: the exit code; stdout of the mutating commands ("configmap/x
  * labeled"), with the server URL masked; for the read steps (`get -o json`), the visible objects:
- * names, data, binaryData, labels, annotations without kubectl's last-applied-configuration
- * (its JSON text is kubectl's, not the server's), and the managed fields as (manager, operation,
+ * names, data, binaryData, labels, annotations (kubectl's last-applied-configuration included: kubectl
+ * writes it from the same manifest for both, and kube-apiserver rewrites it on kubectl's
+ * server-side apply), and the managed fields as (manager, operation,
  * fieldsV1) sorted by manager and operation, without their times; for `get -w`, the lines it
  * prints up to the event of a change made while it watches; for a failing step, the first line of
  * stderr (the server's error: a conflict must be the same conflict), with the server URL and temp
@@ -85,10 +86,8 @@ interface VisibleSource {
   binaryData?: unknown;
 }
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
 function visibleObject(o: VisibleSource): unknown {
-  const annotations = Object.fromEntries(Object.entries(o.metadata?.annotations ?? {}).filter(([k]) => k !== LAST_APPLIED));
+  const annotations = o.metadata?.annotations ?? {};
   const managed = (o.metadata?.managedFields ?? [])
     .map((m) => ({ manager: m.manager, operation: m.operation, fieldsV1: m.fieldsV1 }))
     .sort((a, b) => `${a.manager} ${a.operation}`.localeCompare(`${b.manager} ${b.operation}`));
@@ -123,8 +122,9 @@ function manifests(dir: string, ns: string): Record<string, string> {
     'ssa-1.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: ${ns}\n  labels:\n    app: ssa\ndata:\n  a: "1"\n  b: "2"\n`,
     'ssa-2.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: ${ns}\n  labels:\n    app: ssa\ndata:\n  a: "10"\n  c: "3"\n`,
     'ssa-other.json': cm('ssa', { a: '99' }),
-    'ssa-nv-1.json': cm('ssa-nv', { a: '1', b: '2' }),
-    'ssa-nv-2.json': cm('ssa-nv', { a: '10' }),
+    'nv-csa.json': cm('nv', { a: '1', b: '2' }, { x: '1' }),
+    'nv-ssa-1.json': cm('nv', { a: '5' }),
+    'nv-ssa-2.json': cm('nv', { a: '6', c: '7' }),
   };
   const paths: Record<string, string> = {};
   for (const [file, text] of Object.entries(files)) {
@@ -159,11 +159,14 @@ function script(ns: string, files: Record<string, string>): Step[] {
     { name: 'apply --server-side (conflict)', args: [...n, 'apply', '--server-side', '--field-manager', 'other', '-f', files['ssa-other.json']!], kind: 'text' },
     { name: 'apply --server-side --force-conflicts', args: [...n, 'apply', '--server-side', '--field-manager', 'other', '--force-conflicts', '-f', files['ssa-other.json']!], kind: 'text' },
     { name: 'get after --force-conflicts', args: [...n, 'get', 'configmap', 'ssa', ...shown], kind: 'json' },
-    // Server-side apply without kubectl's client-side validation (which needs /openapi): the
-    // server's part alone.
-    { name: 'apply --server-side --validate=false (create)', args: [...n, 'apply', '--server-side', '--validate=false', '-f', files['ssa-nv-1.json']!], kind: 'text' },
-    { name: 'apply --server-side --validate=false (change)', args: [...n, 'apply', '--server-side', '--validate=false', '-f', files['ssa-nv-2.json']!], kind: 'text' },
-    { name: 'get after apply --server-side --validate=false', args: [...n, 'get', 'configmap', 'ssa-nv', ...shown], kind: 'json' },
+    // Without kubectl's client-side validation (which needs /openapi): the server's part alone,
+    // with kubectl's move from client-side to server-side apply (conflicts the last-applied
+    // annotation still matches are allowed, kubectl then migrates managedFields by JSON patch).
+    { name: 'apply --validate=false -f', args: [...n, 'apply', '--validate=false', '-f', files['nv-csa.json']!], kind: 'text' },
+    { name: 'apply --server-side --validate=false over client-side apply', args: [...n, 'apply', '--server-side', '--validate=false', '-f', files['nv-ssa-1.json']!], kind: 'text' },
+    { name: 'get after the move to server-side apply', args: [...n, 'get', 'configmap', 'nv', ...shown], kind: 'json' },
+    { name: 'apply --server-side --validate=false (change)', args: [...n, 'apply', '--server-side', '--validate=false', '-f', files['nv-ssa-2.json']!], kind: 'text' },
+    { name: 'get after apply --server-side --validate=false', args: [...n, 'get', 'configmap', 'nv', ...shown], kind: 'json' },
     { name: 'delete', args: [...n, 'delete', 'configmap', 'imp'], kind: 'text' },
     { name: 'list after delete', args: [...n, 'get', 'configmaps', ...shown], kind: 'json' },
     { name: 'get deleted', args: [...n, 'get', 'configmap', 'imp', '-o', 'json'], kind: 'text' },
