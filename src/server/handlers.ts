@@ -11,6 +11,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Clock } from '../clock.js';
 import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
+import { applyConflicts, checkNonApplyPatchOptions, fieldManagerOf, parseApplyRequest } from './apply-patch.js';
 import { acceptsJson, bodyFormat, negotiateOutput, type OutputFormat } from './negotiation.js';
 import { answerOpenApi } from './openapi-handler.js';
 import { enforceFieldValidation } from './openapi-validation.js';
@@ -81,7 +82,7 @@ export interface HandlerContext {
 }
 
 const MUTATION_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
-const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json'];
 
 export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, res: HttpResponse) => void {
   const tokenBytes = Buffer.from(ctx.token);
@@ -164,7 +165,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
           rejectDryRun(query);
           const body = await readObjectBody(req, route.def);
           enforceFieldValidation(route.def, body, query, 'create');
-          reply.send(201, ctx.store.create(route.def, body, route.namespace));
+          reply.send(201, ctx.store.create(route.def, body, route.namespace, fieldManagerOf(query, req.headers['user-agent'])));
           return;
         }
         throw new ApiStatusError(methodNotAllowed());
@@ -198,14 +199,21 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
       rejectDryRun(query);
       const body = await readObjectBody(req, def);
       enforceFieldValidation(def, body, query, 'update');
-      reply.send(200, ctx.store.update(def, body, namespace, name));
+      reply.send(200, ctx.store.update(def, body, namespace, name, fieldManagerOf(query, req.headers['user-agent'])));
       return;
     }
     if (method === 'PATCH' && allows(def, 'patch')) {
       rejectDryRun(query);
+      if (bodyFormat(req.headers['content-type']) === 'apply-patch') {
+        const apply = parseApplyRequest(def, (await readBody(req)).toString('utf8'), query, namespace, name);
+        const result = applyConflicts(() => ctx.store.apply(def, apply.config, namespace, name, apply.fieldManager, apply.force));
+        reply.send(result.created ? 201 : 200, result.object);
+        return;
+      }
+      checkNonApplyPatchOptions(query);
       const patched = await applyPatch(req, def, namespace, name);
       enforceFieldValidation(def, patched, query, 'patch');
-      reply.send(200, ctx.store.update(def, patched, namespace, name));
+      reply.send(200, ctx.store.update(def, patched, namespace, name, fieldManagerOf(query, req.headers['user-agent'])));
       return;
     }
     if (method === 'DELETE' && allows(def, 'delete')) {
@@ -291,8 +299,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const format = bodyFormat(req.headers['content-type']);
     if (format !== 'merge-patch' && format !== 'strategic-merge-patch' && format !== 'json-patch') {
       await readBody(req);
-      const hint = format === 'apply-patch' ? 'server-side apply is not implemented by watchmark' : undefined;
-      throw new ApiStatusError(unsupportedMediaType(PATCH_MEDIA_TYPES, hint));
+      throw new ApiStatusError(unsupportedMediaType(PATCH_MEDIA_TYPES));
     }
     const patch = parseJson(await readBody(req));
     const record = ctx.store.get(def.resource, namespace, name);

@@ -59,7 +59,6 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
     case 'application/json-patch+json':
       return 'json-patch';
     case 'application/apply-patch+yaml':
-    case 'application/apply-patch+cbor':
       return 'apply-patch';
     case 'application/vnd.kubernetes.protobuf':
       return 'protobuf';

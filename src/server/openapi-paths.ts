@@ -84,7 +84,7 @@ const namePath = (def: ResourceDef): ParameterModel => ({ name: 'name', in: 'pat
 export const OBJECT_MEDIA_TYPES = ['application/json'] as const;
 export const STREAM_MEDIA_TYPES = ['application/json', 'application/json;stream=watch'] as const;
 /** The patch types the server applies (handlers.ts applyPatch); server-side apply is refused. */
-export const PATCH_BODY_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'] as const;
+export const PATCH_BODY_MEDIA_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'] as const;
 
 const UNAUTHORIZED: ResponseModel = { code: '401', description: 'Unauthorized' };
 

@@ -1,6 +1,6 @@
 /**
  * PATCH bodies: JSON merge patch (RFC 7386), strategic merge patch reduced to a merge patch, and
- * JSON patch (RFC 6902). Pure. Server-side apply is not implemented (415).
+ * JSON patch (RFC 6902). Pure. Server-side apply is apply-patch.ts and managed-fields.ts.
  *
  * Strategic merge patch differs from a merge patch only for lists with a patch strategy; for
  * ConfigMap and Namespace those are metadata.finalizers and metadata.ownerReferences, which this

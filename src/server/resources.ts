@@ -2,6 +2,7 @@
  * The two resources the embedded server serves (core/v1 namespaces and configmaps): their
  * discovery facts, field labels, and how a client's JSON body becomes a stored object. Pure.
  */
+import type { ManagedFieldsEntry } from './managed-fields.js';
 import { ApiStatusError, badRequest, invalid, type FieldError } from './status.js';
 
 export type ResourceName = 'namespaces' | 'configmaps';
@@ -17,6 +18,7 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   ownerReferences?: unknown[];
   finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
 }
 
 /** A stored object. Always deep-frozen: one snapshot is shared by the store, history and every watcher. */
@@ -130,7 +132,7 @@ export const NAMESPACES: ResourceDef = {
   listKind: 'NamespaceList',
   namespaced: false,
   shortNames: ['ns'],
-  verbs: ['create', 'delete', 'get', 'list', 'watch'],
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   fieldLabels: ['metadata.name', 'status.phase'],
   fieldsOf: (o) => ({ 'metadata.name': o.metadata.name, 'status.phase': namespacePhase(o) }),
   contentFromBody(body) {
@@ -234,6 +236,7 @@ export function buildObject(def: ResourceDef, meta: ObjectMeta, content: Record<
   if (meta.annotations && Object.keys(meta.annotations).length > 0) metadata.annotations = meta.annotations;
   if (meta.ownerReferences) metadata.ownerReferences = meta.ownerReferences;
   if (meta.finalizers) metadata.finalizers = meta.finalizers;
+  if (meta.managedFields && meta.managedFields.length > 0) metadata.managedFields = meta.managedFields;
   return deepFreeze({ kind: def.kind, apiVersion: 'v1', metadata, ...content });
 }
 

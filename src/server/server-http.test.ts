@@ -197,10 +197,69 @@ describe('namespaces and configmaps', () => {
       'content-type': 'application/json-patch+json',
     });
     expect(jsonPatch.json.data).toEqual({ b: 'B', c: '3' });
-    const apply = await api.request('PATCH', '/api/v1/namespaces/patching/configmaps/p', 'data: {}', {
-      'content-type': 'application/apply-patch+yaml',
+    // kube-apiserver refuses `force` on a non-apply patch (ValidatePatchOptions).
+    const forced = await api.request('PATCH', '/api/v1/namespaces/patching/configmaps/p?force=true', {}, {
+      'content-type': 'application/merge-patch+json',
     });
-    expect(apply.status).toBe(415);
+    expect(forced.status).toBe(422);
+    expect(forced.json.message).toBe('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+  });
+
+  it('server-side apply: 422 without fieldManager, 201 on create, 200 on change, 409 on conflict unless force', async () => {
+    await api.createNamespace('ssa');
+    const path = '/api/v1/namespaces/ssa/configmaps/s';
+    const apply = (manager: string | undefined, body: string, force = false) =>
+      api.request('PATCH', `${path}?${manager ? `fieldManager=${manager}&` : ''}force=${force}`, body, { 'content-type': 'application/apply-patch+yaml' });
+    // kubectl sends JSON; YAML is the same configuration.
+    const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\ndata:\n  a: "1"\n  b: "2"\n';
+    const missing = await apply(undefined, yaml);
+    expect(missing.status).toBe(422);
+    expect(missing.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      reason: 'Invalid',
+      details: { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] },
+      code: 422,
+    });
+    const created = await apply('m1', yaml);
+    expect(created.status).toBe(201);
+    expect(created.json.data).toEqual({ a: '1', b: '2' });
+    expect(created.json.metadata.managedFields).toEqual([
+      { manager: 'm1', operation: 'Apply', apiVersion: 'v1', time: created.json.metadata.creationTimestamp, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {}, 'f:b': {} } } },
+    ]);
+    const changed = await apply('m1', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's' }, data: { a: '1' } }));
+    expect(changed.status).toBe(200);
+    expect(changed.json.data).toEqual({ a: '1' });
+    const other = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's' }, data: { a: '9' } });
+    const conflict = await apply('m2', other);
+    expect(conflict.status).toBe(409);
+    expect(conflict.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Apply failed with 1 conflict: conflict with "m1": .data.a',
+      reason: 'Conflict',
+      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "m1"', field: '.data.a' }] },
+      code: 409,
+    });
+    const forced = await apply('m2', other, true);
+    expect(forced.status).toBe(200);
+    expect(forced.json.data).toEqual({ a: '9' });
+    // Plain writes are recorded as Update by their fieldManager, else by the User-Agent's first part.
+    const labelled = await api.request('PATCH', path, { metadata: { labels: { l: 'x' } } }, {
+      'content-type': 'application/merge-patch+json',
+      'user-agent': 'kubectl.1.33/v1.33.1 (linux/amd64) kubernetes/8adc0f0',
+    });
+    expect(labelled.json.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager} ${m.operation}`)).toEqual([
+      'm2 Apply',
+      'kubectl.1.33 Update',
+    ]);
+    const cbor = await api.request('PATCH', `${path}?fieldManager=m1`, Buffer.from([0xa0]), { 'content-type': 'application/apply-patch+cbor' });
+    expect(cbor.status).toBe(415);
   });
 
   it('refuses a configmap in a missing namespace and deletes namespaces with their configmaps', async () => {

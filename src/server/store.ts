@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { managedFieldsAfterUpdate, serverSideApply, type ManagedFieldsEntry, type Writer } from './managed-fields.js';
 import {
   buildObject,
   checkTypeMeta,
@@ -159,7 +160,11 @@ export class ObjectStore {
     return { events: this.history.slice(lo), expired: sinceRv < this.evictedThroughRv, evictedThroughRv: this.evictedThroughRv };
   }
 
-  create(def: ResourceDef, body: Record<string, unknown>, pathNamespace?: string): KubeObject {
+  /**
+   * `fieldManager` records the write in managedFields as an Update by that manager (kube-apiserver's
+   * field manager); `managedFields` (server-side apply) sets them as given instead.
+   */
+  create(def: ResourceDef, body: Record<string, unknown>, pathNamespace?: string, fieldManager?: string, managedFields?: ManagedFieldsEntry[]): KubeObject {
     checkTypeMeta(def, body);
     const meta = clientMetaFromBody(def, body);
     const namespace = this.checkNamespace(def, meta.namespace, pathNamespace);
@@ -192,13 +197,20 @@ export class ObjectStore {
     if (meta.annotations) objectMeta.annotations = meta.annotations;
     if (meta.ownerReferences) objectMeta.ownerReferences = meta.ownerReferences;
     if (meta.finalizers) objectMeta.finalizers = meta.finalizers;
-    const object = buildObject(def, objectMeta, content);
+    const object = withManagedFields(def, undefined, buildObject(def, objectMeta, content), this.writer(fieldManager), managedFields ?? requestedManagedFields(body));
     this.commit({ type: 'ADDED', resource: def.resource, rv, object, atMs: this.clock.nowMs() }, { object, createdRv: rv });
     return object;
   }
 
   /** PUT semantics: optimistic concurrency when the body carries metadata.resourceVersion. */
-  update(def: ResourceDef, body: Record<string, unknown>, pathNamespace: string | undefined, pathName: string): KubeObject {
+  update(
+    def: ResourceDef,
+    body: Record<string, unknown>,
+    pathNamespace: string | undefined,
+    pathName: string,
+    fieldManager?: string,
+    managedFields?: ManagedFieldsEntry[],
+  ): KubeObject {
     checkTypeMeta(def, body);
     const meta = clientMetaFromBody(def, body);
     const namespace = def.namespaced ? pathNamespace : undefined;
@@ -234,7 +246,8 @@ export class ObjectStore {
     if (meta.annotations) objectMeta.annotations = meta.annotations;
     if (meta.ownerReferences) objectMeta.ownerReferences = meta.ownerReferences;
     if (meta.finalizers) objectMeta.finalizers = meta.finalizers;
-    const candidate = buildObject(def, objectMeta, content);
+    if (old.metadata.managedFields) objectMeta.managedFields = old.metadata.managedFields;
+    const candidate = withManagedFields(def, old, buildObject(def, objectMeta, content), this.writer(fieldManager), managedFields ?? requestedManagedFields(body));
     if (sameJson(candidate, old)) return old;
     const rv = this.rv + 1;
     const object = withResourceVersion(candidate, rv);
@@ -243,6 +256,18 @@ export class ObjectStore {
       { object, createdRv: existing.createdRv },
     );
     return object;
+  }
+
+  /**
+   * Server-side apply of `config` by `fieldManager` (managed-fields.ts): creates the object when
+   * absent (`created` true), else merges it into the current one as an update.
+   */
+  apply(def: ResourceDef, config: Record<string, unknown>, namespace: string | undefined, name: string, fieldManager: string, force: boolean): { object: KubeObject; created: boolean } {
+    const existing = this.get(def.resource, def.namespaced ? namespace : undefined, name);
+    const result = serverSideApply(def.kind, existing?.object as Record<string, unknown> | undefined, config, this.writer(fieldManager)!, force);
+    const managed = (result.object.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
+    if (!existing) return { object: this.create(def, result.object, namespace, undefined, managed), created: true };
+    return { object: this.update(def, result.object, namespace, name, undefined, managed), created: false };
   }
 
   /** Removes an object; returns its last state with the deletion RV (what the DELETED event carries). */
@@ -316,9 +341,27 @@ export class ObjectStore {
     }
   }
 
+  private writer(fieldManager: string | undefined): Writer | undefined {
+    return fieldManager === undefined ? undefined : { manager: fieldManager, time: this.timestamp() };
+  }
+
   private timestamp(): string {
     return new Date(this.clock.anchorWallMs + this.clock.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+}
+
+/** The object with its managedFields after this write: as given (apply), or an Update by `writer` from the ones it asks for, or unchanged. */
+function withManagedFields(def: ResourceDef, before: KubeObject | undefined, object: KubeObject, writer?: Writer, given?: ManagedFieldsEntry[] | { requested: unknown }): KubeObject {
+  const requested = given !== undefined && !Array.isArray(given) ? given.requested : undefined;
+  const entries = Array.isArray(given) ? given : writer ? managedFieldsAfterUpdate(def.kind, before, object, writer, requested) : undefined;
+  if (entries === undefined) return object;
+  const { managedFields: _old, ...metadata } = object.metadata;
+  return buildObject(def, { ...metadata, managedFields: entries }, contentWithoutMeta(object));
+}
+
+function requestedManagedFields(body: Record<string, unknown>): { requested: unknown } {
+  const metadata = body.metadata as { managedFields?: unknown } | undefined;
+  return { requested: metadata?.managedFields };
 }
 
 function objectKey(namespace: string | undefined, name: string): string {
