@@ -12,7 +12,8 @@
  */
 
 export interface ManagedFieldsEntry {
-  manager: string;
+  /** Absent when empty (no fieldManager, no User-Agent): Go's JSON omits it (`omitempty`). */
+  manager?: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
   time?: string;
@@ -148,14 +149,14 @@ function sortKeys(node: Record<string, unknown>): Record<string, unknown> {
 
 function isEntry(value: unknown): value is ManagedFieldsEntry {
   if (!isMap(value)) return false;
-  return typeof value.manager === 'string' && (value.operation === 'Apply' || value.operation === 'Update') && value.fieldsType === 'FieldsV1' && isMap(value.fieldsV1);
+  return (value.manager === undefined || typeof value.manager === 'string') && (value.operation === 'Apply' || value.operation === 'Update') && value.fieldsType === 'FieldsV1' && isMap(value.fieldsV1);
 }
 
 function decodeManagers(entries: readonly ManagedFieldsEntry[] | undefined): Manager[] {
   return (entries ?? []).map((e) => {
     const fields = new Set<PathKey>();
     decodeFields(e.fieldsV1, [], fields);
-    return { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, ...(e.time ? { time: e.time } : {}), fields };
+    return { manager: e.manager ?? '', operation: e.operation, apiVersion: e.apiVersion, ...(e.time ? { time: e.time } : {}), fields };
   });
 }
 
@@ -166,7 +167,7 @@ function encodeManagers(managers: Manager[]): ManagedFieldsEntry[] {
     .filter((m) => m.fields.size > 0)
     .sort((p, q) => (p.operation !== q.operation ? (p.operation < q.operation ? -1 : 1) : seconds(p) - seconds(q) || (p.manager < q.manager ? -1 : p.manager > q.manager ? 1 : 0)))
     .map((m) => ({
-      manager: m.manager,
+      ...(m.manager !== '' ? { manager: m.manager } : {}),
       operation: m.operation,
       apiVersion: m.apiVersion,
       ...(m.time ? { time: m.time } : {}),

@@ -89,8 +89,9 @@ describe('/openapi/v3', () => {
     const names = refs(doc.json).map((r) => r.replace('#/components/schemas/', ''));
     expect(names.filter((n) => !(n in schemas))).toEqual([]);
     expect(Object.keys(schemas).filter((n) => !names.includes(n))).toEqual([]);
-    // Namespaces have no patch or update in this server, so none is declared.
-    expect(Object.keys(doc.json.paths['/api/v1/namespaces/{name}']).sort()).toEqual(['delete', 'get', 'parameters']);
+    // The paths follow the verbs the server implements (resources.ts): namespaces take patch and update.
+    expect(Object.keys(doc.json.paths['/api/v1/namespaces/{name}']).sort()).toEqual(['delete', 'get', 'parameters', 'patch', 'put']);
+    expect(Object.keys(doc.json.paths['/api/v1/namespaces/{name}/status'] ?? {})).toEqual([]);
   });
 
   it('answers the unhashed URL without immutable caching, a stale hash with a redirect and a known ETag with 304', async () => {
