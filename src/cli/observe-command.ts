@@ -20,6 +20,8 @@ interface ObserveFlags extends ConnectionFlags {
   fieldSelector?: string;
   duration: string;
   maxFrameSize?: string;
+  /** --encoding (json | protobuf; commander checks the choice). */
+  encoding?: string;
   json?: string;
   embedded: boolean;
   target?: string;
