@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOBUF_WATCH_MEDIA_TYPE } from '../../src/protobuf/k8s-codec.js';
-import { eventsOf, malformedFramesOf, responseOf } from '../../src/record/accessors.js';
+import { eventsOf, isInitialEventsEndBookmark, malformedFramesOf, responseOf } from '../../src/record/accessors.js';
 import type { RunRecord } from '../../src/record/timeline.js';
 import { readRecordingFile } from '../../src/recording/file.js';
 import type { Report } from '../../src/report/model.js';
 import { runWatchmark } from '../../src/run/run-watchmark.js';
 import { startTestbedTarget, type TestbedTarget } from '../../src/targets/registry.js';
-import { PROTOBUF_WATCH_ACCEPT } from '../../src/transport/client.js';
+import { systemClock } from '../../src/clock.js';
+import { listWatchableResources } from '../../src/discovery/list-resources.js';
+import { discoveryWithSignal } from '../../src/discovery/resolve-resource.js';
+import { probeWatchList } from '../../src/probe/watch-list-probe.js';
+import { PROTOBUF_WATCH_ACCEPT, TargetClient } from '../../src/transport/client.js';
 import { isolatedEnv, runCli } from '../support/cli.js';
 import { shouldSkip } from './testbed-support.js';
 
@@ -63,6 +67,34 @@ describe.each(TARGETS)('%s (testbed): --encoding protobuf', (name) => {
     // client-go's verdicts are the JSON run's; client-node (JSON only) is not judged on protobuf streams.
     expect(protobuf.clientGo.map((v) => [v.profile, v.outcome])).toEqual(json.clientGo.filter((v) => v.profile !== 'client-node').map((v) => [v.profile, v.outcome]));
   });
+
+  it.skipIf(skip)('decodes the protobuf watch-list of every listable and watchable built-in resource, to its end bookmark, without a bad frame', async () => {
+    // Most kinds have no field table in protobuf/k8s-schema.ts: they decode as apiVersion, kind and
+    // metadata, which is all the checks read. This walks every kind the server has.
+    const clock = systemClock();
+    const client = new TargetClient(target.connection, clock, { encoding: 'protobuf' });
+    const signal = new AbortController().signal;
+    const problems: string[] = [];
+    try {
+      const inventory = await listWatchableResources(discoveryWithSignal(client, signal));
+      expect(inventory.resources.length).toBeGreaterThan(40);
+      for (const resource of inventory.resources) {
+        const { stream } = await probeWatchList(client, resource, { clock, probeTimeoutMs: 10_000, signal });
+        const name = `${resource.resource}.${resource.group || 'core'}`;
+        const contentType = responseOf(stream)?.contentType;
+        if (contentType !== PROTOBUF_WATCH_MEDIA_TYPE) problems.push(`${name}: answered ${contentType}`);
+        for (const frame of malformedFramesOf(stream)) problems.push(`${name}: ${frame.error}`);
+        if (!eventsOf(stream).some(isInitialEventsEndBookmark)) problems.push(`${name}: no end bookmark`);
+        for (const event of eventsOf(stream)) {
+          const object = event.object as { apiVersion?: string; kind?: string; metadata?: { resourceVersion?: string } };
+          if (!object?.apiVersion || !object.kind || !object.metadata?.resourceVersion) problems.push(`${name}: ${event.type} #${event.seq} without apiVersion/kind/resourceVersion`);
+        }
+      }
+    } finally {
+      await client.close();
+    }
+    expect(problems).toEqual([]);
+  }, 300_000);
 
   it.skipIf(skip)('replays offline from its recording to the same checks and verdicts (watchmark report)', async () => {
     const replay = await runCli(['report', path.join(dir, 'run.ndjson'), '--json', '-'], { env: isolatedEnv(), timeoutMs: 60_000 });
