@@ -38,7 +38,8 @@ export const streamFraming: Check = {
   meaning:
     'The body of a 200 watch must be something client-go can decode: a stream of JSON `WatchEvent` objects `{"type": ..., ' +
     '"object": {...}}`, each type one of ADDED, MODIFIED, DELETED, BOOKMARK and ERROR, each event with a JSON object, under ' +
-    '`Content-Type: application/json` (parameters such as `;stream=watch` are ignored).',
+    '`Content-Type: application/json` (parameters such as `;stream=watch` are ignored). A watch sent with `--encoding protobuf` may be ' +
+    'answered in `application/vnd.kubernetes.protobuf` too; its frames are then judged by `stream.protobuf-framing`, its event types and objects here.',
   severities: {
     fail:
       'malformed or truncated frames, unknown event types, events without an object, or a Content-Type other than ' +
