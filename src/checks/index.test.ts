@@ -124,6 +124,7 @@ describe('ALL_CHECKS', () => {
       'event.resource-version-order',
       'resource-version.monotonic',
       'stream.framing',
+      'stream.protobuf-framing',
       'stream.error-status',
       'watch.timeout',
       'watch.answered',

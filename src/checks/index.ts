@@ -20,6 +20,7 @@ import { initialEventsEndResourceVersion } from './initial-events-end-resource-v
 import { resourceVersionMonotonic } from './resource-version-monotonic.js';
 import { streamErrorStatus } from './stream-error-status.js';
 import { streamFraming } from './stream-framing.js';
+import { streamProtobufFraming } from './stream-protobuf-framing.js';
 import { validationWatchList } from './validation-watch-list.js';
 import { watchAnswered } from './watch-answered.js';
 import { watchConcurrentOrder } from './watch-concurrent-order.js';
@@ -46,6 +47,7 @@ export {
   resourceVersionMonotonic,
   streamErrorStatus,
   streamFraming,
+  streamProtobufFraming,
   validationWatchList,
   watchAnswered,
   watchConcurrentOrder,
@@ -69,6 +71,7 @@ export const ALL_CHECKS: readonly Check[] = [
   eventResourceVersionOrder,
   resourceVersionMonotonic,
   streamFraming,
+  streamProtobufFraming,
   streamErrorStatus,
   watchTimeout,
   watchAnswered,

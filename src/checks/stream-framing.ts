@@ -8,7 +8,7 @@ import {
   responseOf,
   sinceRequest,
 } from '../record/accessors.js';
-import { mediaTypeOf } from '../record/requests.js';
+import { askedForProtobuf, isProtobufResponse, mediaTypeOf, PROTOBUF_MEDIA_TYPE } from '../record/requests.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 
@@ -26,6 +26,9 @@ const RAW_EXAMPLE_CHARS = 200;
  * (mime.ParseMediaType, parameters such as stream=watch ignored) must match a client serializer;
  * for a JSON client anything but application/json is a NegotiateError (watch start fails).
  * An empty Content-Type falls back to the client's first media type: info only (spec 3.1).
+ * A watch sent with --encoding protobuf asks as client-go's protobuf clients do (protobuf, then
+ * JSON): either media type is theirs to decode. The frames of a protobuf answer are judged by
+ * stream.protobuf-framing; event types and objects are judged here for both encodings.
  */
 export const streamFraming: Check = {
   id: ID,
@@ -35,7 +38,8 @@ export const streamFraming: Check = {
   meaning:
     'The body of a 200 watch must be something client-go can decode: a stream of JSON `WatchEvent` objects `{"type": ..., ' +
     '"object": {...}}`, each type one of ADDED, MODIFIED, DELETED, BOOKMARK and ERROR, each event with a JSON object, under ' +
-    '`Content-Type: application/json` (parameters such as `;stream=watch` are ignored).',
+    '`Content-Type: application/json` (parameters such as `;stream=watch` are ignored). A watch sent with `--encoding protobuf` may be ' +
+    'answered in `application/vnd.kubernetes.protobuf` too; its frames are then judged by `stream.protobuf-framing`, its event types and objects here.',
   severities: {
     fail:
       'malformed or truncated frames, unknown event types, events without an object, or a Content-Type other than ' +
@@ -63,6 +67,17 @@ export const streamFraming: Check = {
           message: `${stream.id}: the 200 watch response had no Content-Type (kube-apiserver sends application/json); client-go then assumes its own first media type, JSON.`,
           evidence: { stream: stream.id, contentType: response.contentType },
         });
+      } else if (askedForProtobuf(stream.request) && (mediaType === PROTOBUF_MEDIA_TYPE || mediaType === 'application/json')) {
+        // What a protobuf client accepts (its Accept lists both); stream.protobuf-framing notes a JSON answer.
+      } else if (askedForProtobuf(stream.request)) {
+        findings.push({
+          severity: 'fail',
+          stream: stream.id,
+          message:
+            `${stream.id}: the watch asked for ${stream.request.accept}; expected Content-Type ${PROTOBUF_MEDIA_TYPE};stream=watch or application/json, observed ${JSON.stringify(response.contentType)}. ` +
+            `client-go's negotiator (apimachinery runtime/negotiate.go) rejects a media type its client does not serve: the watch fails to start (relist, or watch-list fallback).`,
+          evidence: { stream: stream.id, contentType: response.contentType, mediaType, accept: stream.request.accept },
+        });
       } else if (mediaType !== 'application/json') {
         findings.push({
           severity: 'fail',
@@ -76,8 +91,10 @@ export const streamFraming: Check = {
 
       // The decoder keeps a stream's first malformed frames and only counts the rest (bounded
       // memory); a frame over the frame limit ends decoding of the stream (decode/watch-frames.ts).
-      const malformed = malformedFramesOf(stream);
-      const dropped = droppedOf(stream);
+      // A protobuf answer's malformed frames are stream.protobuf-framing's (frame index, byte offset).
+      const protobuf = isProtobufResponse(response.contentType);
+      const malformed = protobuf ? [] : malformedFramesOf(stream);
+      const dropped = protobuf ? undefined : droppedOf(stream);
       const malformedCount = malformed.length + (dropped?.malformedFrames ?? 0);
       const undecodedBytes = dropped?.undecodedBytes ?? 0;
       frames += malformedCount;

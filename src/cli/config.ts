@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WatchmarkError } from '../errors.js';
 import { CHECK_PARAMETER_FLAGS } from '../checks/param-registry.js';
-import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES, kindFlagFields } from '../targets/flags.js';
+import { ConnectionFlagsSchema, ProfileSchema as Profile, TARGET_NAMES, encodingField, kindFlagFields } from '../targets/flags.js';
 import { parseDurationMs, parseSizeBytes } from '../units.js';
 
 /**
@@ -20,6 +20,8 @@ export const ExplainConfigSchema = ConnectionFlagsSchema.extend({
   color: z.boolean().optional(),
   /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
   maxFrameBytes: z.number().int().positive().optional(),
+  /** --encoding: json (unset) or protobuf watches. */
+  ...encodingField,
 });
 export type ExplainConfig = z.infer<typeof ExplainConfigSchema>;
 
@@ -37,6 +39,8 @@ export const ObserveConfigSchema = ConnectionFlagsSchema.extend({
   profile: Profile.default('reference'),
   /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
   maxFrameBytes: z.number().int().positive().optional(),
+  /** --encoding: json (unset) or protobuf watches. */
+  ...encodingField,
   json: z.string().min(1).optional(),
   color: z.boolean().optional(),
 });

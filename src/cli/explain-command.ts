@@ -29,6 +29,8 @@ interface ExplainFlags extends ConnectionFlags {
   requestTimeout?: string;
   /** --max-frame-size as given (bytes or 64Mi-style). */
   maxFrameSize?: string;
+  /** --encoding (json | protobuf; commander checks the choice). */
+  encoding?: string;
 }
 
 /**

@@ -65,6 +65,14 @@ function addOutputFlags(cmd: Command): Command {
     .option('--no-github', 'no GitHub Actions annotations or step summary, even when GITHUB_ACTIONS=true');
 }
 
+/** --encoding, shared by the commands that watch (run, observe, explain). */
+function addEncodingFlag(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--encoding <encoding>', 'what watches ask for: json (default) or protobuf (client-go\'s protobuf Accept header, as kube components send; a server answering JSON is decoded as JSON and noted)')
+      .choices(['json', 'protobuf']),
+  );
+}
+
 function addDisplayFlags(cmd: Command): Command {
   return cmd.option('--no-color', 'no colours in the output');
 }
@@ -97,7 +105,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
     );
   // The check parameters' flags (--max-bookmark-interval, --max-event-latency), declared on their checks.
   for (const option of checkParamOptions()) run.addOption(option);
-  addDisplayFlags(addTargetFlags(
+  addDisplayFlags(addTargetFlags(addEncodingFlag(
     run
       .option('--all-resources', 'instead of the suite: send client-go\'s watch-list request to every listable and watchable resource (read-only) and classify each', false)
       .option('--probe-timeout <duration>', '--all-resources: how long to wait for each resource\'s end bookmark', '10s')
@@ -107,7 +115,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
           .choices([...PROGRESS_FLAG_VALUES])
           .default('auto'),
       )
-  )).action(async (opts) => setExit(await (await import('./run-command.js')).runCommand(opts, io, signal)));
+  ))).action(async (opts) => setExit(await (await import('./run-command.js')).runCommand(opts, io, signal)));
 
   addDisplayFlags(
     addOutputFlags(program
@@ -117,7 +125,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .addOption(new Option('--fail-on <severity>', 'exit 1 on findings at or above this severity (default: the recorded run\'s)').choices(['fail', 'warn'])),
   ).action(async (file: string, opts) => setExit(await (await import('./report-command.js')).reportCommand(file, opts, io)));
 
-  addDisplayFlags(addTargetFlags(
+  addDisplayFlags(addTargetFlags(addEncodingFlag(
     program
       .command('observe')
       .argument('<resource>', 'resource to watch, named as in kubectl')
@@ -131,9 +139,9 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--duration <duration>', 'how long to observe (e.g. 30s, 2m)', '60s')
       .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
-  )).action(async (resource, opts) => setExit(await (await import('./observe-command.js')).observeCommand(resource, opts, io, signal)));
+  ))).action(async (resource, opts) => setExit(await (await import('./observe-command.js')).observeCommand(resource, opts, io, signal)));
 
-  addDisplayFlags(addTargetFlags(
+  addDisplayFlags(addTargetFlags(addEncodingFlag(
     program
       .command('explain')
       .argument('<resource>', 'resource, named as in kubectl')
@@ -141,7 +149,7 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
       .option('--probe-timeout <duration>', 'how long to wait for the end bookmark (long enough to see client-go\'s 10 s warnings)', '25s')
       .option('--max-frame-size <size>', 'watch frames longer than this (bytes, or e.g. 64Mi, 512Ki; default 64Mi) are malformed; the rest of their stream is counted, not decoded')
       .option('--json <file>', 'write the explanation as JSON to FILE, or - for stdout')
-  )).action(async (resource, opts) => setExit(await (await import('./explain-command.js')).explainCommand(resource, opts, io, signal)));
+  ))).action(async (resource, opts) => setExit(await (await import('./explain-command.js')).explainCommand(resource, opts, io, signal)));
 
   addDisplayFlags(
     program

@@ -20,6 +20,8 @@ interface ObserveFlags extends ConnectionFlags {
   fieldSelector?: string;
   duration: string;
   maxFrameSize?: string;
+  /** --encoding (json | protobuf; commander checks the choice). */
+  encoding?: string;
   json?: string;
   embedded: boolean;
   target?: string;
@@ -69,7 +71,7 @@ export async function observeCommand(resourceName: string, flags: ObserveFlags, 
       hooks: {
         onWatch: ({ basePath, sentAtMs }) => {
           lineState = { sentAtMs, lastEventAtMs: null };
-          human.write(`watching ${basePath} for ${(config.durationMs / 1000).toFixed(0)} s (${config.watchList ? 'watch-list, as a client-go v0.35+ informer' : 'plain watch'}); Ctrl-C ends early\n`);
+          human.write(`watching ${basePath} for ${(config.durationMs / 1000).toFixed(0)} s (${config.watchList ? 'watch-list, as a client-go v0.35+ informer' : 'plain watch'}${config.encoding === 'protobuf' ? ', asking for protobuf' : ''}); Ctrl-C ends early\n`);
         },
         onReflectorWarning: (w) => {
           human.write(`${`+${((w.atMs - lineState.sentAtMs) / 1000).toFixed(3)}s`.padStart(10)}  client-go would log: ${w.line}\n`);

@@ -39,6 +39,8 @@ interface RunFlags extends ConnectionFlags, OutputPaths {
   requestTimeout?: string;
   /** --max-frame-size as given (bytes or 64Mi-style). */
   maxFrameSize?: string;
+  /** --encoding (json | protobuf; commander checks the choice). */
+  encoding?: string;
   /** auto (default): a status block when stderr is a terminal, a line every 10 s otherwise. */
   progress?: ProgressFlag;
 }

@@ -39,6 +39,17 @@ import {
 export type DecodedFrame = EventEntry | MalformedFrameEntry | DroppedEntry;
 
 /**
+ * What the transport needs of a stream's decoder: this JSON one, or protobuf-frames.ts for
+ * protobuf streams (picked by the response's Content-Type). Both follow the contract described
+ * here: frames stamped with the arrival time of the chunk that completes them, bounded memory.
+ */
+export interface FrameDecoder {
+  push(chunk: Uint8Array, atMs: number): DecodedFrame[];
+  end(atMs: number, options?: { partialFrame?: 'report' | 'drop' }): DecodedFrame[];
+  readonly pendingBytes: number;
+}
+
+/**
  * Default frame limit (--max-frame-size): far above any real object (etcd's default request
  * limit, and so kube-apiserver's largest object, is 1.5 MiB), low enough to bound memory.
  */
@@ -84,7 +95,7 @@ const utf8 = new TextDecoder('utf-8');
  * The decoder keeps references to the chunks of an unfinished frame: callers must not reuse a
  * chunk's memory after pushing it (undici hands out a fresh Buffer per chunk).
  */
-export class WatchFrameDecoder {
+export class WatchFrameDecoder implements FrameDecoder {
   private mode = IDLE;
   private depth = 0;
   private inString = false;

@@ -40,6 +40,20 @@ describe('explainProbe', () => {
     expect(model.clientGo?.outcome).toBe('syncs');
   });
 
+  it('--encoding protobuf: shows the Accept sent and says whether the answer was protobuf or the legal JSON fallback', () => {
+    const asked = (contentType: string) => {
+      const stream = watchListStream().response(3, { contentType }).added(4, 'a', '10').endBookmark(12, '12').close(13, 'client-abort').build();
+      stream.request.accept = 'application/vnd.kubernetes.protobuf,application/json';
+      return explain(stream);
+    };
+    const protobuf = asked('application/vnd.kubernetes.protobuf;stream=watch');
+    expect(protobuf.steps[0]!.verbatim).toEqual([expect.stringMatching(/^GET /), 'Accept: application/vnd.kubernetes.protobuf,application/json']);
+    expect(protobuf.steps[1]!.text).toContain('(HTTP/1.1, application/vnd.kubernetes.protobuf;stream=watch; protobuf, as kube components get it)');
+    expect(asked('application/json').steps[1]!.text).toContain('(HTTP/1.1, application/json; asked for protobuf, answered JSON: legal (client-go decodes it too; custom resources are only served in JSON))');
+    // A JSON probe reads as before.
+    expect(explain(watchListStream().response(3).added(4, 'a', '10').endBookmark(12, '12').build()).steps[1]!.text).toContain('(HTTP/1.1, application/json)');
+  });
+
   it('an end bookmark of another kind: hangs for a typed informer, and says that a dynamic informer syncs', () => {
     const model = explain(watchListStream().response(3).added(4, 'a', '10').endBookmark(12, '12', 'true', { kind: 'Pod' }).close(WAIT_MS, 'client-abort').build());
     expect(model).toMatchObject({ classification: 'accepts-and-ignores', outcome: 'hangs', exitCode: 1 });

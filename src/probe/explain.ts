@@ -18,6 +18,7 @@ import {
   closeOf,
   resourceVersionOf,
 } from '../record/accessors.js';
+import { askedForProtobuf, isProtobufResponse } from '../record/requests.js';
 import type { ListRecord, RunRecord } from '../record/timeline.js';
 import { formatMs } from '../report/terminal.js';
 import type { Report } from '../report/model.js';
@@ -166,9 +167,15 @@ export function explainProbe(input: ExplainInput): Explanation {
     text:
       `The reflector of a client-go v0.35+ informer (WatchListClient on by default) starts with one watch-list request ${where} and no LIST. ` +
       `client-go asks for timeoutSeconds between 300 and 600; watchmark asked for ${stream.request.options.timeoutSeconds} so that it ends the probe itself after at most ${formatMs(probe.probeTimeoutMs)}.`,
-    verbatim: [`GET ${stream.request.path}`],
+    verbatim: [`GET ${stream.request.path}`, ...(stream.request.accept ? [`Accept: ${stream.request.accept}`] : [])],
   };
-  const responseHead = response ? `The server answered ${response.status} after ${since(response.atMs)} (HTTP/${response.httpVersion}, ${response.contentType ?? 'no Content-Type'})` : '';
+  // --encoding protobuf: say whether the answer was protobuf, and that a JSON one is a legal fallback.
+  const encodingNote = !askedForProtobuf(stream.request) || !response
+    ? ''
+    : isProtobufResponse(response.contentType)
+      ? '; protobuf, as kube components get it'
+      : '; asked for protobuf, answered JSON: legal (client-go decodes it too; custom resources are only served in JSON)';
+  const responseHead = response ? `The server answered ${response.status} after ${since(response.atMs)} (HTTP/${response.httpVersion}, ${response.contentType ?? 'no Content-Type'}${encodingNote})` : '';
 
   const cls = verdictOfClass.classification;
   let outcome: ExplainOutcome;

@@ -77,6 +77,19 @@ export function mediaTypeOf(contentType: string | null | undefined): string | nu
   return mediaType === '' ? null : mediaType;
 }
 
+/** Kubernetes' protobuf media type (apimachinery runtime/types.go ContentTypeProtobuf); on a watch the server adds `;stream=watch`. */
+export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+
+/** The response is protobuf (parameters such as `;stream=watch` aside). */
+export function isProtobufResponse(contentType: string | null | undefined): boolean {
+  return mediaTypeOf(contentType) === PROTOBUF_MEDIA_TYPE;
+}
+
+/** The watch asked for protobuf (--encoding protobuf): its recorded Accept header names the protobuf media type. */
+export function askedForProtobuf(request: { accept?: string }): boolean {
+  return (request.accept ?? '').split(',').some((part) => mediaTypeOf(part) === PROTOBUF_MEDIA_TYPE);
+}
+
 /**
  * The collection a request addresses: its path without the query (the LIST and WATCH of one
  * informer share it). Hand-built records without a path fall back to resource and namespace.

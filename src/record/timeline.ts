@@ -37,6 +37,11 @@ export interface WatchRequestRecord {
   options: WatchOptions;
   /** When the request was handed to the HTTP client (client-go's watchStart is taken just before this). */
   sentAtMs: number;
+  /**
+   * The Accept header sent, when it was not plain `application/json` (--encoding protobuf);
+   * absent: JSON was asked for (and recordings made before the flag existed).
+   */
+  accept?: string;
 }
 
 export type CloseReason =
@@ -99,7 +104,7 @@ export interface EventEntry {
   seq: number;
   type: string;
   object: unknown;
-  /** Byte length of the frame. */
+  /** Byte length of the frame (protobuf streams: the 4-byte length prefix included). */
   bytes: number;
 }
 
@@ -107,9 +112,20 @@ export interface EventEntry {
 export interface MalformedFrameEntry {
   kind: 'malformed';
   atMs: number;
-  /** The frame text, cut to at most 4 KiB. */
+  /** The frame text, cut to at most 4 KiB; with `rawEncoding: 'base64'`, the frame's first bytes (at most 4 KiB) in base64. */
   raw: string;
   error: string;
+  /**
+   * Protobuf streams (decode/protobuf-frames.ts): frames are binary, so `raw` is base64 of the
+   * frame's first bytes, its 4-byte length prefix included. Absent: `raw` is text (JSON streams).
+   */
+  rawEncoding?: 'base64';
+  /** Protobuf streams: 0-based index of the frame among the stream's frames (events and malformed frames alike). */
+  frame?: number;
+  /** Protobuf streams: byte offset of the frame's length prefix in the response body. */
+  offset?: number;
+  /** Protobuf streams, a frame cut off at the end: what its length prefix claimed and what arrived. */
+  detail?: string;
 }
 
 /**

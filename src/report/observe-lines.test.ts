@@ -70,6 +70,13 @@ describe('formatObserveLine', () => {
     );
   });
 
+  it('prints a protobuf malformed frame with its index, byte offset, what was cut and its first bytes in base64', () => {
+    const entry = { kind: 'malformed' as const, atMs: 1_100, raw: 'AAAAMQoF', rawEncoding: 'base64' as const, error: 'truncated frame at end of stream', frame: 3, offset: 412, detail: 'the length prefix claims 49 bytes, 2 arrived' };
+    expect(formatObserveLine(entry, fresh())).toBe(
+      '   +0.100s  MALFORMED FRAME #3 at byte 412: truncated frame at end of stream (the length prefix claims 49 bytes, 2 arrived): base64 AAAAMQoF',
+    );
+  });
+
   it('prints the close reason, with the error code when there is one', () => {
     expect(formatObserveLine({ kind: 'close', atMs: 11_000, reason: 'server-eof' }, fresh())).toBe('  +10.000s  stream closed: server-eof');
     expect(

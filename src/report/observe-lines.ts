@@ -25,6 +25,10 @@ export function formatObserveLine(entry: TimelineEntry, state: ObserveLineState)
         entry.body ? `: ${responseBodyExcerpt(undefined, entry.body)}` : ''
       }`;
     case 'malformed':
+      if (entry.rawEncoding === 'base64') {
+        // A protobuf frame: binary, so where it is and its first bytes in base64.
+        return `${since}  MALFORMED FRAME #${entry.frame ?? '?'} at byte ${entry.offset ?? '?'}: ${entry.error}${entry.detail ? ` (${entry.detail})` : ''}: base64 ${entry.raw.slice(0, 120)}`;
+      }
       return `${since}  MALFORMED FRAME: ${entry.error}: ${JSON.stringify(entry.raw.slice(0, 120))}`;
     case 'dropped':
       return `${since}  NOT KEPT: ${describeDropped(entry)}`;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkParamConfigShape } from './check-param-config.js';
-import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES, kindFlagFields } from '../targets/flags.js';
+import { ConnectionFlagsSchema, ProfileSchema, TARGET_NAMES, encodingField, kindFlagFields } from '../targets/flags.js';
 import { outputConfigFields } from '../report/format-fields.js';
 
 /** `watchmark run`'s options as the CLI resolves them (cli/config.ts parses flags onto this schema). */
@@ -29,5 +29,7 @@ export const RunConfigSchema = ConnectionFlagsSchema.extend({
   probeTimeoutMs: z.number().positive().optional(),
   /** --max-frame-size: watch frames longer than this are malformed and end decoding of their stream (unset: 64 MiB). */
   maxFrameBytes: z.number().int().positive().optional(),
+  /** --encoding: json (unset) or protobuf watches. */
+  ...encodingField,
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;

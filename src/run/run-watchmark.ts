@@ -70,6 +70,7 @@ export async function measureRun(config: RunWatchmarkConfig, compiled: CompiledR
   const client = new TargetClient(options.secrets ? registeringSecrets(target.connection, options.secrets) : target.connection, clock, {
     requestTimeoutMs: config.requestTimeoutMs,
     maxFrameBytes: config.maxFrameBytes,
+    encoding: config.encoding,
   });
   let workload: Workload | null = null;
   let cleanupProblems: string[] = [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WATCH_ENCODINGS, type WatchEncoding } from '../transport/client.js';
 import { SERVER_PROFILES, type ServerProfile } from '../server/profiles.js';
 
 /** The embedded server's profiles, named once in server/profiles.ts. */
@@ -32,6 +33,14 @@ export const kindFlagFields = {
   arg: z.array(z.string()).optional(),
   readyPath: z.string().min(1).optional(),
   containerKubeconfig: z.string().min(1).optional(),
+};
+
+/**
+ * --encoding: what the watches ask the server for; `protobuf` sends client-go's protobuf Accept
+ * header (transport/client.ts PROTOBUF_WATCH_ACCEPT); unset: json. Whatever the server answers is decoded.
+ */
+export const encodingField = {
+  encoding: z.enum(WATCH_ENCODINGS as readonly [WatchEncoding, ...WatchEncoding[]]).optional(),
 };
 
 /** --target's values, from the registry of target kinds. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ServerProfile } from '../server/profiles.js';
-import { TargetClient } from '../transport/client.js';
+import { TargetClient, type WatchEncoding } from '../transport/client.js';
 import { registeringSecrets, type SecretRegistry } from '../transport/redact.js';
 import { WatchmarkError } from '../errors.js';
 import { kindNotice, type TargetKindOptions, type TargetOptionName } from './kind.js';
@@ -16,6 +16,8 @@ export interface TargetSelection extends ConnectionFlags, GivenKindOptions {
   profile: ServerProfile;
   /** Frame limit of the client's watches (--max-frame-size); unset: the decoder's default. */
   maxFrameBytes?: number | undefined;
+  /** What the client's watches ask for (--encoding); unset: JSON. */
+  encoding?: WatchEncoding | undefined;
 }
 
 /** The kind options as flags give them (--assets, --image...): each only for the kinds that list it. */
@@ -89,6 +91,7 @@ export async function withTargetClient<T>(
   const client = new TargetClient(options.secrets ? registeringSecrets(target.connection, options.secrets) : target.connection, options.clock, {
     requestTimeoutMs: selection.requestTimeoutMs,
     maxFrameBytes: selection.maxFrameBytes,
+    encoding: selection.encoding,
   });
   try {
     return await use(target, client);

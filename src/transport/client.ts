@@ -73,7 +73,21 @@ export interface TargetClientOptions {
   scheduler?: Scheduler;
   /** Watch frames longer than this are malformed and end decoding of their stream (--max-frame-size). */
   maxFrameBytes?: number | undefined;
+  /** --encoding: what watches ask for (default json). The body is decoded as the response's Content-Type says, either way. */
+  encoding?: WatchEncoding | undefined;
 }
+
+export type WatchEncoding = 'json' | 'protobuf';
+export const WATCH_ENCODINGS: readonly WatchEncoding[] = ['json', 'protobuf'];
+
+/**
+ * The Accept header of a protobuf watch: what client-go's protobuf clients send, protobuf first
+ * and JSON as the fallback for types without protobuf (custom resources). client-go v0.37.2
+ * rest/request.go UseProtobufAsDefault (typed clientsets, v0.32+) and kubelet's
+ * setContentTypeForClient (cmd/kubelet/app/server.go) set exactly this; metadata.ConfigFor too.
+ * kube-apiserver answers `application/vnd.kubernetes.protobuf;stream=watch`.
+ */
+export const PROTOBUF_WATCH_ACCEPT = 'application/vnd.kubernetes.protobuf,application/json';
 
 const USER_AGENT = 'watchmark';
 
@@ -131,6 +145,7 @@ export class TargetClient implements AsyncDisposable {
         watched: { ...spec.watched },
         options: { ...spec.options },
         sentAtMs: this.clock.nowMs(),
+        ...(this.options.encoding === 'protobuf' ? { accept: PROTOBUF_WATCH_ACCEPT } : {}),
       },
       entries: [],
     };
@@ -173,7 +188,7 @@ export class TargetClient implements AsyncDisposable {
           origin: this.address.origin,
           path,
           method: 'GET',
-          headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...auth },
+          headers: { accept: record.request.accept ?? 'application/json', 'user-agent': USER_AGENT, ...auth },
         },
         probe,
       ),

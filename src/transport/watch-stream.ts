@@ -15,7 +15,9 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
-import { WatchFrameDecoder } from '../decode/watch-frames.js';
+import { ProtobufFrameDecoder } from '../decode/protobuf-frames.js';
+import { WatchFrameDecoder, type FrameDecoder } from '../decode/watch-frames.js';
+import { isProtobufResponse } from '../record/requests.js';
 import type { CloseEntry, ResponseEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
 import type { ProtocolProbe } from './negotiated-protocol.js';
 import { redactResponseHeaders, type Redactor } from './redact.js';
@@ -39,7 +41,8 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
   private resolveDone!: (record: StreamRecord) => void;
   private rejectDone!: (err: unknown) => void;
 
-  private readonly decoder: WatchFrameDecoder;
+  /** Picked when a 200 head arrives, by its Content-Type: protobuf frames or JSON. */
+  private decoder: FrameDecoder | undefined;
   private controller: Dispatcher.DispatchController | undefined;
   private redact: Redactor = (text) => text;
   private closed = false;
@@ -54,7 +57,6 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
     readonly record: StreamRecord,
     private readonly options: WatchStreamRecorderOptions,
   ) {
-    this.decoder = new WatchFrameDecoder(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {});
     this.done = new Promise<StreamRecord>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -122,8 +124,13 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
       contentType: recorded['content-type'] ?? null,
       headers: recorded,
     };
-    if (statusCode === 200) this.append(entry);
-    else this.pendingResponse = entry;
+    if (statusCode === 200) {
+      // Whatever was asked for, the body is decoded as what the server says it is: a JSON answer
+      // to a protobuf request is legal (client-go's negotiator decodes it as JSON too).
+      const limit = this.options.maxFrameBytes !== undefined ? { maxFrameBytes: this.options.maxFrameBytes } : {};
+      this.decoder = isProtobufResponse(entry.contentType) ? new ProtobufFrameDecoder(limit) : new WatchFrameDecoder(limit);
+      this.append(entry);
+    } else this.pendingResponse = entry;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -134,7 +141,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
       return;
     }
     this.append({ kind: 'chunk', atMs, bytes: chunk.length });
-    for (const frame of this.decoder.push(chunk, atMs)) {
+    for (const frame of this.decoder!.push(chunk, atMs)) {
       if (this.closed) return; // onEntry threw and closed the stream
       this.append(frame);
     }
@@ -162,7 +169,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
       this.append({ ...this.pendingResponse, body });
       this.pendingResponse = undefined;
     }
-    if (this.responseStatus === 200) {
+    if (this.responseStatus === 200 && this.decoder) {
       // A frame cut short by the server's EOF or a reset is what client-go would choke on; a
       // frame cut short by our own abort is not the server's doing and is not recorded. What the
       // decoder only counted (its `dropped` entry) is recorded either way.

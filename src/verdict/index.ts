@@ -6,6 +6,7 @@
 import type { RunRecord } from '../record/timeline.js';
 import { clientGoVerdicts } from './client-go.js';
 import { clientNodeVerdict } from './client-node.js';
+import { withEncodingNotes } from './encoding.js';
 import type { ClientVerdict } from './types.js';
 
 /**
@@ -15,10 +16,11 @@ import type { ClientVerdict } from './types.js';
  * informer, client-node.ts) needs a LIST and judges its watch on a stream of client-node's shape;
  * a profile without its requests is omitted, never invented. Order: client-go>=0.35,
  * client-go<=0.34, client-node. `logLines[].atMs` are ms since the profile's first request.
+ * On watches answered in protobuf the verdicts say which clients watch that way (encoding.ts).
  */
 export function deriveClientVerdicts(record: RunRecord): ClientVerdict[] {
   const verdicts = clientGoVerdicts(record);
   const clientNode = clientNodeVerdict(record);
   if (clientNode !== undefined) verdicts.push(clientNode);
-  return verdicts;
+  return withEncodingNotes(record, verdicts);
 }
