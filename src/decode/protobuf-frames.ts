@@ -83,7 +83,9 @@ export class ProtobufFrameDecoder implements FrameDecoder {
           // ErrObjectTooLarge); watchmark stops decoding here to keep memory bounded.
           this.undecodedBytes += PREFIX_BYTES + (n - i);
           this.discarding = true;
-          out.push(this.malformedEntry(this.prefix.slice(), `length prefix claims ${length} bytes, more than the ${describeSize(this.maxFrameBytes)} frame limit (--max-frame-size); the rest of the stream was counted, not decoded`, atMs));
+          const entry = this.malformedEntry(this.prefix.slice(), `length prefix claims ${length} bytes, more than the ${describeSize(this.maxFrameBytes)} frame limit (--max-frame-size); the rest of the stream was counted, not decoded`, atMs);
+          entry.claimedBytes = length;
+          out.push(entry);
           this.bodyOffset += n;
           return out;
         }

@@ -126,6 +126,11 @@ export interface MalformedFrameEntry {
   offset?: number;
   /** Protobuf streams, a frame cut off at the end: what its length prefix claimed and what arrived. */
   detail?: string;
+  /**
+   * Protobuf streams, a length prefix over --max-frame-size: the length it claimed. watchmark stops
+   * decoding there, but client-go keeps reading the frame (reflector/decoder.ts isUnfinishedFrame).
+   */
+  claimedBytes?: number;
 }
 
 /**

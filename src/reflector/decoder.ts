@@ -30,6 +30,27 @@ export function isTruncatedFinalFrame(stream: StreamRecord, frame: MalformedFram
   return frame.error === TRUNCATED_AT_END;
 }
 
+/**
+ * The bytes client-go's protobuf watch decoder reads of one frame before it gives up: its streaming
+ * decoder doubles its buffer up to 16 MiB, then returns ErrObjectTooLarge (apimachinery
+ * pkg/runtime/serializer/streaming/streaming.go, `maxBytes: 16 * 1024 * 1024`).
+ */
+export const CLIENT_GO_STREAM_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A protobuf frame whose length prefix claims more bytes than the stream went on to carry (the
+ * decoder's `claimedBytes`, e.g. a length prefix written little-endian): client-go's
+ * LengthDelimitedFrameReader blocks in io.ReadAtLeast for the claimed bytes (at most
+ * {@link CLIENT_GO_STREAM_MAX_BYTES}), so it reports nothing while the stream is open and
+ * io.ErrUnexpectedEOF (a normal close to StreamWatcher) when it ends (pkg/util/framer/framer.go).
+ */
+export function isUnfinishedFrame(stream: StreamRecord, frame: MalformedFrameEntry): boolean {
+  if (frame.claimedBytes === undefined) return false;
+  const dropped = stream.entries.find((e) => e.kind === 'dropped');
+  const afterPrefix = dropped && dropped.kind === 'dropped' ? dropped.undecodedBytes - 4 : 0;
+  return afterPrefix < Math.min(frame.claimedBytes, CLIENT_GO_STREAM_MAX_BYTES);
+}
+
 /** The client-side decode error (rest/watch/decoder.go) for an event frame, or undefined when it decodes. */
 export function decodeErrorOf(event: EventEntry): string | undefined {
   if (!isKnownEventType(event.type)) return `got invalid watch event type: ${event.type}`;

@@ -8,8 +8,8 @@
 import { closeOf, isInitialEventsEndBookmark, typeMetaOf } from '../record/accessors.js';
 import { VERY_SHORT_WATCH_MS } from '../record/requests.js';
 import { statusOfErrorObject, type StatusInfo } from '../record/status.js';
-import type { CloseEntry, EventEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
-import { decodeErrorOf, isTruncatedFinalFrame, objectAcceptance, type InformerKind } from './decoder.js';
+import type { CloseEntry, EventEntry, MalformedFrameEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
+import { decodeErrorOf, isTruncatedFinalFrame, isUnfinishedFrame, objectAcceptance, type InformerKind } from './decoder.js';
 
 /** What a client or server can do when a watch-list never ends its initial events (kubernetes/kubernetes#140890). */
 export const WATCH_LIST_WORKAROUNDS =
@@ -26,9 +26,13 @@ export type WatchEnd =
   /** A frame client-go cannot decode: StreamWatcher sends a synthetic InternalError and closes. */
   | { kind: 'decode-error'; atMs: number; error: string; entry: TimelineEntry }
   /** The result channel closed: server EOF/reset/transport error, or a truncated final frame. */
-  | { kind: 'closed'; atMs: number; close: CloseEntry | undefined; veryShort: boolean }
-  /** Still open when watchmark stopped reading (client-abort or no close recorded). */
-  | { kind: 'open'; atMs: number | undefined };
+  | { kind: 'closed'; atMs: number; close: CloseEntry | undefined; veryShort: boolean; stuckOn?: MalformedFrameEntry }
+  /**
+   * Still open when watchmark stopped reading (client-abort or no close recorded). `stuckOn` (both
+   * here and on `closed`): client-go was blocked reading a protobuf frame whose length prefix claims
+   * bytes that never came (decoder.ts isUnfinishedFrame), so it saw nothing after it.
+   */
+  | { kind: 'open'; atMs: number | undefined; stuckOn?: MalformedFrameEntry };
 
 export interface WatchWalk {
   /** Arrival times of the events that reached handleAnyWatch's switch (they reset the ticker's last-event time). */
@@ -64,6 +68,12 @@ export function walkWatch(
     if (entry.kind === 'malformed') {
       if (isTruncatedFinalFrame(stream, entry)) {
         return done(closedEnd(stream, entry.atMs, startMs, processedAtMs.length));
+      }
+      if (isUnfinishedFrame(stream, entry)) {
+        // client-go is still reading this frame: nothing happens until the stream ends.
+        const close = closeOf(stream);
+        if (close === undefined) return done({ kind: 'open', atMs: undefined, stuckOn: entry });
+        return done({ ...closedEnd(stream, close.atMs, startMs, processedAtMs.length), stuckOn: entry } as WatchEnd);
       }
       return done({ kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry });
     }

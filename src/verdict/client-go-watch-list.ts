@@ -6,7 +6,7 @@ import { formatGoDuration } from '../go-duration.js';
 import { INITIAL_EVENTS_END_ANNOTATION, closeOf, isInitialEventsEndBookmark, observedUntilMs, responseOf } from '../record/accessors.js';
 import { hasSelector, isWatchListRequest } from '../record/requests.js';
 import { classifyStatus, describeStatus, statusOfResponse } from '../record/status.js';
-import type { RunRecord, StreamRecord } from '../record/timeline.js';
+import type { MalformedFrameEntry, RunRecord, StreamRecord } from '../record/timeline.js';
 import { syntheticDecodeErrorMessage, type InformerKind } from '../reflector/decoder.js';
 import { REFLECTOR, V4, klogLine } from '../reflector/klog.js';
 import { TICK_RACE_MS, reflectorWarningAccount, type WarningRange } from '../reflector/ticker.js';
@@ -223,6 +223,7 @@ export function watchListVerdict(record: RunRecord, informer: InformerKind, stre
         );
       }
       return neverSyncs(
+        stuckNote(stream.id, end.stuckOn) +
         `${stream.id} ended at ${at(end.atMs)} (${end.close?.reason ?? 'truncated final frame'}) without a BOOKMARK annotated "${INITIAL_EVENTS_END_ANNOTATION}": "true" after ${walk.processedAtMs.length} event(s).${skippedNote} ` +
           `The reflector keeps the events in a temporary store, never calls Replace, so HasSynced() stays false; it re-issues the watch-list immediately at every such end and never falls back to LIST (kubernetes/kubernetes#140890)` +
           (end.close?.reason === 'error' ? ' (unless client-go classifies this transport error as a decode error, which would make it fall back)' : '') +
@@ -231,9 +232,19 @@ export function watchListVerdict(record: RunRecord, informer: InformerKind, stre
       );
     case 'open':
       return neverSyncs(
+        stuckNote(stream.id, end.stuckOn) +
         `${stream.id} delivered ${walk.processedAtMs.length} event(s) and no BOOKMARK annotated "${INITIAL_EVENTS_END_ANNOTATION}": "true" by the end of observation at ${at(untilMs)}.${skippedNote} ` +
           `The reflector keeps waiting (HasSynced() false), logging "Warning: event bookmark expired" every 10 s (${warningLines.length} time(s) in the observed window); at the server's timeout it re-issues the watch-list and never falls back to LIST (kubernetes/kubernetes#140890). ${WATCH_LIST_WORKAROUNDS}`,
         warningLines,
       );
   }
+}
+
+/** Why client-go saw nothing more: it is still reading a protobuf frame whose length prefix claims bytes that never came. */
+function stuckNote(streamId: string, frame: MalformedFrameEntry | undefined): string {
+  if (frame?.claimedBytes === undefined) return '';
+  return (
+    `${streamId}'s protobuf frame ${frame.frame ?? '?'} (byte ${frame.offset ?? '?'}, +${Math.round(frame.atMs)}ms) has a length prefix claiming ${frame.claimedBytes} bytes that the stream never carried (stream.protobuf-framing): ` +
+    `client-go's LengthDelimitedFrameReader blocks in io.ReadAtLeast for them (at most 16 MiB, streaming.go maxBytes), so it decodes nothing after that prefix, the initial-events-end bookmark included, whatever the server sent. `
+  );
 }

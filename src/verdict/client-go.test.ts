@@ -141,6 +141,26 @@ describe('deriveClientVerdicts: client-go>=0.35 (watch-list)', () => {
     expect(verdict(deriveClientVerdicts(runOf(midStream)), 'client-go>=0.35').outcome).toBe('falls-back');
   });
 
+  // As the real typed protobuf informer shows it against serve --profile broken-protobuf-framing
+  // (test/real/oracle-protobuf.test.ts): a length prefix claiming more than the stream carries
+  // leaves client-go blocked in the framer, so the end bookmark after it is never seen.
+  it('a protobuf length prefix claiming bytes that never came: client-go is stuck reading, never a decode error or a fallback', () => {
+    const build = (undecodedBytes: number, close: 'client-abort' | 'server-eof') => {
+      const record = runOf(watchListStream().response(0).added(5, 'a', '1').malformed(6, 'AAAA', 'length prefix claims 3137404928 bytes').dropped(25_000, { undecodedBytes }).close(25_000, close));
+      const frame = record.streams[0]!.entries.find((e) => e.kind === 'malformed')!;
+      if (frame.kind === 'malformed') frame.claimedBytes = 3_137_404_928;
+      return verdict(deriveClientVerdicts(record), 'client-go>=0.35');
+    };
+    const open = build(400, 'client-abort');
+    expect(open.outcome).toBe('never-syncs');
+    expect(open.explanation).toMatch(/length prefix claiming 3137404928 bytes that the stream never carried/);
+    expect(open.logLines?.some((l) => /Falling back to regular list/.test(l.line))).toBe(false);
+    // Ended by the server before the frame completed: io.ErrUnexpectedEOF, a normal close, retried.
+    expect(build(400, 'server-eof').outcome).toBe('never-syncs');
+    // 16 MiB arrived after the prefix: client-go's streaming decoder gives up (ErrObjectTooLarge), a decode error: fallback.
+    expect(build(16 * 1024 * 1024 + 4, 'client-abort').outcome).toBe('falls-back');
+  });
+
   // Both outcomes as the real client-go v0.37.2 informers show them (testbed/informer-probe
   // TestWrongKindEndBookmarkTypedNeverSyncsDynamicSyncs): the typed one skips the Pod-kind end
   // bookmark, the dynamic one has no expected GVK and syncs on it.

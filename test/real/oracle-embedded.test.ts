@@ -45,8 +45,11 @@ describe.skipIf(skip).concurrent('client-go oracle agrees with watchmark on ever
     const selectorRuns = INFORMER_KINDS.map((informer) => ({ informer, watchListClient: true, labelSelector: 'watchmark.io/group=a' }));
     const [report, ...probes] = await Promise.all([
       runWatchmark({ server: server.url, token: server.token, certificateAuthority: caFile, quick: true, failOn: 'fail', profile: profile as ServerProfile }),
-      ...runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true })),
-      ...selectorRuns.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30 })),
+      // watchmark's run here is JSON, so the probes read JSON too: typed client-go clients would
+      // otherwise ask for protobuf (gentype.PrefersProtobuf); test/real/oracle-protobuf.test.ts
+      // compares typed protobuf informers with `run --encoding protobuf`.
+      ...runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true, contentType: 'application/json' })),
+      ...selectorRuns.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, contentType: 'application/json' })),
     ]);
     const verdicts = (report as Report).clientGo.map((v) => [v.profile, v.outcome, v.skippedEvents ?? 0]);
     runs.forEach(({ informer, watchListClient }, i) => {
