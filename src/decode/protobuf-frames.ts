@@ -24,7 +24,7 @@
 import { decodeObject, decodeWatchEvent, PROTOBUF_MAGIC } from '../protobuf/k8s-codec.js';
 import type { DroppedEntry, MalformedFrameEntry } from '../record/timeline.js';
 import { MAX_RAW_BYTES, describeSize } from './frame-text.js';
-import { DEFAULT_MAX_FRAME_BYTES, MAX_MALFORMED_KEPT, TRUNCATED_AT_END, type DecodedFrame, type FrameDecoder, type WatchFrameDecoderOptions } from './watch-frames.js';
+import { MAX_MALFORMED_KEPT, maxFrameBytesOf, TRUNCATED_AT_END, type DecodedFrame, type FrameDecoder, type WatchFrameDecoderOptions } from './watch-frames.js';
 
 const PREFIX_BYTES = 4;
 
@@ -54,9 +54,7 @@ export class ProtobufFrameDecoder implements FrameDecoder {
   private undecodedBytes = 0;
 
   constructor(options: WatchFrameDecoderOptions = {}) {
-    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxFrameBytes must be a positive integer, got ${max}`);
-    this.maxFrameBytes = max;
+    this.maxFrameBytes = maxFrameBytesOf(options);
   }
 
   push(chunk: Uint8Array, atMs: number): DecodedFrame[] {

@@ -63,6 +63,13 @@ export interface WatchFrameDecoderOptions {
   maxFrameBytes?: number;
 }
 
+/** The frame limit of a decoder's options (both encodings' decoders), checked. */
+export function maxFrameBytesOf(options: WatchFrameDecoderOptions): number {
+  const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxFrameBytes must be a positive integer, got ${max}`);
+  return max;
+}
+
 export const TRUNCATED_AT_END = 'truncated frame at end of stream';
 
 // Scanner modes.
@@ -119,9 +126,7 @@ export class WatchFrameDecoder implements FrameDecoder {
   private undecodedBytes = 0;
 
   constructor(options: WatchFrameDecoderOptions = {}) {
-    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxFrameBytes must be a positive integer, got ${max}`);
-    this.maxFrameBytes = max;
+    this.maxFrameBytes = maxFrameBytesOf(options);
   }
 
   /** Decodes one chunk. `atMs` is when the chunk arrived (taken before calling this). */
