@@ -5,7 +5,7 @@ import { encodeObject, encodeWatchEvent, lengthPrefixed, PROTOBUF_WATCH_MEDIA_TY
 import type { StreamRecord } from '../record/timeline.js';
 import { PROTOBUF_WATCH_ACCEPT } from '../transport/client.js';
 import { streamFraming } from './stream-framing.js';
-import { CLIENT_GO_ON_BAD_FRAME, CLIENT_GO_ON_CUT_FRAME, streamProtobufFraming } from './stream-protobuf-framing.js';
+import { CLIENT_GO_ON_BAD_FRAME, CLIENT_GO_ON_CUT_FRAME, CLIENT_GO_ON_UNFINISHED_FRAME, streamProtobufFraming } from './stream-protobuf-framing.js';
 import { DEFAULT_CHECK_PARAMS } from './types.js';
 
 const cm = (name: string, rv: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'watchmark', resourceVersion: rv } });
@@ -72,6 +72,16 @@ describe('stream.protobuf-framing', () => {
     expect(result.status).toBe('fail');
     expect(result.findings[0]!.message).toMatch(/frame #0 at byte 0 .*length prefix claims \d+ bytes, more than the 200 bytes frame limit/);
     expect(result.findings[0]!.evidence).toMatchObject({ count: 1, undecodedBytes: big.length + frame('ADDED', cm('b', '102')).length });
+  });
+
+  it('a little-endian length prefix (serve --profile broken-protobuf-framing): client-go blocks reading the frame, it does not end the watch', () => {
+    const good = frame('ADDED', cm('a', '101'));
+    const littleEndian = Uint8Array.from(good);
+    new DataView(littleEndian.buffer).setUint32(0, good.length - 4, true);
+    const result = check(protobufStream([littleEndian, frame('MODIFIED', cm('a', '102'))]));
+    expect(result.status).toBe('fail');
+    expect(result.findings[0]!.message).toContain(CLIENT_GO_ON_UNFINISHED_FRAME);
+    expect(result.findings[0]!.message).not.toContain(CLIENT_GO_ON_BAD_FRAME);
   });
 
   it.each([

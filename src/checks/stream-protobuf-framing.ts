@@ -2,6 +2,7 @@ import { TRUNCATED_AT_END } from '../decode/watch-frames.js';
 import { droppedOf, eventsOf, malformedFramesOf, msSinceRequest, responseOf, sinceRequest } from '../record/accessors.js';
 import { askedForProtobuf, isProtobufResponse, mediaTypeOf } from '../record/requests.js';
 import type { MalformedFrameEntry, StreamRecord } from '../record/timeline.js';
+import { isUnfinishedFrame } from '../reflector/decoder.js';
 import { MAX_EXAMPLES, resultOf, skipped } from './check-result.js';
 import type { Check, Finding } from './types.js';
 
@@ -14,6 +15,9 @@ const RAW_EXAMPLE_CHARS = 120;
 export const CLIENT_GO_ON_BAD_FRAME =
   'client-go\'s StreamWatcher turns the decode error into a synthetic InternalError ("unable to decode an event from the watch stream", ClientWatchDecoding) and ends the watch; ' +
   'the reflector logs "Warning: watch ended with error" and, after backoff, lists again (a watch-list informer falls back to LIST while it has not synced)';
+export const CLIENT_GO_ON_UNFINISHED_FRAME =
+  'client-go\'s length-delimited framer blocks in io.ReadAtLeast for the bytes the length prefix claims (its streaming decoder gives up only after 16 MiB, ErrObjectTooLarge), ' +
+  'so it decodes nothing more from this stream while it stays open (a watch-list never sees its initial-events-end bookmark: the informer never syncs) and sees io.ErrUnexpectedEOF, a normal end, when it closes';
 export const CLIENT_GO_ON_CUT_FRAME =
   'client-go\'s length-delimited framer reads io.ErrUnexpectedEOF, which StreamWatcher treats as a normal end of the watch (a V(1) log line only); the reflector watches again';
 
@@ -46,7 +50,8 @@ export const streamProtobufFraming: Check = {
     fail:
       'a length prefix that overruns the end of the stream, a frame over `--max-frame-size`, a payload that is not a `WatchEvent`, an object ' +
       'without the `k8s\\0` magic, or a `runtime.Unknown` that does not parse. client-go ends the watch on each (a cut-off last frame ends it ' +
-      'as if closed; the others with a synthetic InternalError, "Warning: watch ended with error", relist after backoff).',
+      'as if closed; the others with a synthetic InternalError, "Warning: watch ended with error", relist after backoff), except a length prefix claiming more ' +
+      'than the stream then carries (up to 16 MiB): client-go blocks reading that frame for as long as the stream stays open.',
     info: 'the server answered a protobuf watch with JSON: legal (client-go asks for protobuf, then JSON, and decodes either) but the protobuf framing was not exercised; custom resources are always served in JSON.',
   },
   fix:
@@ -94,7 +99,7 @@ export const streamProtobufFraming: Check = {
           `${stream.id}: expected length-prefixed protobuf WatchEvents with k8s\\0 objects; observed ${count} bad frame(s)` +
           `${dropped?.malformedFrames ? ` (the first ${malformed.length} recorded, the rest counted)` : ''}: ${shown.join('; ')}${more > 0 ? ` and ${more} more` : ''}. ` +
           (undecodedBytes > 0 ? `watchmark stopped decoding at the oversized frame (${undecodedBytes} bytes from its length prefix on, counted, not decoded). ` : '') +
-          `${cutOnly ? CLIENT_GO_ON_CUT_FRAME : CLIENT_GO_ON_BAD_FRAME}. ` +
+          `${malformed.some((frame) => isUnfinishedFrame(stream, frame)) ? CLIENT_GO_ON_UNFINISHED_FRAME : cutOnly ? CLIENT_GO_ON_CUT_FRAME : CLIENT_GO_ON_BAD_FRAME}. ` +
           `Clients that watch in protobuf are affected (kube-controller-manager, kube-scheduler, kubelet, client-go typed clientsets v0.32+, controller-runtime typed clients); JSON clients get a JSON stream and are not judged by this one.`,
         evidence: {
           stream: stream.id,
