@@ -33,8 +33,17 @@ describe('watchmark --encoding (CLI subprocess)', () => {
     expect(explanation.steps[0]!.verbatim).toContain('Accept: application/vnd.kubernetes.protobuf,application/json');
   });
 
-  // DEPENDS ON the embedded server's protobuf watches and its `broken-protobuf-framing` profile
-  // (issue 13, the serve helper's branch): fails until that is merged.
+  it('run --encoding protobuf passes on the embedded reference profile: every watch answered and decoded in protobuf', async () => {
+    const res = await runCli(['run', '--quick', '--embedded', '--encoding', 'protobuf', '--json', '-', '--progress', 'none'], { timeoutMs: 120_000 });
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout) as Report;
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual([]);
+    const check = report.checks.find((c) => c.id === 'stream.protobuf-framing')!;
+    expect(check.status).toBe('pass');
+    expect(check.summary).not.toMatch(/answered in JSON/);
+    expect(report.clientGo.find((v) => v.profile.startsWith('client-go>=0.35'))!.outcome).toBe('syncs');
+  }, 150_000);
+
   it('run --encoding protobuf fails on the broken-protobuf-framing profile with stream.protobuf-framing', async () => {
     const res = await runCli(['run', '--quick', '--embedded', '--profile', 'broken-protobuf-framing', '--encoding', 'protobuf', '--json', '-', '--progress', 'none'], { timeoutMs: 120_000 });
     expect(res.code, res.stderr).toBe(1);
@@ -42,6 +51,9 @@ describe('watchmark --encoding (CLI subprocess)', () => {
     const check = report.checks.find((c) => c.id === 'stream.protobuf-framing')!;
     expect(check.status).toBe('fail');
     expect(check.findings[0]!.message).toMatch(/frame #\d+ at byte \d+/);
-    expect(report.clientGo.find((v) => v.profile.startsWith('client-go>=0.35'))!.explanation).toContain('informers watching in protobuf');
+    const watchList = report.clientGo.find((v) => v.profile.startsWith('client-go>=0.35'))!;
+    // As the real typed protobuf informer does (test/real/oracle-protobuf.test.ts): stuck reading, never synced.
+    expect(watchList.outcome).toBe('never-syncs');
+    expect(watchList.explanation).toMatch(/length prefix claiming \d+ bytes that the stream never carried/);
   }, 150_000);
 });
