@@ -48,8 +48,8 @@ describe.skipIf(skip).concurrent('client-go oracle agrees with watchmark on ever
       // watchmark's run here is JSON, so the probes read JSON too: typed client-go clients would
       // otherwise ask for protobuf (gentype.PrefersProtobuf); test/real/oracle-protobuf.test.ts
       // compares typed protobuf informers with `run --encoding protobuf`.
-      ...runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true, contentType: 'application/json' })),
-      ...selectorRuns.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, contentType: 'application/json' })),
+      ...runs.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, writeAfterSync: true, ...(r.informer === 'typed' ? { contentType: 'application/json' } : {}) })),
+      ...selectorRuns.map((r) => runProbe(probeTarget, { ...r, deadlineSeconds: 30, ...(r.informer === 'typed' ? { contentType: 'application/json' } : {}) })),
     ]);
     const verdicts = (report as Report).clientGo.map((v) => [v.profile, v.outcome, v.skippedEvents ?? 0]);
     runs.forEach(({ informer, watchListClient }, i) => {
