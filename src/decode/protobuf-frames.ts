@@ -21,7 +21,7 @@
  * MAX_RAW_BYTES) with `rawEncoding: 'base64'`, and it names the frame's index and the byte offset
  * of its length prefix, so the evidence points into the body exactly.
  */
-import { decodeObject, decodeWatchEvent, PROTOBUF_MAGIC } from '../protobuf/k8s-codec.js';
+import { decodeObject, decodeWatchEvent, hasProtobufMagic } from '../protobuf/k8s-codec.js';
 import type { DroppedEntry, MalformedFrameEntry } from '../record/timeline.js';
 import { MAX_RAW_BYTES, describeSize } from './frame-text.js';
 import { MAX_MALFORMED_KEPT, maxFrameBytesOf, TRUNCATED_AT_END, type DecodedFrame, type FrameDecoder, type WatchFrameDecoderOptions } from './watch-frames.js';
@@ -75,7 +75,8 @@ export class ProtobufFrameDecoder implements FrameDecoder {
         this.prefixBytes += take;
         i += take;
         if (this.prefixBytes < PREFIX_BYTES) break;
-        const length = new DataView(this.prefix.buffer).getUint32(0, false);
+        const p = this.prefix;
+        const length = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
         if (length > this.maxFrameBytes) {
           // client-go's framer would try to read it all (its streaming decoder gives up at 16 MiB,
           // ErrObjectTooLarge); watchmark stops decoding here to keep memory bounded.
@@ -157,7 +158,7 @@ export class ProtobufFrameDecoder implements FrameDecoder {
     }
     // An absent or empty object stays an event without one: stream.framing judges it as for JSON.
     if (event.object.length === 0) return { type: event.type, object: undefined };
-    if (!startsWithMagic(event.object)) {
+    if (!hasProtobufMagic(event.object)) {
       return `${NO_MAGIC} (the ${JSON.stringify(event.type)} event's object starts with 0x${hex(event.object.subarray(0, 4))}; client-go: "provided data does not appear to be a protobuf message")`;
     }
     try {
@@ -212,14 +213,10 @@ export class ProtobufFrameDecoder implements FrameDecoder {
   private withPrefix(payload: Uint8Array): Uint8Array {
     const keep = Math.min(payload.length, MAX_RAW_BYTES - PREFIX_BYTES);
     const frame = new Uint8Array(PREFIX_BYTES + keep);
-    new DataView(frame.buffer).setUint32(0, this.payloadLength < 0 ? payload.length : this.payloadLength, false);
+    new DataView(frame.buffer).setUint32(0, this.payloadLength, false);
     frame.set(payload.subarray(0, keep), PREFIX_BYTES);
     return frame;
   }
-}
-
-function startsWithMagic(body: Uint8Array): boolean {
-  return PROTOBUF_MAGIC.every((b, i) => body[i] === b);
 }
 
 function hex(bytes: Uint8Array): string {

@@ -16,8 +16,14 @@ import { schemaOf, TYPE_META, type FieldSchema, type FieldType, type MessageSche
 /** `k8s\0`: the first four bytes of every protobuf object body. */
 export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
 
+/** Kubernetes' protobuf media type (apimachinery runtime/types.go ContentTypeProtobuf). */
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
-export const PROTOBUF_WATCH_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf;stream=watch';
+export const PROTOBUF_WATCH_MEDIA_TYPE = `${PROTOBUF_MEDIA_TYPE};stream=watch`;
+
+/** Whether a body starts with {@link PROTOBUF_MAGIC}. */
+export function hasProtobufMagic(body: Uint8Array): boolean {
+  return body.length >= PROTOBUF_MAGIC.length && PROTOBUF_MAGIC.every((b, i) => body[i] === b);
+}
 
 type Json = Record<string, unknown>;
 
@@ -93,9 +99,8 @@ function isZero(value: unknown): boolean {
 /** One message as its JSON object: unknown field numbers are skipped, zero values omitted unless `keepZero`. */
 export function decodeMessage(schema: MessageSchema, bytes: Uint8Array): Json {
   const out: Json = {};
-  const byNo = new Map(schema.fields.map((f) => [f.no, f]));
   for (const field of readFields(bytes)) {
-    const spec = byNo.get(field.no);
+    const spec = schema.byNo.get(field.no);
     if (!spec) continue;
     const value = decodeValue(field, schema, spec, out);
     if (spec.repeated) {
@@ -119,8 +124,9 @@ export interface Envelope {
 
 /** The `k8s\0` + runtime.Unknown envelope of an object body; throws {@link ProtobufDecodeError}. */
 export function decodeEnvelope(body: Uint8Array): Envelope {
-  for (let i = 0; i < PROTOBUF_MAGIC.length; i++) {
-    if (body[i] !== PROTOBUF_MAGIC[i]) throw new ProtobufDecodeError('the body does not start with the protobuf magic "k8s\\0"', Math.min(i, body.length));
+  if (!hasProtobufMagic(body)) {
+    const at = PROTOBUF_MAGIC.findIndex((b, i) => body[i] !== b);
+    throw new ProtobufDecodeError('the body does not start with the protobuf magic "k8s\\0"', Math.min(at, body.length));
   }
   const out: Envelope = { apiVersion: '', kind: '', raw: new Uint8Array(0), contentEncoding: '', contentType: '' };
   for (const f of readFields(body.subarray(PROTOBUF_MAGIC.length), PROTOBUF_MAGIC.length)) {

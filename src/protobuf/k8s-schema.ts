@@ -33,11 +33,15 @@ export interface FieldSchema {
 
 export interface MessageSchema {
   readonly name: string;
+  /** In field-number order (the order they are written). */
   readonly fields: readonly FieldSchema[];
+  /** The same fields by number, for reading: built once, not per message read. */
+  readonly byNo: ReadonlyMap<number, FieldSchema>;
 }
 
 function message(name: string, fields: FieldSchema[]): MessageSchema {
-  return { name, fields: [...fields].sort((a, b) => a.no - b.no) };
+  const sorted = [...fields].sort((a, b) => a.no - b.no);
+  return { name, fields: sorted, byNo: new Map(sorted.map((f) => [f.no, f])) };
 }
 
 export const TYPE_META = message('runtime.TypeMeta', [

@@ -4,6 +4,7 @@
  */
 import { closeOf, initialEventsEndBookmark, responseOf } from './accessors.js';
 import type { EventEntry, ListRecord, StreamRecord, WatchOptions } from './timeline.js';
+import { PROTOBUF_MEDIA_TYPE } from '../protobuf/k8s-codec.js';
 
 /**
  * Exactly what client-go's reflector sends in watch-list mode (tools/cache/reflector.go v0.35.0
@@ -77,8 +78,7 @@ export function mediaTypeOf(contentType: string | null | undefined): string | nu
   return mediaType === '' ? null : mediaType;
 }
 
-/** Kubernetes' protobuf media type (apimachinery runtime/types.go ContentTypeProtobuf); on a watch the server adds `;stream=watch`. */
-export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+export { PROTOBUF_MEDIA_TYPE };
 
 /** The response is protobuf (parameters such as `;stream=watch` aside). */
 export function isProtobufResponse(contentType: string | null | undefined): boolean {

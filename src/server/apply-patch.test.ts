@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkNonApplyPatchOptions, fieldManagerOf, parseApplyRequest } from './apply-patch.js';
 import { CONFIGMAPS, NAMESPACES } from './resources.js';
-import { ApiStatusError, type KubeStatus } from './status.js';
+import { statusOf } from './test-support.js';
 
 // The messages are kube-apiserver v1.37.2's answers to the same requests (testbed, recorded by hand).
-function statusOf(fn: () => unknown): KubeStatus {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiStatusError) return err.status;
-    throw err;
-  }
-  throw new Error('no error');
-}
-
 const q = (s: string) => new URLSearchParams(s);
 const parse = (body: string, query = 'fieldManager=m1', name = 'y1') => parseApplyRequest(CONFIGMAPS, body, q(query), 'ns', name);
 

@@ -2,6 +2,7 @@
  * Content negotiation, reduced to what this server can produce (JSON, and Kubernetes protobuf for
  * its built-in types) and consume (JSON and protobuf bodies, JSON merge patches). Pure.
  */
+import { PROTOBUF_MEDIA_TYPE } from '../protobuf/k8s-codec.js';
 
 export interface MediaRange {
   type: string;
@@ -60,7 +61,7 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
       return 'json-patch';
     case 'application/apply-patch+yaml':
       return 'apply-patch';
-    case 'application/vnd.kubernetes.protobuf':
+    case PROTOBUF_MEDIA_TYPE:
       return 'protobuf';
     default:
       return 'other';
@@ -113,7 +114,7 @@ export function negotiateOutput(accept: string | undefined, offers: readonly Out
       continue;
     }
     if (essence === 'application/json' && offers.includes('json')) return 'json';
-    if (essence === 'application/vnd.kubernetes.protobuf' && offers.includes('protobuf')) return 'protobuf';
+    if (essence === PROTOBUF_MEDIA_TYPE && offers.includes('protobuf')) return 'protobuf';
   }
   return null;
 }

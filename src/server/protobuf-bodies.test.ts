@@ -3,17 +3,7 @@ import { decodeObject, decodeWatchEvent, encodeObject } from '../protobuf/k8s-co
 import { ProtoWriter } from '../protobuf/wire.js';
 import { deleteOptionsFromProtobuf, objectFromProtobuf, protobufWatchFrame } from './protobuf-bodies.js';
 import { CONFIGMAPS, NAMESPACES } from './resources.js';
-import { ApiStatusError } from './status.js';
-
-function statusOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiStatusError) return err.status;
-    throw err;
-  }
-  throw new Error('no ApiStatusError');
-}
+import { statusOf } from './test-support.js';
 
 describe('objectFromProtobuf', () => {
   it('reads a body of the resource\'s kind as its JSON object', () => {

@@ -4,7 +4,7 @@
  * adds what the HTTP layer decides: which kind a body must have and which Status a bad one gets.
  * Pure.
  */
-import { decodeEnvelope, decodeMessage, encodeObject, encodeWatchEvent, lengthPrefixed, PROTOBUF_MAGIC, type Envelope } from '../protobuf/k8s-codec.js';
+import { decodeEnvelope, decodeMessage, encodeObject, encodeWatchEvent, hasProtobufMagic, lengthPrefixed, PROTOBUF_MAGIC, type Envelope } from '../protobuf/k8s-codec.js';
 import { DELETE_OPTIONS, schemaOf } from '../protobuf/k8s-schema.js';
 import { ProtobufDecodeError } from '../protobuf/wire.js';
 import type { ResourceDef } from './resources.js';
@@ -42,7 +42,7 @@ function summarizeData(body: Uint8Array, maxLength = 30): string {
 /** The magic-prefix checks of apimachinery protobuf.go Serializer.Decode, then the envelope; null message: fine. */
 function readEnvelope(body: Uint8Array): { envelope: Envelope } | { error: string } {
   if (body.length === 0) return { error: 'empty data' };
-  if (body.length < PROTOBUF_MAGIC.length || PROTOBUF_MAGIC.some((b, i) => body[i] !== b)) return { error: NOT_PROTOBUF };
+  if (!hasProtobufMagic(body)) return { error: NOT_PROTOBUF };
   if (body.length === PROTOBUF_MAGIC.length) return { error: 'empty body' };
   try {
     return { envelope: decodeEnvelope(body) };

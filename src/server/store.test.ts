@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { CONFIGMAPS, NAMESPACES } from './resources.js';
-import { ApiStatusError, type KubeStatus } from './status.js';
 import { ObjectStore, type StoreEvent } from './store.js';
+import { statusOf } from './test-support.js';
 
 function newStore(historyWindowMs = 75_000) {
   const clock = new FakeClock();
@@ -14,16 +14,6 @@ function newStore(historyWindowMs = 75_000) {
   store.create(NAMESPACES, { metadata: { name: 'other' } });
   events.length = 0;
   return { store, clock, events };
-}
-
-function statusOf(fn: () => unknown): KubeStatus {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiStatusError) return err.status;
-    throw err;
-  }
-  throw new Error('expected an ApiStatusError');
 }
 
 const cm = (name: string, data: Record<string, string> = { a: '1' }, labels?: Record<string, string>) => ({

@@ -9,6 +9,18 @@ import https from 'node:https';
 import { Agent, request } from 'undici';
 import { decodeObject, decodeWatchEvent } from '../protobuf/k8s-codec.js';
 import type { StartedEmbeddedServer } from './server.js';
+import { ApiStatusError, type KubeStatus } from './status.js';
+
+/** The Status a call throws as an ApiStatusError (fails the test when it throws nothing). */
+export function statusOf(fn: () => unknown): KubeStatus {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiStatusError) return err.status;
+    throw err;
+  }
+  throw new Error('expected an ApiStatusError');
+}
 
 export interface WatchEventJson {
   type: string;

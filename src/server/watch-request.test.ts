@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIGMAPS, NAMESPACES } from './resources.js';
-import { ApiStatusError, type KubeStatus } from './status.js';
 import { decodeListOptions, parseCollectionRequest, setListOptionsDefaults } from './watch-request.js';
-
-function statusOf(fn: () => unknown): KubeStatus {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiStatusError) return err.status;
-    throw err;
-  }
-  throw new Error('expected an ApiStatusError');
-}
+import { statusOf } from './test-support.js';
 
 /** namespace null: the all-namespaces or cluster-scoped path. */
 const parse = (query: string, def = CONFIGMAPS, namespace: string | null = 'ns') =>

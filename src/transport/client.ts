@@ -14,6 +14,7 @@ import { redactorFor } from './redact.js';
 import { formatTimeoutMs, requestTimeouts, type RequestTimeouts } from './timeouts.js';
 import { classifyTransportError, toWatchmarkError, transportFailure, type TransportErrorCode, type TransportFailure } from './transport-errors.js';
 import { buildWatchQuery } from './watch-query.js';
+import { PROTOBUF_MEDIA_TYPE } from '../protobuf/k8s-codec.js';
 import { WatchStreamRecorder } from './watch-stream.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -87,7 +88,7 @@ export const WATCH_ENCODINGS: readonly WatchEncoding[] = ['json', 'protobuf'];
  * setContentTypeForClient (cmd/kubelet/app/server.go) set exactly this; metadata.ConfigFor too.
  * kube-apiserver answers `application/vnd.kubernetes.protobuf;stream=watch`.
  */
-export const PROTOBUF_WATCH_ACCEPT = 'application/vnd.kubernetes.protobuf,application/json';
+export const PROTOBUF_WATCH_ACCEPT = `${PROTOBUF_MEDIA_TYPE},application/json`;
 
 const USER_AGENT = 'watchmark';
 

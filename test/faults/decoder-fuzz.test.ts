@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_RAW_BYTES } from '../../src/decode/frame-text.js';
 import { MAX_MALFORMED_KEPT, WatchFrameDecoder, type DecodedFrame } from '../../src/decode/watch-frames.js';
+import { split } from './chunks.js';
 import { faultScale } from './scale.js';
 
 /** A small limit so random inputs cross it often. */
@@ -90,19 +91,6 @@ function mutate(data: Uint8Array, mutations: Mutation[]): Uint8Array {
     }
   }
   return Uint8Array.from(bytes);
-}
-
-/** Cuts `data` at the given offsets (modulo its length + 1); empty chunks included. */
-function split(data: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(data.subarray(from, p));
-    from = p;
-  }
-  chunks.push(data.subarray(from));
-  return chunks;
 }
 
 /**

@@ -12,6 +12,7 @@ import { MAX_RAW_BYTES } from '../../src/decode/frame-text.js';
 import { ProtobufFrameDecoder } from '../../src/decode/protobuf-frames.js';
 import { MAX_MALFORMED_KEPT, type DecodedFrame } from '../../src/decode/watch-frames.js';
 import { encodeObject, encodeWatchEvent, lengthPrefixed } from '../../src/protobuf/k8s-codec.js';
+import { split } from './chunks.js';
 import { faultScale } from './scale.js';
 
 const LIMIT = 400;
@@ -49,18 +50,6 @@ function mutate(data: Uint8Array, mutations: Mutation[]): Uint8Array {
     else if (m.op === 'truncate') bytes = bytes.slice(0, at);
   }
   return Uint8Array.from(bytes);
-}
-
-function split(data: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(data.subarray(from, p));
-    from = p;
-  }
-  chunks.push(data.subarray(from));
-  return chunks;
 }
 
 function decode(chunks: Uint8Array[]): Array<Omit<DecodedFrame, 'atMs'>> {
