@@ -24,7 +24,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['transport'],
   ['discovery'],
   ['server'],
-  ['targets'],
+  ['targets', 'proxy'],
   ['reflector'],
   ['checks', 'verdict'],
   ['scenario'],

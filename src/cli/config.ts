@@ -108,3 +108,16 @@ export function transportInput(flags: { requestTimeout?: string | undefined; max
 }
 
 
+
+/** `watchmark proxy`: the target as for run (any kind), where to listen, and the faults. */
+export const ProxyConfigSchema = ConnectionFlagsSchema.extend({
+  target: z.enum(TARGET_NAMES).optional(),
+  ...kindFlagFields,
+  profile: Profile.default('reference'),
+  port: z.number().int().min(0).max(65535).default(0),
+  tls: z.boolean().default(true),
+  kubeconfigOut: z.string().min(1).optional(),
+  record: z.string().min(1).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+});
+export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;

@@ -3,6 +3,7 @@ import { isWatchmarkError } from '../errors.js';
 import { realScheduler } from '../scheduler.js';
 import { describeObjects, leftoverLines, processInventory, type TargetInventory, type TargetObjectRef } from '../workload/inventory.js';
 import { SERVER_PROFILES } from '../server/profiles.js';
+import { faultHelp } from '../proxy/faults.js';
 import { targetHelp } from '../targets/registry.js';
 import { TOOL } from '../version.js';
 import { PROGRESS_FLAG_VALUES } from '../progress/live-progress.js';
@@ -169,6 +170,20 @@ export function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: num
         [] as string[],
       ),
   ).action(async (opts) => setExit(await (await import('./serve-command.js')).serveCommand(opts, io, signal)));
+
+  addDisplayFlags(addTargetFlags(
+    program
+      .command('proxy')
+      .description('a loopback proxy in front of the target that injects watch faults (a missing end bookmark, resets, stalls, dropped events...): reproduce a hang with your own controller; prints a kubeconfig for it')
+      .option('--listen <addr>', 'where to listen: 127.0.0.1:PORT (0 = a free port; loopback only)', '127.0.0.1:0')
+      .option('--fault <fault>', `a fault to inject (repeatable, comma-separated): ${faultHelp()}`, collect)
+      .option('--match <kinds>', 'which requests the faults touch: watch-list, watch (every watch, watch-lists too), list, all (repeatable, comma-separated; default watch)', collect)
+      .option('--match-resource <resource>', 'touch only requests for this resource, named as in kubectl (configmaps, widgets.example.com) (repeatable)', collect)
+      .option('--kubeconfig-out <file>', 'write the kubeconfig for the proxy to FILE (else a temporary file, removed on exit)')
+      .option('--record <file>', 'write what the touched requests\' clients were sent, frame by frame, with the faults applied (NDJSON)')
+      .option('--seed <n>', 'seed of drop-events and duplicate-events (same seed, same choices)', '1')
+      .option('--plain-http', 'serve plain HTTP instead of HTTPS', false),
+  )).action(async (opts) => setExit(await (await import('./proxy-command.js')).proxyCommand(opts, io, signal)));
 
   return program;
 }
