@@ -28,7 +28,7 @@ describe('shared flags', () => {
   const commands = program().commands;
 
   it('every command accepts the display flags (observe once rejected --no-color)', () => {
-    expect(commands.map((c) => c.name()).sort()).toEqual(['explain', 'observe', 'report', 'run', 'serve']);
+    expect(commands.map((c) => c.name()).sort()).toEqual(['explain', 'observe', 'proxy', 'report', 'run', 'serve']);
     for (const command of commands) {
       for (const flag of SHARED_FLAGS.display) expect([command.name(), flagsOf(command).has(flag)]).toEqual([command.name(), true]);
     }
@@ -36,7 +36,7 @@ describe('shared flags', () => {
 
   it('every command that talks to a server takes the same target flags, described the same way', () => {
     const withTarget = commands.filter((c) => flagsOf(c).has('--kubeconfig'));
-    expect(withTarget.map((c) => c.name())).toEqual(['run', 'observe', 'explain']);
+    expect(withTarget.map((c) => c.name())).toEqual(['run', 'observe', 'explain', 'proxy']);
     const reference = flagsOf(withTarget[0]!);
     for (const command of withTarget) {
       const flags = flagsOf(command);

@@ -7,8 +7,8 @@
  * watch-list query, and watch streams through FaultedStream (stream-faults.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import http, { type ServerResponse } from 'node:http';
+import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent } from 'undici';
@@ -23,9 +23,8 @@ import { faultDefinition, type Fault, type FaultName } from './faults.js';
 import { errorEventFrame, expiredStatus, streamEncodingOf } from './frames.js';
 import { classifyRequest, requestMatches, withoutInitialEvents, type ClassifiedRequest, type RequestMatcher } from './request-match.js';
 import { FaultedStream, type StreamOutcome } from './stream-faults.js';
+import { forwardedHeaders, headerValue, prefersProtobuf, readBody, resetResponse, responseHeaders, seededRandom, statusFor, type Req, type Res } from './http-parts.js';
 
-type Req = IncomingMessage | Http2ServerRequest;
-type Res = ServerResponse | Http2ServerResponse;
 
 export interface ProxyOptions {
   /** How to reach and authenticate to the target. */
@@ -80,36 +79,7 @@ export interface RunningProxy extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'authorization', 'http2-settings']);
 const STOP_GRACE_MS = 2_000;
-
-/** mulberry32: a small seeded PRNG, so a run's drops and duplicates can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const REASONS: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 406: 'NotAcceptable',
-  409: 'Conflict', 410: 'Expired', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType', 422: 'Invalid',
-  429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
-};
-
-/** The Status kube-apiserver would send with this code (reason by code, as apimachinery's errors.go names them). */
-export function statusFor(code: number, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest'), code };
-}
-
-function prefersProtobuf(accept: string | undefined): boolean {
-  const first = (accept ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
-  return first.startsWith('application/vnd.kubernetes.protobuf');
-}
 
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const upstream = parseServer(options.upstream.server);
@@ -381,48 +351,4 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     stop,
     [Symbol.asyncDispose]: stop,
   };
-}
-
-async function readBody(req: Req): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The client's headers minus hop-by-hop ones, HTTP/2 pseudo-headers and its credentials (the proxy's token). */
-function forwardedHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || name.startsWith('impersonate-')) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/** The upstream response's headers for the client: hop-by-hop ones dropped (HTTP/2 forbids them), and the length when the faults change the body. */
-function responseHeaders(headers: Record<string, string | string[] | undefined>, bodyChanges: boolean): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || (bodyChanges && name === 'content-length')) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/** reset-after: RST_STREAM on HTTP/2, a TCP reset on HTTP/1.1. */
-function resetResponse(req: Req, res: Res): void {
-  if (req.httpVersionMajor === 2) {
-    const stream = (req as Http2ServerRequest).stream;
-    if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-    return;
-  }
-  const socket = (res as ServerResponse).socket ?? (req as IncomingMessage).socket;
-  if (socket && !socket.destroyed) {
-    if (typeof (socket as Socket).resetAndDestroy === 'function') (socket as Socket).resetAndDestroy();
-    else socket.destroy();
-  }
 }
