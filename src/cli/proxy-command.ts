@@ -100,6 +100,7 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo, signal: AbortSi
       clock: systemClock(),
       scheduler: realScheduler,
       seed: config.seed,
+      requestTimeoutMs: config.requestTimeoutMs,
       log: (line) => io.stdout.write(`proxy: ${line}\n`),
       ...(fd !== undefined ? { record: (entry: ProxyRecordEntry) => writeSync(fd, `${redact(JSON.stringify(entry))}\n`) } : {}),
     });

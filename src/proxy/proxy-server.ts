@@ -37,6 +37,8 @@ export interface ProxyOptions {
   tls: boolean;
   clock: Clock;
   scheduler: Scheduler;
+  /** --request-timeout: bounds the connect and response headers of each forwarded request (unset: connect 30 s, headers unbounded: the client has its own); 0 = no bound. */
+  requestTimeoutMs?: number | undefined;
   /** Seeds drop-events and duplicate-events. */
   seed: number;
   /** One line per request touched and per fault applied. */
@@ -86,11 +88,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const token = randomBytes(32).toString('hex');
   const tokenBytes = Buffer.from(`Bearer ${token}`);
   const tlsMaterial = options.tls ? generateSelfSignedTls('watchmark-proxy') : undefined;
+  const bound = options.requestTimeoutMs;
   const agent = new Agent({
+    // Watches are quiet for minutes: never a body timeout.
     bodyTimeout: 0,
-    headersTimeout: 0,
+    headersTimeout: bound ?? 0,
     allowH2: options.upstream.allowH2,
-    connect: { ...tlsConnectOptions(options.upstream.tls), timeout: 30_000 },
+    connect: { ...tlsConnectOptions(options.upstream.tls), timeout: bound ?? 30_000 },
   });
   const random = seededRandom(options.seed);
   const touched: TouchedRequest[] = [];
