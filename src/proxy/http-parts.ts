@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import { failure, type KubeStatus } from '../server/status.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 export type Res = ServerResponse | Http2ServerResponse;
@@ -30,13 +31,8 @@ const REASONS: Record<number, string> = {
 };
 
 /** The Status kube-apiserver would send with this code (reason by code, as apimachinery's errors.go names them). */
-export function statusFor(code: number, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest'), code };
-}
-
-export function prefersProtobuf(accept: string | undefined): boolean {
-  const first = (accept ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
-  return first.startsWith('application/vnd.kubernetes.protobuf');
+export function statusFor(code: number, message: string): KubeStatus {
+  return failure(code, REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest'), message);
 }
 
 export async function readBody(req: Req): Promise<Buffer> {

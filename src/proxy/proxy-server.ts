@@ -16,6 +16,7 @@ import type { Clock } from '../clock.js';
 import { WatchmarkError } from '../errors.js';
 import { keepAliveScheduler, type Scheduler } from '../scheduler.js';
 import { renderKubeconfig } from '../server/kubeconfig.js';
+import { negotiateOutput } from '../server/negotiation.js';
 import { generateSelfSignedTls } from '../tls/self-signed.js';
 import { parseServer, type Connection } from '../transport/connection.js';
 import { tlsConnectOptions } from '../transport/client.js';
@@ -23,7 +24,7 @@ import { faultDefinition, type Fault, type FaultName } from './faults.js';
 import { errorEventFrame, expiredStatus, streamEncodingOf } from './frames.js';
 import { classifyRequest, requestMatches, withoutInitialEvents, type ClassifiedRequest, type RequestMatcher } from './request-match.js';
 import { FaultedStream, type StreamOutcome } from './stream-faults.js';
-import { forwardedHeaders, headerValue, prefersProtobuf, readBody, resetResponse, responseHeaders, seededRandom, statusFor, type Req, type Res } from './http-parts.js';
+import { forwardedHeaders, headerValue, readBody, resetResponse, responseHeaders, seededRandom, statusFor, type Req, type Res } from './http-parts.js';
 
 
 export interface ProxyOptions {
@@ -156,7 +157,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (isRewatch && options.faults.some((f) => f.name === 'answer-410')) {
         options.record?.({ kind: 'request', id: entry.id, atMs: now(), method, path: pathAndQuery, match: classified.kind, ...(classified.resource ? { resource: classified.resource } : {}) });
         options.log(`#${entry.id} ${method} ${pathAndQuery} (${label})`);
-        const encoding = prefersProtobuf(String(req.headers.accept ?? '')) ? 'protobuf' : 'json';
+        // kube-apiserver's negotiation (q-values, concrete before wildcard), as serve answers.
+        const encoding = negotiateOutput(req.headers.accept) === 'protobuf' ? 'protobuf' : 'json';
         const frame = errorEventFrame(expiredStatus(classified.resourceVersion), encoding);
         count(entry, 'answer-410', `answered the re-watch from RV ${classified.resourceVersion} with a 410 Expired ERROR event`);
         recordFrame(entry.id, frame, encoding);
