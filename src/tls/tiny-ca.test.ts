@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TinyCa } from './tiny-ca.js';
+import { TinyCa, randomSerial } from './tiny-ca.js';
 
 describe('TinyCa', () => {
   const ca = new TinyCa('test-ca');
@@ -32,5 +32,15 @@ describe('TinyCa', () => {
     expect(cert.issuer).toBe('CN=test-ca');
     expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect(cert.subjectAltName).toBeUndefined();
+  });
+
+  it('draws serials that are positive and minimally encoded in DER (OpenSSL refuses a padded INTEGER)', () => {
+    for (let i = 0; i < 2000; i++) {
+      const serial = randomSerial();
+      expect(serial).toMatch(/^[0-9a-f]{32}$/);
+      const first = Number.parseInt(serial.slice(0, 2), 16);
+      expect(first).toBeGreaterThanOrEqual(0x01);
+      expect(first).toBeLessThan(0x80);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
 /** A certificate and its private key, PEM. */
@@ -87,8 +87,11 @@ export function nativeRsaKeyPair(): { publicKey: forge.pki.rsa.PublicKey; privat
 }
 
 export function randomSerial(): string {
-  // Positive 16-byte serial in hex (the leading nibble kept below 8 so it is not negative).
-  const bytes = forge.random.getBytesSync(16);
-  const hex = forge.util.bytesToHex(bytes);
-  return '0' + hex.slice(1);
+  // A 16-byte serial in hex whose first byte is 0x40..0x7f: positive (top bit clear) and minimal
+  // in DER as it stands. node-forge strips one redundant leading 0x00 when it encodes an INTEGER,
+  // so the old draw (first nibble 0) gave a padded serial whenever it began 00 00 and a byte under
+  // 0x80 (one certificate in 8192), which OpenSSL refuses: "asn1 encoding routines::illegal padding".
+  const bytes = randomBytes(16);
+  bytes[0] = 0x40 | (bytes[0]! & 0x3f);
+  return bytes.toString('hex');
 }
