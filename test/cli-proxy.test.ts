@@ -173,16 +173,27 @@ describe('watchmark proxy (CLI subprocess)', () => {
       expect(h1.status).toBe(200);
       expect(hasEndBookmark(h1)).toBe(false);
 
+      // A client that only has the proxy's kubeconfig: watchmark's own watch-list, as an informer sends it.
+      const observe = await runCli(['observe', 'namespaces', '--watch-list', '--kubeconfig', proxy.kubeconfigFile, '--duration', '2s'], { timeoutMs: 30_000 });
+      expect(observe.code, observe.stderr).toBe(1);
+      expect(observe.stdout).toMatch(/HTTP 200 \(HTTP\/2\.0, application\/json\)/);
+      expect(observe.stdout).toMatch(/ADDED\s+rv=\d+\s+default/);
+      expect(observe.stdout).not.toContain('[initial-events-end]');
+      expect(observe.stdout).toMatch(/initial-events-end\.present\s+fail/);
+      expect(observe.stdout).toMatch(/client-go>=0\.35\s+never syncs/);
+
       // A request with the target's token (not the proxy's) is refused: the proxy has its own.
       const unauthorized = await watchH2(proxy, CONFIGMAPS_WATCH_LIST, server.token);
       expect(unauthorized.status).toBe(401);
 
-      await proxy.cli.waitFor(/#2 ended/, 10_000);
+      await proxy.cli.waitFor(/#3 ended/, 10_000);
       const res = await interrupt(proxy);
       expect(res.code, res.stderr).toBe(0);
       expect(res.ms).toBeLessThan(10_000);
       expect(existsSync(proxy.kubeconfigFile)).toBe(false);
-      expect(res.stderr).toMatch(/watchmark: proxy stopped; 2 request\(s\) touched; strip-end-bookmark x2\n/);
+      expect(res.stderr).toMatch(/watchmark: proxy stopped; 3 request\(s\) touched; strip-end-bookmark x3\n/);
+      expect(res.stdout).toMatch(/proxy: #3 GET \/api\/v1\/namespaces\?\S*sendInitialEvents=true\S* \(watch-list namespaces\)\n/);
+      expect(res.stdout).toMatch(/proxy: #3 strip-end-bookmark: dropped the initial-events-end bookmark/);
 
       for (const id of [1, 2]) {
         expect(res.stdout).toContain(`proxy: #${id} GET ${NAMESPACES_WATCH_LIST} (watch-list namespaces)\n`);
@@ -190,7 +201,7 @@ describe('watchmark proxy (CLI subprocess)', () => {
         expect(res.stdout).toMatch(new RegExp(`proxy: #${id} strip-end-bookmark: dropped the initial-events-end bookmark \\(RV \\d+\\)\\n`));
         expect(res.stdout).toMatch(new RegExp(`proxy: #${id} ended \\(ended\\): \\d+ frames in, \\d+ out; strip-end-bookmark x1\\n`));
       }
-      expect(res.stdout).not.toContain('#3');
+      expect(res.stdout).not.toContain('#4');
 
       const entries = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; id: number; fault?: string; text?: string; outcome?: string });
       for (const id of [1, 2]) {
@@ -221,12 +232,23 @@ describe('watchmark proxy (CLI subprocess)', () => {
       const namespaces = await watchH2(proxy, NAMESPACES_WATCH_LIST);
       expect(namespaces.events.some((e) => e.type === 'ADDED')).toBe(true);
       expect(hasEndBookmark(namespaces)).toBe(false);
+      // Ctrl-C with a watch still open (no timeoutSeconds): the proxy ends it and stops.
+      const open = watchH2(proxy, '/api/v1/namespaces?watch=1&allowWatchBookmarks=true').then(
+        (w) => `ended ${w.status}`,
+        (err: Error) => `failed ${err.message}`,
+      );
+      await proxy.cli.waitFor(/proxy: #2 -> 200/, 10_000);
       const res = await interrupt(proxy);
       expect(res.code, res.stderr).toBe(0);
+      expect(res.ms).toBeLessThan(10_000);
+      expect(await open).toMatch(/^(ended 200|failed )/);
+      expect(res.stdout).toMatch(/proxy: #2 ended \(client-gone\)/);
       expect(res.stdout).not.toContain('configmaps (watch-list');
       expect(res.stdout).toContain('proxy: #1 GET /api/v1/namespaces?');
-      expect(res.stdout).not.toContain('#2');
-      expect(res.stderr).toMatch(/proxy stopped; 1 request\(s\) touched; strip-end-bookmark x1\n/);
+      expect(res.stdout).not.toContain('#3');
+      // The legacy RV "" watch got an end bookmark too (SetListOptionsDefaults makes it a watch-list), stripped as well.
+      expect(res.stdout).toMatch(/proxy: #2 strip-end-bookmark: dropped the initial-events-end bookmark/);
+      expect(res.stderr).toMatch(/proxy stopped; 2 request\(s\) touched; strip-end-bookmark x2\n/);
     } finally {
       proxy.cli.child.kill('SIGKILL');
     }
