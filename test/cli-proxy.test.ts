@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import http2 from 'node:http2';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,25 @@ describe('watchmark proxy (CLI subprocess)', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(res.stdout).toBe('');
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('refuses a --listen port already in use: exit 2, one line, nothing left behind', async () => {
+    const tmp = freshTmp();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const res = await runCli(['proxy', '--kubeconfig', targetKubeconfig, '--fault', 'strip-end-bookmark', '--listen', `127.0.0.1:${port}`], {
+        env: isolatedEnv({ TMPDIR: tmp }),
+        timeoutMs: 30_000,
+      });
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toMatch(new RegExp(`^watchmark: watchmark proxy cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.* \\(WM_USAGE\\)\n$`));
+      expect(res.stdout).toBe('');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('strip-end-bookmark over HTTP/2 and HTTP/1.1: the client misses the end bookmark, the proxy logs and records it, and stops on Ctrl-C', async () => {
