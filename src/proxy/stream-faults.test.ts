@@ -6,6 +6,7 @@ import { ManualScheduler } from '../scheduler.js';
 import { parseFaults, type FaultName } from './faults.js';
 import { FrameSplitter, inspectFrame, type StreamEncoding } from './frames.js';
 import type { RequestKind } from './request-match.js';
+import { seededRandom } from './proxy-server.js';
 import { FaultedStream, REORDER_IDLE_MS, SPLIT_GAP_MS } from './stream-faults.js';
 
 type Json = Record<string, unknown>;
@@ -48,13 +49,14 @@ interface Harness {
   ops(): string[];
 }
 
-function harness(faultValues: string[], options: { requestKind?: RequestKind; encoding?: StreamEncoding; random?: number[] } = {}): Harness {
+function harness(faultValues: string[], options: { requestKind?: RequestKind; encoding?: StreamEncoding; random?: number[] | (() => number) } = {}): Harness {
   const clock = new FakeClock();
   const scheduler = new ManualScheduler(clock);
   const calls: SinkCall[] = [];
   const applied: Array<[FaultName, string]> = [];
   const encoding = options.encoding ?? 'json';
-  const randoms = [...(options.random ?? [])];
+  const randoms = typeof options.random === 'function' ? [] : [...(options.random ?? [])];
+  const source = typeof options.random === 'function' ? options.random : undefined;
   const h: Harness = {
     clock,
     scheduler,
@@ -69,6 +71,7 @@ function harness(faultValues: string[], options: { requestKind?: RequestKind; en
       scheduler,
       random: () => {
         h.draws++;
+        if (source) return source();
         const next = randoms.shift();
         if (next === undefined) throw new Error('the test gave no more random numbers');
         return next;
@@ -418,6 +421,26 @@ describe('frame and event faults', () => {
   });
 });
 
+describe('drop-events and duplicate-events on the proxy\'s seeded random', () => {
+  const run = (seed: number) => {
+    const h = harness(['drop-events=0.3', 'duplicate-events=0.3'], { random: seededRandom(seed) });
+    h.push(...Array.from({ length: 40 }, (_, i) => ev('MODIFIED', String(i + 1))));
+    return h;
+  };
+
+  it('the same seed makes the same choices; another seed others', () => {
+    const a = run(5);
+    expect(run(5).labels()).toEqual(a.labels());
+    expect(run(6).labels()).not.toEqual(a.labels());
+    const dropped = a.stream.counts.get('drop-events') ?? 0;
+    const duplicated = a.stream.counts.get('duplicate-events') ?? 0;
+    expect(dropped).toBeGreaterThan(0);
+    expect(duplicated).toBeGreaterThan(0);
+    expect(a.labels().length).toBe(40 - dropped + duplicated);
+    expect(a.stream.framesOut).toBe(40 - dropped + duplicated);
+  });
+});
+
 describe('reorder-window', () => {
   it('sends a full window reversed at once', () => {
     const h = harness(['reorder-window=3']);
@@ -465,6 +488,16 @@ describe('reorder-window', () => {
     lone.stream.end();
     expect(lone.labels()).toEqual(['ADDED 1']);
     expect(lone.applied).toEqual([]);
+  });
+
+  it('flushes a partial window before an ERROR event or a frame that does not decode, which pass through as sent', () => {
+    const h = harness(['reorder-window=3']);
+    const error = Buffer.from(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired' } })}\n`);
+    h.push(ev('ADDED', '1'), ev('ADDED', '2'), error, ev('ADDED', '3'), Buffer.from('{"no":"type"}\n'));
+    const written = h.calls.flatMap((c) => (c.op === 'write' ? [c.bytes] : []));
+    expect(written.map((w) => label(w))).toEqual(['ADDED 2', 'ADDED 1', 'ERROR undefined', 'ADDED 3', '?']);
+    expect(written[2]!.equals(error)).toBe(true);
+    expect(written[4]!.toString()).toBe('{"no":"type"}\n');
   });
 
   it('reorder-window=1 changes nothing', () => {
