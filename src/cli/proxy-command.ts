@@ -1,4 +1,4 @@
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../clock.js';
@@ -84,6 +84,8 @@ export async function proxyCommand(flags: ProxyFlags, io: CliIo, signal: AbortSi
     if (notice) io.stderr.write(`watchmark: ${notice}\n`);
     if (config.record) {
       try {
+        // As every other output file: checkOutputPaths accepted it because missing directories are created.
+        mkdirSync(path.dirname(config.record), { recursive: true });
         recordFd = openSync(config.record, 'w', 0o600);
       } catch (err) {
         throw new WatchmarkError('WM_OUTPUT', `--record ${config.record}: ${describeFsError(err)}`);

@@ -182,8 +182,9 @@ export function withoutEndAnnotation(frame: Buffer, encoding: StreamEncoding): B
 /**
  * corrupt-frame: a frame client-go's decoder rejects. JSON: the value's first byte becomes '#'
  * (encoding/json: "invalid character '#' looking for beginning of value"). Protobuf: the length
- * prefix is kept (framing stays intact) and the payload's first byte becomes 0xff, a field tag
- * with an invalid wire type.
+ * prefix is kept (framing stays intact) and the payload's first byte becomes 0xff: a varint
+ * continuation byte, so with the next one (the type's length, under 128) it reads as one tag of
+ * wire type 7, which gogo-protobuf's skip rejects ("proto: illegal wireType 7").
  */
 export function corruptFrame(frame: Buffer, encoding: StreamEncoding): Buffer {
   const out = Buffer.from(frame);

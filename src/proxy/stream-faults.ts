@@ -103,10 +103,12 @@ export class FaultedStream {
   /** The upstream response ended: what is queued still goes out (after its holds), then EOF. */
   end(): void {
     if (this.outcome !== 'open') return;
-    this.upstreamEnded = true;
+    // Marked ended only once the held window and the unfinished tail are queued: the pump that
+    // flushing the window runs must not end the response before they are written.
     this.flushReorder();
     const rest = this.splitter.end();
     if (rest.length > 0) this.enqueue(rest, 0);
+    this.upstreamEnded = true;
     this.pump();
   }
 
