@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, statusFor } from './proxy-server.js';
+import { seededRandom, statusFor } from './http-parts.js';
 
 describe('seededRandom', () => {
   it('repeats its sequence for a seed, and differs between seeds', () => {

@@ -5,10 +5,6 @@
  * the client never sees them. Everything passes through unchanged except what the faults change
  * on the requests they match (request-match.ts): answers the proxy gives itself, a rewritten
  * watch-list query, and watch streams through FaultedStream (stream-faults.ts).
- *
- * Why this file is long: one request's path through the proxy (auth, the request faults, the
- * forward, the stream faults, the log and record lines) reads in order in `handle`, beside the
- * server lifecycle it shares its state with; the pure parts already live in the files above.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http, { type ServerResponse } from 'node:http';
