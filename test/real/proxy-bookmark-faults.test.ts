@@ -227,8 +227,11 @@ const CASES: FaultCase[] = [
     probes: [
       { informer: 'dynamic', watchListClient: true },
       { informer: 'typed', watchListClient: true },
+      // The proxy re-encodes the protobuf bookmark without its annotation: a typed informer must
+      // decode it (a broken frame would be an ERROR and a LIST fallback, not a hang).
+      { informer: 'typed', watchListClient: true, protobuf: true },
     ],
-    verify({ report, record, proxy }) {
+    verify({ report, record, proxy, log, probes }) {
       const watchList = stream(record, 'watch-list#1');
       expect(initialEventsEndBookmark(watchList)).toBeUndefined();
       // The bookmark is there, right after the initial events, with its RV and no annotation left.
@@ -240,6 +243,11 @@ const CASES: FaultCase[] = [
       expect(metadata).toEqual({ resourceVersion: expect.stringMatching(/^\d+$/) });
       expect(initial.length).toBeGreaterThanOrEqual(3);
       expect(touchedFor(proxy, record, watchList).counts).toEqual({ 'drop-annotation': 1 });
+      expect(probes[2]!.watchContentTypes.some((t) => t.includes('protobuf')), JSON.stringify(probes[2])).toBe(true);
+      expect(probes[2]!.unexpectedObjectEvents).toBe(0);
+      const protobufIds = log.flatMap((l) => /^#(\d+) -> 200 application\/vnd\.kubernetes\.protobuf/.exec(l)?.[1] ?? []);
+      expect(protobufIds.length, log.join('\n')).toBeGreaterThanOrEqual(1);
+      for (const id of protobufIds) expect(log.some((l) => l.startsWith(`#${id} drop-annotation: sent the initial-events-end bookmark without its annotation`)), log.join('\n')).toBe(true);
 
       expect(check(report, 'initial-events-end.present').status).toBe('fail');
       expect(outcomeOf(report, 'client-go>=0.35', 'typed')).toBe('never-syncs');
