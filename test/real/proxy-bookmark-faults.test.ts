@@ -359,6 +359,30 @@ const CASES: FaultCase[] = [
       expect(outcomeOf(report, 'client-go>=0.35', 'typed')).toBe('falls-back');
     },
   },
+  {
+    fault: 'answer-status=429',
+    match: ['watch-list'],
+    scenario: ['watch-list'],
+    probeDeadlineSeconds: 20,
+    probes: [{ informer: 'dynamic', watchListClient: true }],
+    verify({ report, record, proxy, probes }) {
+      const watchList = stream(record, 'watch-list#1');
+      expect(responseOf(watchList)?.status).toBe(429);
+      expect(touchedFor(proxy, record, watchList)).toMatchObject({ outcome: 'answered', status: 429, counts: { 'answer-status': 1 } });
+      // 429 is the one refusal client-go does not fall back on (spec 1.7): its rest client retries
+      // it (Retry-After: 1) and the reflector backs off and re-issues the watch-list, never a LIST.
+      // No stream ever opens, so no "bookmark expired" warning either.
+      expect(report.verdict).toBe('inconclusive');
+      const verdict = verdictFor(report, 'client-go>=0.35', 'dynamic')!;
+      expect(verdict.outcome).toBe('never-syncs');
+      expect(verdict.warnings).toBe(0);
+      expect(outcomeOf(report, 'client-go<=0.34', 'dynamic')).toBe('syncs');
+      const probe = probes[0]!;
+      expect(probe.watchListRequests, JSON.stringify(probe)).toBeGreaterThan(11);
+      expect(probe.listRequests, JSON.stringify(probe)).toBe(0);
+      expect(proxy.touched().every((t) => t.kind === 'watch-list' && t.status === 429)).toBe(true);
+    },
+  },
 ];
 
 describe.skipIf(skip)('watchmark proxy bookmark and request faults in front of kube-apiserver (testbed)', () => {
