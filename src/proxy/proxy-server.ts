@@ -94,7 +94,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // Watches are quiet for minutes: never a body timeout.
     bodyTimeout: 0,
     headersTimeout: bound ?? 0,
-    allowH2: options.upstream.allowH2,
+    // HTTP/1.1 upstream (one connection per watch; clients still get HTTP/2 from the proxy): with
+    // undici 7.30.2's HTTP/2 client, once the proxy had aborted upstream watch streams for
+    // client-go informers that went away, agent.destroy() failed undici's own
+    // `assert(client[kPending] === 0)` in a session 'close' handler (an uncaught exception) and
+    // never settled, so stop() hung (test/real/proxy-bookmark-faults.test.ts).
+    allowH2: false,
     connect: { ...tlsConnectOptions(options.upstream.tls), timeout: bound ?? 30_000 },
   });
   const random = seededRandom(options.seed);
@@ -185,6 +190,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       inflight.delete(cancel);
       abort.abort();
     });
+    const isWatch = classified.kind === 'watch' || classified.kind === 'watch-list';
+    const faultsStream = entry !== undefined && isWatch && streamFaults.length > 0;
+    const headers = forwardedHeaders(req.headers);
+    // kube-apiserver gzips watch responses for clients that accept it (Go's transport always
+    // offers gzip), and the faults read frames: a watch they act on is asked for uncompressed.
+    if (faultsStream) delete headers['accept-encoding'];
     let upstreamResponse: Awaited<ReturnType<Agent['request']>>;
     try {
       const auth = await options.upstream.authHeaders();
@@ -192,7 +203,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         origin: upstream.origin,
         path: `${upstream.pathPrefix}${forwardPath}`,
         method: method as 'GET',
-        headers: { ...forwardedHeaders(req.headers), ...auth },
+        headers: { ...headers, ...auth },
         ...(body.length > 0 ? { body } : {}),
         signal: abort.signal,
       });
@@ -204,12 +215,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     const status = upstreamResponse.statusCode;
     const contentType = headerValue(upstreamResponse.headers['content-type']);
-    const isWatch = classified.kind === 'watch' || classified.kind === 'watch-list';
-    const faulted = entry !== undefined && isWatch && status === 200 && streamFaults.length > 0;
+    const contentEncoding = headerValue(upstreamResponse.headers['content-encoding']);
+    const encoded = contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity';
+    const faulted = faultsStream && status === 200 && !encoded;
     if (entry) {
       entry.status = status;
       options.record?.({ kind: 'response', id: entry.id, atMs: now(), status, ...(contentType ? { contentType } : {}) });
       options.log(`#${entry.id} -> ${status}${contentType ? ` ${contentType}` : ''}${faulted ? `; faults: ${streamFaults.map((f) => f.text).join(', ')}` : ''}`);
+      // Never a silent no-op: a body the faults cannot read goes through unchanged, and says so.
+      if (faultsStream && status === 200 && encoded) options.log(`#${entry.id} content-encoding ${contentEncoding}: passed through without faults`);
     }
     res.writeHead(status, responseHeaders(upstreamResponse.headers, faulted));
     // A watch may stay silent for minutes: its headers go out now, not with the first event.

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from '../../src/proxy/proxy-server.js';
+import type { Report } from '../../src/report/model.js';
+import { runWatchmark } from '../../src/run/run-watchmark.js';
+import { startTestbedTarget, type TestbedTarget } from '../../src/targets/registry.js';
+import { startTestProxy } from './proxy-support.js';
+import { shouldSkip } from './testbed-support.js';
+
+/**
+ * `watchmark proxy` without a fault is invisible (issue 14): the quick suite through it gives
+ * exactly the check statuses, findings' severities and client verdicts it gives without it, on
+ * kube-apiserver (etcd) and on kine. And with `--match all` and a fault that changes nothing
+ * (`delay-bookmarks=0s`), every request of the run goes through the proxy's touched path (watch
+ * frames split and re-sent one by one, lists and writes recorded) and still nothing changes.
+ */
+const TARGETS: TestbedTarget[] = ['kube-apiserver', 'kine'];
+const skip = shouldSkip(TARGETS, false);
+
+/** What a run concluded: each check's status and the severities of its findings, and each client verdict. */
+function conclusions(report: Report) {
+  return {
+    verdict: report.verdict,
+    untested: report.untested.requests,
+    checks: Object.fromEntries(
+      report.checks.map((c) => [c.id, `${c.status}${['fail', 'warn'].flatMap((s) => { const n = c.findings.filter((f) => f.severity === s).length; return n > 0 ? [` ${s} x${n}`] : []; }).join('')}`]),
+    ),
+    clients: report.clientGo.map((v) => `${v.profile}: ${v.outcome}`),
+  };
+}
+
+async function runThrough(proxy: RunningProxy, caFile: string): Promise<Report> {
+  return runWatchmark({ server: proxy.url, token: proxy.token, certificateAuthority: caFile, quick: true, failOn: 'fail', profile: 'reference' });
+}
+
+describe.skipIf(skip).concurrent.each(TARGETS)('%s (testbed) through watchmark proxy', (name) => {
+  let target: Awaited<ReturnType<typeof startTestbedTarget>>;
+  let direct: Report;
+
+  beforeAll(async () => {
+    target = await startTestbedTarget(name);
+    direct = await runWatchmark({ server: target.info.server, token: target.info.token!, certificateAuthority: target.info.caFile!, quick: true, failOn: 'fail', profile: 'reference' });
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('with no fault: the same check statuses, findings and client verdicts as without the proxy, and nothing touched', async () => {
+    const log: string[] = [];
+    const { proxy, caFile } = await startTestProxy(target.connection, { faults: [], log });
+    try {
+      const through = await runThrough(proxy, caFile);
+      expect(conclusions(through)).toEqual(conclusions(direct));
+      expect(through.verdict).toBe('pass');
+      expect(proxy.touched()).toEqual([]);
+      expect(log).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it.runIf(name === 'kube-apiserver')('with --match all and delay-bookmarks=0s: every request touched, the same conclusions', async () => {
+    const { proxy, caFile } = await startTestProxy(target.connection, { faults: ['delay-bookmarks=0s'], match: ['all'] });
+    try {
+      const through = await runThrough(proxy, caFile);
+      expect(conclusions(through)).toEqual(conclusions(direct));
+      const kinds = new Set(proxy.touched().map((t) => t.kind));
+      expect([...kinds].sort()).toEqual(['list', 'other', 'watch', 'watch-list']);
+      // The watches' frames went through the frame splitter and out again, every one of them.
+      const watches = proxy.touched().filter((t) => (t.kind === 'watch' || t.kind === 'watch-list') && t.status === 200);
+      expect(watches.length).toBeGreaterThan(10);
+      for (const w of watches) expect(w.framesOut, w.path).toBe(w.framesIn);
+      expect(watches.reduce((n, w) => n + w.framesIn, 0)).toBeGreaterThan(50);
+      expect(proxy.totals()['delay-bookmarks']).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
