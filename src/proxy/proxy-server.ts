@@ -119,7 +119,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const agent = new Agent({
     bodyTimeout: 0,
     headersTimeout: 0,
-    allowH2: options.upstream.allowH2,
+    // HTTP/1.1 to the target, one connection per open watch: undici 7's HTTP/2 client asserts on a
+    // DELETE with a body ("buffer body must have content length": it only counts a body for
+    // POST/PUT/PATCH), client-go's DeleteOptions, and the session is then left broken (later
+    // requests hang, a GOAWAY trips assert(client[kRunning] === 0) and throws uncaught).
+    // The client side stays HTTP/2 and HTTP/1.1; watch semantics do not depend on the hop.
+    allowH2: false,
     connect: { ...tlsConnectOptions(options.upstream.tls), timeout: 30_000 },
   });
   const random = seededRandom(options.seed);
@@ -209,6 +214,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       inflight.delete(cancel);
       abort.abort();
     });
+    const isWatch = classified.kind === 'watch' || classified.kind === 'watch-list';
+    const mayFault = entry !== undefined && isWatch && streamFaults.length > 0;
+    const headers = forwardedHeaders(req.headers);
+    // The faults read and change frames: the body must come uncompressed. kube-apiserver gzips
+    // watch-lists and RV ""/"0" watches for clients that accept gzip (Go's transport asks by default).
+    if (mayFault) delete headers['accept-encoding'];
     let upstreamResponse: Awaited<ReturnType<Agent['request']>>;
     try {
       const auth = await options.upstream.authHeaders();
@@ -216,7 +227,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         origin: upstream.origin,
         path: `${upstream.pathPrefix}${forwardPath}`,
         method: method as 'GET',
-        headers: { ...forwardedHeaders(req.headers), ...auth },
+        headers: { ...headers, ...auth },
         ...(body.length > 0 ? { body } : {}),
         signal: abort.signal,
       });
@@ -228,12 +239,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     const status = upstreamResponse.statusCode;
     const contentType = headerValue(upstreamResponse.headers['content-type']);
-    const isWatch = classified.kind === 'watch' || classified.kind === 'watch-list';
-    const faulted = entry !== undefined && isWatch && status === 200 && streamFaults.length > 0;
+    const contentEncoding = headerValue(upstreamResponse.headers['content-encoding']);
+    const compressed = contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity';
+    const faulted = mayFault && status === 200 && !compressed;
     if (entry) {
       entry.status = status;
       options.record?.({ kind: 'response', id: entry.id, atMs: now(), status, ...(contentType ? { contentType } : {}) });
       options.log(`#${entry.id} -> ${status}${contentType ? ` ${contentType}` : ''}${faulted ? `; faults: ${streamFaults.map((f) => f.text).join(', ')}` : ''}`);
+      if (mayFault && status === 200 && compressed) options.log(`#${entry.id} the upstream sent a ${contentEncoding} body, which the faults cannot read: passed through unchanged`);
     }
     res.writeHead(status, responseHeaders(upstreamResponse.headers, faulted));
     // A watch may stay silent for minutes: its headers go out now, not with the first event.
