@@ -210,6 +210,18 @@ describe.skipIf(skip).concurrent('watchmark proxy stream and event faults agains
     expectProbesAgree(f);
   });
 
+  it('stall-after=1s while the end bookmark is held (delay-end-bookmark=5s): the watch-list never syncs, and neither does client-go', async () => {
+    const f = await throughFault('stall-after=1s,delay-end-bookmark=5s', { scenario: ['watch-list'], match: ['watch-list'] });
+    expect(f.proxy.totals()['stall-after'], f.summary).toBeGreaterThanOrEqual(1);
+    const watchList = streamsOf(f.record, 'watch-list')[0]!;
+    // Open, silent after the initial events, and closed by watchmark at the end of observation.
+    expect(closeOf(watchList)?.reason, f.summary).toBe('client-abort');
+    expect(eventsOf(watchList).some((e) => e.type === 'BOOKMARK'), f.summary).toBe(false);
+    expect(checkStatus(f.report, 'initial-events-end.present'), f.summary).toBe('fail');
+    expect(verdictFor(f.report, 'client-go>=0.35', 'dynamic')?.outcome, f.summary).toBe('never-syncs');
+    expectProbesAgree(f);
+  });
+
   it('slow=2Ki: the bytes arrive no faster than 2 KiB/s; a conformant client copes: no failure', async () => {
     const f = await throughFault('slow=2Ki', { scenario: ['watch', 'watch-list'] });
     expect(f.proxy.totals().slow, f.summary).toBeGreaterThanOrEqual(1);
