@@ -245,7 +245,7 @@ describe.skipIf(skip).concurrent('watchmark proxy stream and event faults agains
     expectProbesAgree(f);
   });
 
-  it('split-frames: a raw client gets every frame in pieces; watchmark and client-go reassemble them: no failure', async () => {
+  it('split-frames: a raw client gets the frames in pieces; watchmark and client-go reassemble them: no failure', async () => {
     const f = await throughFault('split-frames', { scenario: ['watch', 'watch-list'] });
     expect(f.proxy.totals()['split-frames'], f.summary).toBeGreaterThan(0);
     expect(failingChecks(f.report), f.summary).toEqual([]);
@@ -265,10 +265,21 @@ describe.skipIf(skip).concurrent('watchmark proxy stream and event faults agains
       const frames = body.split('\n').filter((l) => l !== '');
       expect(frames.length, body).toBeGreaterThanOrEqual(1);
       expect(frames.every((l) => typeof JSON.parse(l).type === 'string')).toBe(true);
-      // Each frame went out in three writes SPLIT_GAP_MS apart: none arrives whole, and the first piece is its `{`.
-      expect(chunks.length, `${chunks.length} chunks for ${frames.length} frames`).toBeGreaterThanOrEqual(frames.length * 2);
-      expect(chunks[0]!.toString('utf8')).toBe('{');
+      // Each frame went out in three writes SPLIT_GAP_MS apart: the first piece, its `{`, arrives
+      // alone, and frames span several reads (a late timer on a loaded machine may join pieces,
+      // so not necessarily every frame).
       expect(SPLIT_GAP_MS).toBeGreaterThan(0);
+      expect(chunks[0]!.toString('utf8')).toBe('{');
+      const frameEnds = new Set<number>();
+      let offset = 0;
+      for (const frame of frames) frameEnds.add((offset += Buffer.byteLength(frame) + 1));
+      let received = 0;
+      const splitFrames = new Set<number>();
+      for (const chunk of chunks) {
+        received += chunk.length;
+        if (!frameEnds.has(received)) splitFrames.add([...frameEnds].findIndex((end) => end > received));
+      }
+      expect(splitFrames.size, `${chunks.length} chunks for ${frames.length} frames`).toBeGreaterThanOrEqual(Math.min(2, frames.length));
     } finally {
       await agent.close();
     }
