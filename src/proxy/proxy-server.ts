@@ -5,6 +5,8 @@
  * the client never sees them. Everything passes through unchanged except what the faults change
  * on the requests they match (request-match.ts): answers the proxy gives itself, a rewritten
  * watch-list query, and watch streams through FaultedStream (stream-faults.ts).
+ * Why this file is long: one request's whole path (auth, answers, forwarding, the faulted or
+ * plain body, its record and log lines) reads as one function; the pure parts live elsewhere.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
