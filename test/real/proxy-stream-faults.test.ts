@@ -30,6 +30,7 @@ interface ProbeRun {
   informer: InformerKind;
   watchListClient: boolean;
   writeAfterSync: boolean;
+  afterSyncSeconds?: number;
 }
 
 interface Faulted {
@@ -100,6 +101,7 @@ async function throughFault(
         informer: r.informer,
         watchListClient: r.watchListClient,
         writeAfterSync: r.writeAfterSync,
+        ...(r.afterSyncSeconds ? { afterSyncSeconds: r.afterSyncSeconds } : {}),
         deadlineSeconds: opts.probeDeadlineSeconds ?? 25,
         ...(r.informer === 'typed' ? { contentType: 'application/json' } : {}),
       }),
@@ -151,8 +153,12 @@ function liveRvs(stream: StreamRecord): number[] {
 }
 
 describe.skipIf(skip).concurrent('watchmark proxy stream and event faults against kube-apiserver (testbed)', () => {
-  it('reset-after=2s: every watch is reset 2 s in; client-go re-watches and stays synced', async () => {
-    const f = await throughFault('reset-after=2s', { scenario: ['watch', 'watch-list'] });
+  it('reset-after=2s: every watch is reset 2 s in; client-go (HTTP/2: an error, not an EOF) relists and stays synced', async () => {
+    // The dynamic informers stay up 6 s after their write, past the 2 s reset, to show what client-go does with it.
+    const f = await throughFault('reset-after=2s', {
+      scenario: ['watch', 'watch-list'],
+      probes: ALL_PROBES.map((p) => (p.informer === 'dynamic' ? { ...p, afterSyncSeconds: 6 } : p)),
+    });
     // The proxy reset each watch it touched, and the client saw a reset (not EOF) about 2 s after the response.
     expect(f.proxy.totals()['reset-after'], f.summary).toBeGreaterThanOrEqual(4);
     for (const stream of [...streamsOf(f.record, 'watch'), ...streamsOf(f.record, 'watch-list')]) {
@@ -162,8 +168,16 @@ describe.skipIf(skip).concurrent('watchmark proxy stream and event faults agains
       expect(sinceResponse, stream.id).toBeGreaterThanOrEqual(1_900);
       expect(sinceResponse, stream.id).toBeLessThan(stream.request.options.timeoutSeconds! * 1000);
     }
-    // client-go re-watches (HTTP/2: after "watch ended with error" and a relist): it stays synced; no check fails.
+    // client-go over HTTP/2 reads an RST_STREAM as an error, not an EOF: "watch ended with error" and,
+    // after backoff, a relist (a new watch-list with WatchListClient on); it stays synced; no check fails.
     expect(verdictFor(f.report, 'client-go>=0.35', 'dynamic')?.outcome, f.summary).toBe('syncs');
+    for (const version of ['client-go>=0.35', 'client-go<=0.34'] as const) {
+      const lines = verdictFor(f.report, version, 'dynamic')!.logLines.map((l) => l.line).join('\n');
+      expect(lines, version).toContain('Warning: watch ended with error');
+    }
+    const stayedUp = f.probes.filter((p) => p.run.afterSyncSeconds !== undefined).map((p) => p.result);
+    expect(stayedUp.find((p) => p.watchListClient)!.watchListRequests, f.summary).toBeGreaterThanOrEqual(2);
+    expect(stayedUp.find((p) => !p.watchListClient)!.listRequests, f.summary).toBeGreaterThanOrEqual(2);
     expect(failingChecks(f.report), f.summary).toEqual([]);
     expectProbesAgree(f);
   });
