@@ -104,7 +104,9 @@ export const initialEventsEndPresent: Check = {
       const endBookmark = initialEventsEndBookmark(stream);
       if (endBookmark === undefined) {
         const walk = walkWatch(stream, { watchList: true, fromIndex: stream.entries.indexOf(response) + 1 });
-        if (walk.end.kind === 'decode-error') {
+        // A frame client-go cannot decode is stream.framing's; an HTTP/2 reset (which client-go also
+        // reads as an error) still left the stream without its end bookmark, and is judged here.
+        if (walk.end.kind === 'decode-error' && walk.end.entry.kind !== 'close') {
           notes.push(`${stream.id}: undecodable frame ${sinceRequest(stream, walk.end.atMs)} (client-go falls back to LIST; see stream.framing / bookmark.object)`);
           continue;
         }

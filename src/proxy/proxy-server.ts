@@ -94,11 +94,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // Watches are quiet for minutes: never a body timeout.
     bodyTimeout: 0,
     headersTimeout: bound ?? 0,
-    // HTTP/1.1 upstream (one connection per watch; clients still get HTTP/2 from the proxy): with
-    // undici 7.30.2's HTTP/2 client, once the proxy had aborted upstream watch streams for
-    // client-go informers that went away, agent.destroy() failed undici's own
-    // `assert(client[kPending] === 0)` in a session 'close' handler (an uncaught exception) and
-    // never settled, so stop() hung (test/real/proxy-bookmark-faults.test.ts).
+    // HTTP/1.1 upstream, one connection per open watch (clients still get HTTP/2 and HTTP/1.1 from
+    // the proxy; watch semantics do not depend on the hop). undici 7.30.2's HTTP/2 client broke
+    // twice: once the proxy had aborted upstream watch streams for informers that went away,
+    // agent.destroy() failed its own `assert(client[kPending] === 0)` uncaught and never settled,
+    // so stop() hung (test/real/proxy-bookmark-faults.test.ts); and a DELETE with a body
+    // (client-go's DeleteOptions) asserted "buffer body must have content length" and left the
+    // session broken (src/proxy/proxy-upstream.test.ts).
     allowH2: false,
     connect: { ...tlsConnectOptions(options.upstream.tls), timeout: bound ?? 30_000 },
   });

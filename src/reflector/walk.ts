@@ -5,7 +5,7 @@
  * VeryShortWatchError; spec sections 1.3-1.7. Derived from the timeline only. The checks and the
  * client-go verdicts (verdict/) read the same walk.
  */
-import { closeOf, isInitialEventsEndBookmark, typeMetaOf } from '../record/accessors.js';
+import { closeOf, isInitialEventsEndBookmark, responseOf, typeMetaOf } from '../record/accessors.js';
 import { VERY_SHORT_WATCH_MS } from '../record/requests.js';
 import { statusOfErrorObject, type StatusInfo } from '../record/status.js';
 import type { CloseEntry, EventEntry, MalformedFrameEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
@@ -78,6 +78,8 @@ export function walkWatch(
       return done({ kind: 'decode-error', atMs: entry.atMs, error: `<JSON syntax error: ${entry.error}>`, entry });
     }
     if (entry.kind === 'close') {
+      const streamError = http2StreamErrorOf(stream, entry);
+      if (streamError !== undefined) return done({ kind: 'decode-error', atMs: entry.atMs, error: streamError, entry });
       return done(closedEnd(stream, entry.atMs, startMs, processedAtMs.length));
     }
     if (entry.kind !== 'event') continue;
@@ -103,6 +105,25 @@ export function walkWatch(
     }
   }
   return done({ kind: 'open', atMs: undefined });
+}
+
+/**
+ * A server's RST_STREAM on an HTTP/2 watch (client-go's default over TLS), as client-go reads it:
+ * the body read fails with golang.org/x/net/http2 StreamError "stream error: stream ID N; CODE;
+ * received from peer", which apimachinery's net.IsProbableEOF does not take for an end (io.EOF,
+ * io.ErrUnexpectedEOF, GOAWAY, "connection reset by peer", closed connection only), so
+ * StreamWatcher sends its synthetic InternalError (ClientWatchDecoding) and the watch ends with
+ * an error: a relist, or on a watch-list the fallback to LIST (apimachinery pkg/watch/
+ * streamwatcher.go, pkg/util/net/http.go). A TCP reset (HTTP/1.1, or a whole HTTP/2 connection)
+ * is "connection reset by peer": a normal end. Undefined when the close is not a stream reset.
+ */
+function http2StreamErrorOf(stream: StreamRecord, close: CloseEntry): string | undefined {
+  if (close.reason !== 'reset' || responseOf(stream)?.httpVersion !== '2.0') return undefined;
+  const message = close.error?.message ?? '';
+  if (message.includes('ERR_HTTP2_STREAM_CANCEL')) return 'stream error: stream ID <id>; CANCEL; received from peer';
+  if (!message.includes('ERR_HTTP2_STREAM_ERROR')) return undefined;
+  const code = /NGHTTP2_([A-Z_]+)/.exec(message)?.[1] ?? 'INTERNAL_ERROR';
+  return `stream error: stream ID <id>; ${code}; received from peer`;
 }
 
 function closedEnd(stream: StreamRecord, atMs: number, startMs: number, eventCount: number): WatchEnd {

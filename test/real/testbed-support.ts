@@ -73,6 +73,8 @@ export async function runProbe(
     labelSelector?: string;
     /** The typed client's rest.Config ContentType (application/vnd.kubernetes.protobuf: kube components' encoding). */
     contentType?: string;
+    /** Keep the informer running this long after it synced (and after its write), to see what it does next. */
+    afterSyncSeconds?: number;
   },
 ): Promise<ProbeResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'watchmark-probe-'));
@@ -91,6 +93,7 @@ export async function runProbe(
   if (opts.writeAfterSync) args.push('--write-after-sync');
   if (opts.labelSelector) args.push('--label-selector', opts.labelSelector);
   if (opts.contentType) args.push('--content-type', opts.contentType);
+  if (opts.afterSyncSeconds) args.push('--after-sync', `${opts.afterSyncSeconds}s`);
   if (target.caPem) {
     const caFile = path.join(dir, 'ca.crt');
     writeFileSync(caFile, target.caPem);
