@@ -257,7 +257,9 @@ describe('watchmark proxy (CLI subprocess)', () => {
         (w) => `ended ${w.status}`,
         (err: Error) => `failed ${err.message}`,
       );
-      await proxy.cli.waitFor(/proxy: #2 -> 200/, 10_000);
+      // The legacy RV "" watch gets an end bookmark too (SetListOptionsDefaults makes it a
+      // watch-list), stripped as well: wait for that, not only for its headers, before Ctrl-C.
+      await proxy.cli.waitFor(/proxy: #2 strip-end-bookmark: dropped the initial-events-end bookmark/, 10_000);
       const res = await interrupt(proxy);
       expect(res.code, res.stderr).toBe(0);
       expect(res.ms).toBeLessThan(10_000);
@@ -266,7 +268,6 @@ describe('watchmark proxy (CLI subprocess)', () => {
       expect(res.stdout).not.toContain('configmaps (watch-list');
       expect(res.stdout).toContain('proxy: #1 GET /api/v1/namespaces?');
       expect(res.stdout).not.toContain('#3');
-      // The legacy RV "" watch got an end bookmark too (SetListOptionsDefaults makes it a watch-list), stripped as well.
       expect(res.stdout).toMatch(/proxy: #2 strip-end-bookmark: dropped the initial-events-end bookmark/);
       expect(res.stderr).toMatch(/proxy stopped; 2 request\(s\) touched; strip-end-bookmark x2\n/);
     } finally {

@@ -7,15 +7,13 @@
  * watch-list query, and watch streams through FaultedStream (stream-faults.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import http, { type ServerResponse } from 'node:http';
-import http2 from 'node:http2';
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import type { Clock } from '../clock.js';
 import { WatchmarkError } from '../errors.js';
 import { keepAliveScheduler, type Scheduler } from '../scheduler.js';
 import { renderKubeconfig } from '../server/kubeconfig.js';
+import { listenLoopback } from '../server/loopback-listener.js';
 import { negotiateOutput } from '../server/negotiation.js';
 import { generateSelfSignedTls } from '../tls/self-signed.js';
 import { parseServer, type Connection } from '../transport/connection.js';
@@ -312,37 +310,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     });
   };
 
-  const sockets = new Set<Socket | TLSSocket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  let server: http.Server | http2.Http2SecureServer;
-  if (tlsMaterial) {
-    const h2 = http2.createSecureServer({ key: tlsMaterial.keyPem, cert: tlsMaterial.certPem, allowHTTP1: true }, handler);
-    h2.on('session', (session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-      session.on('error', () => session.destroy());
-    });
-    h2.on('sessionError', () => {});
-    server = h2;
-  } else {
-    server = http.createServer(handler);
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
-    server.on('clientError', (_err, socket) => socket.destroy());
-  }
-  server.setTimeout(0);
-  server.on(tlsMaterial ? 'secureConnection' : 'connection', (socket: Socket | TLSSocket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const { server, port, sockets, sessions } = await listenLoopback({
+    mode: tlsMaterial ? 'h2' : 'http',
+    ...(tlsMaterial ? { tls: tlsMaterial } : {}),
+    handler,
+    port: options.port,
+    listenError: (err) => new WatchmarkError('WM_USAGE', `watchmark proxy cannot listen on 127.0.0.1:${options.port}: ${err.message}`, { code: err.code }),
   });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new WatchmarkError('WM_USAGE', `watchmark proxy cannot listen on 127.0.0.1:${options.port}: ${err.message}`, { code: err.code })),
-    );
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
   const url = `${tlsMaterial ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   let stopping: Promise<void> | null = null;

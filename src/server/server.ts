@@ -24,10 +24,6 @@
  * - No Retry-After/429 cache-not-ready path and no etcd RequestWatchProgress error.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import http2 from 'node:http2';
-import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { systemClock, type Clock } from '../clock.js';
 import { WatchmarkError } from '../errors.js';
@@ -37,6 +33,7 @@ import { renderKubeconfig } from './kubeconfig.js';
 import { isServerProfile, profileBehaviour, SERVER_PROFILES, type ServerProfile } from './profiles.js';
 import { NAMESPACES, RESOURCES, type ResourceName } from './resources.js';
 import { keepAliveScheduler, realScheduler, type Scheduler } from '../scheduler.js';
+import { listenLoopback } from './loopback-listener.js';
 import { ObjectStore } from './store.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -177,55 +174,15 @@ export async function startEmbeddedServer(
     handler(req, res);
   };
 
-  const sockets = new Set<Socket | TLSSocket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  let server: http.Server | https.Server | http2.Http2SecureServer;
-  if (useHttp2) {
-    const h2 = http2.createSecureServer(
-      {
-        key: tlsMaterial!.keyPem,
-        cert: tlsMaterial!.certPem,
-        allowHTTP1: true,
-        settings: { maxConcurrentStreams: HTTP2_MAX_CONCURRENT_STREAMS },
-      },
-      trackedHandler,
-    );
-    h2.on('session', (session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-      session.on('error', () => session.destroy());
-    });
-    h2.on('sessionError', () => {});
-    server = h2;
-  } else if (useTls) {
-    server = https.createServer({ key: tlsMaterial!.keyPem, cert: tlsMaterial!.certPem }, trackedHandler);
-  } else {
-    server = http.createServer(trackedHandler);
-  }
-  if (!useHttp2) {
-    // Watches outlive every default server timeout.
-    (server as http.Server).requestTimeout = 0;
-    (server as http.Server).headersTimeout = 60_000;
-    (server as http.Server).on('clientError', (_err, socket) => socket.destroy());
-  }
-  server.setTimeout(0);
-  server.on(useTls ? 'secureConnection' : 'connection', (socket: Socket | TLSSocket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const { server, port, sockets, sessions } = await listenLoopback({
+    mode: useHttp2 ? 'h2' : useTls ? 'https' : 'http',
+    ...(tlsMaterial ? { tls: tlsMaterial } : {}),
+    handler: trackedHandler,
+    port: opts.port ?? 0,
+    h2Settings: { maxConcurrentStreams: HTTP2_MAX_CONCURRENT_STREAMS },
+    listenError: (err) =>
+      new WatchmarkError('WM_TARGET', `embedded server cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`, { code: err.code }, { cause: err }),
   });
-  server.on('tlsClientError', () => {});
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(new WatchmarkError('WM_TARGET', `embedded server cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`, { code: err.code }, { cause: err }));
-    };
-    server.once('error', onError);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const port = (server.address() as { port: number }).port;
   serverAddress = `127.0.0.1:${port}`;
   const url = `${useTls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
