@@ -330,6 +330,50 @@ describe('WatchFrameDecoder properties', () => {
   });
 });
 
+describe('WatchFrameDecoder newline fast path', () => {
+  /** One byte per chunk: no frame starts and ends its line in one chunk, so the byte scanner alone decides. */
+  const byteWise = (data: Uint8Array) => decodeChunks(Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1)));
+  /** Lines that end in "}" but are not one object, next to ones that are: what the fast path must hand back to the scanner. */
+  const hostileLine = fc.oneof(
+    watchEvent.map((e) => goEncode(e).slice(0, -1)),
+    watchEvent.map((e) => JSON.stringify(e, null, 2)),
+    watchEvent.map((e) => goEncode(e).slice(0, -1) + '}'),
+    fc.tuple(watchEvent, watchEvent).map(([a, b]) => goEncode(a).slice(0, -1) + goEncode(b).slice(0, -1)),
+    fc.tuple(watchEvent, watchEvent).map(([a, b]) => goEncode(a).slice(0, -1) + ' ' + goEncode(b).slice(0, -1)),
+    watchEvent.map((e) => goEncode(e).slice(0, -1) + ' '),
+    watchEvent.map((e) => goEncode(e).slice(0, -1) + '\r'),
+    fc.integer({ min: 2, max: 40 }).chain((len) => watchEvent.map((e) => goEncode(e).slice(0, len))),
+    fc.constantFrom('{}', '{"a":}', '{"a":1,}', '{"type":"ADDED"} }', '[{}]', '{"a":"\\"}', '{"a":"\u00e9"}', '{', '}', '{"x":[}'),
+    garbageLine,
+  );
+
+  it('decodes any stream exactly as the byte scanner alone does, whatever the chunking', () => {
+    fc.assert(
+      fc.property(fc.array(hostileLine, { maxLength: 10 }), fc.boolean(), cuts, (lines, trailingNewline, cutPoints) => {
+        const data = bytes(lines.join('\n') + (trailingNewline ? '\n' : ''));
+        const reference = withoutTime(byteWise(data));
+        expect(withoutTime(decodeChunks([data]))).toEqual(reference);
+        expect(withoutTime(decodeChunks(split(data, cutPoints)))).toEqual(reference);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('applies the frame limit to a newline-ended frame as the scanner does', () => {
+    const line = goEncode({ type: 'ADDED', object: configMap('a', '1') });
+    const size = bytes(line).length - 1;
+    for (const max of [size - 1, size, size + 1]) {
+      const decoder = new WatchFrameDecoder({ maxFrameBytes: max });
+      const whole = [...decoder.push(bytes(line + line), 1), ...decoder.end(2)];
+      const scanner = new WatchFrameDecoder({ maxFrameBytes: max });
+      const data = bytes(line + line);
+      const pieces = [...Array.from(data, (_, i) => scanner.push(data.subarray(i, i + 1), 1)).flat(), ...scanner.end(2)];
+      expect(withoutTime(whole)).toEqual(withoutTime(pieces));
+      expect(whole[0]!.kind).toBe(max >= size ? 'event' : 'malformed');
+    }
+  });
+});
+
 describe('WatchFrameDecoder memory bounds', () => {
   const event = (name: string) => goEncode({ type: 'ADDED', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, resourceVersion: '1' } } });
   const LIMIT = 10_000;
