@@ -1,22 +1,11 @@
 // Decoder throughput and linearity. Run with `npm run bench` (builds dist/ first).
 // Prints figures only; nothing here asserts (timings on a shared machine are not test material).
 import { WatchFrameDecoder } from '../dist/decode/watch-frames.js';
+import { seededRandom } from '../dist/seeded-random.js';
 
 const MB = 1024 * 1024;
 const SIZES = [20_000, 40_000, 80_000];
 const RUNS = 7;
-
-/** Small deterministic PRNG (mulberry32) so every run chunks the same way. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A watch event carrying a ConfigMap roughly as kube-apiserver serialises it (~600 bytes). */
 function configMapEvent(i) {
@@ -56,7 +45,7 @@ function streamOf(events) {
 
 /** Cuts `data` into chunks of random length in [min, max] (subarrays, no copies). */
 function chunk(data, min, max, seed) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const chunks = [];
   for (let at = 0; at < data.length; ) {
     const size = min + Math.floor(random() * (max - min + 1));

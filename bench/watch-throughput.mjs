@@ -17,6 +17,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../dist/seeded-random.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const MB = 1e6; // decimal megabytes, as the issue's figures are
@@ -29,18 +30,6 @@ const WARMUP_EVENTS = 100;
 const queryOf = (warmup) => (warmup ? `${WATCH_QUERY}&labelSelector=${encodeURIComponent(WARMUP_SELECTOR)}` : WATCH_QUERY);
 const watchOptions = (warmup) => ({ resourceVersion: '1', allowWatchBookmarks: true, ...(warmup ? { labelSelector: WARMUP_SELECTOR } : {}) });
 const RUN_TIMEOUT_MS = 180_000;
-
-/** Small deterministic PRNG (mulberry32), as in bench/decoder.js. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One MODIFIED event of a ConfigMap, compact JSON plus "\n" as kube-apiserver's json.Encoder
@@ -96,7 +85,7 @@ function serve(events) {
     req.resume();
     const body = new URL(req.url, 'http://x').searchParams.get('labelSelector') === WARMUP_SELECTOR ? warmupBody : stream;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
-    const random = prng(0x5eed);
+    const random = seededRandom(0x5eed);
     let at = 0;
     const writeMore = () => {
       while (at < body.length) {

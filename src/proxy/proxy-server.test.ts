@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, statusFor } from './http-parts.js';
+import { seededRandom } from '../seeded-random.js';
+import { statusFor } from './http-parts.js';
 
 describe('seededRandom', () => {
   it('repeats its sequence for a seed, and differs between seeds', () => {

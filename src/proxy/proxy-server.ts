@@ -22,7 +22,8 @@ import { faultDefinition, type Fault, type FaultName } from './faults.js';
 import { errorEventFrame, expiredStatus, streamEncodingOf } from './frames.js';
 import { classifyRequest, requestMatches, withoutInitialEvents, type ClassifiedRequest, type RequestMatcher } from './request-match.js';
 import { FaultedStream, type StreamOutcome } from './stream-faults.js';
-import { forwardedHeaders, headerValue, readBody, resetResponse, responseHeaders, seededRandom, statusFor, type Req, type Res } from './http-parts.js';
+import { seededRandom } from '../seeded-random.js';
+import { forwardedHeaders, headerValue, readBody, resetResponse, responseHeaders, statusFor, type Req, type Res } from './http-parts.js';
 
 
 export interface ProxyOptions {

@@ -6,7 +6,7 @@ import { ManualScheduler } from '../scheduler.js';
 import { parseFaults, type FaultName } from './faults.js';
 import { FrameSplitter, inspectFrame, type StreamEncoding } from './frames.js';
 import type { RequestKind } from './request-match.js';
-import { seededRandom } from './http-parts.js';
+import { seededRandom } from '../seeded-random.js';
 import { FaultedStream, REORDER_IDLE_MS, SPLIT_GAP_MS } from './stream-faults.js';
 
 type Json = Record<string, unknown>;
