@@ -17,7 +17,7 @@ import { WatchmarkError } from '../errors.js';
 import { realScheduler, type Scheduler } from '../scheduler.js';
 import type { ServerProfile } from '../server/profiles.js';
 import type { Connection } from '../transport/connection.js';
-import { startProcess, tailOf, type StartedProcess } from './process.js';
+import { startProcess, type StartedProcess } from './process.js';
 import type { AwaitedProcess, ReadinessStrategy } from './readiness.js';
 import type { ReadyTarget, TargetSource } from './types.js';
 
@@ -146,7 +146,7 @@ export async function startKind<Started extends StartedKind>(
   try {
     started = await kind.start(startup, picked);
   } catch (err) {
-    const logTail = processes.map((p) => `--- ${p.name} log (last lines) ---\n${tailOf(p.logFile)}`).join('\n');
+    const logTail = processes.map((p) => `--- ${p.name} log (last lines) ---\n${p.tail()}`).join('\n');
     await stopAll();
     if (err instanceof WatchmarkError && logTail) {
       throw new WatchmarkError(err.code, `${err.message}\n${logTail}`, err.details, { cause: err });

@@ -49,4 +49,20 @@ describe('startProcess', () => {
     expect(seen.sort()).toEqual(['one', 'three', 'two']);
     expect(proc.lines.name).toBe("talker's output");
   });
+
+  it('tail(): the last lines received, from memory, whatever the log file holds yet (an unfinished line included)', async () => {
+    const logFile = path.join(dir, 'tail.log');
+    const proc = startProcess('tailer', process.execPath, ['-e', 'for (let i = 1; i <= 20; i++) console.log("line " + i); process.stdout.write("no newline"); setInterval(() => {}, 1000);'], logFile);
+    try {
+      await lineMatching(proc.lines, /line 20/);
+      // The log file is written asynchronously: an error built right now must not depend on it.
+      rmSync(logFile, { force: true });
+      const deadline = Date.now() + 20_000;
+      while (!proc.tail(1).includes('no newline') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(proc.tail(3).split('\n')).toEqual(['line 19', 'line 20', 'no newline']);
+      expect(proc.tail().split('\n')).toHaveLength(12);
+    } finally {
+      await proc.stop(1_000);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { WatchmarkError } from '../errors.js';
 import { realScheduler, type Scheduler } from '../scheduler.js';
 import { trackChild } from './child-processes.js';
@@ -15,6 +15,12 @@ export interface StartedProcess extends AsyncDisposable {
   hasExited(): boolean;
   /** Its stdout and stderr, line by line (for forLogLine). */
   lines: LogSource;
+  /**
+   * The last lines it printed, from memory: what error messages show. The log file is written
+   * asynchronously, so reading it at once may miss lines already received (a start that failed
+   * under load once showed an empty log).
+   */
+  tail(lines?: number): string;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -41,7 +47,7 @@ export function startProcess(name: string, command: string, args: string[], logF
   trackChild(child);
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
-  const lines = lineSource(`${name}'s output`, [child.stdout!, child.stderr!]);
+  const { source: lines, recent } = lineSource(`${name}'s output`, [child.stdout!, child.stderr!]);
   let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('error', () => {
@@ -68,43 +74,40 @@ export function startProcess(name: string, command: string, args: string[], logF
     exited,
     hasExited: () => done,
     lines,
+    tail: (count = 12) => recent(count).join('\n'),
     stop,
     [Symbol.asyncDispose]: () => stop(),
   };
 }
 
-/** Splits streams into lines for listeners, replaying the last REPLAYED_LINES to late ones. */
-function lineSource(name: string, streams: NodeJS.ReadableStream[]): LogSource {
+/**
+ * Splits streams into lines for listeners, replaying the last REPLAYED_LINES to late ones;
+ * `recent(n)` gives the last n lines received, an unfinished last line included.
+ */
+function lineSource(name: string, streams: NodeJS.ReadableStream[]): { source: LogSource; recent(count: number): string[] } {
   const seen: string[] = [];
   const listeners = new Set<(line: string) => void>();
-  for (const stream of streams) {
-    let partial = '';
+  const partials = streams.map(() => '');
+  streams.forEach((stream, index) => {
     stream.on('data', (chunk: Buffer | string) => {
-      const parts = (partial + chunk.toString()).split('\n');
-      partial = parts.pop()!;
+      const parts = (partials[index] + chunk.toString()).split('\n');
+      partials[index] = parts.pop()!;
       for (const line of parts) {
         seen.push(line);
         if (seen.length > REPLAYED_LINES) seen.shift();
         for (const listener of listeners) listener(line);
       }
     });
-  }
+  });
   return {
-    name,
-    onLine(listener) {
-      for (const line of [...seen]) listener(line);
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    source: {
+      name,
+      onLine(listener) {
+        for (const line of [...seen]) listener(line);
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
     },
+    recent: (count) => [...seen, ...partials.filter((p) => p !== '')].slice(-count),
   };
-}
-
-/** The last lines of a log file, for error messages (bounded). */
-export function tailOf(file: string, lines = 12): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return text.trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
