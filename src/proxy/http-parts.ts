@@ -1,6 +1,6 @@
 /**
  * The HTTP pieces of the proxy: what crosses it (headers both ways, bodies), the answers it gives
- * itself (Statuses), how it resets a response, and its seeded generator.
+ * itself (Statuses), and how it resets a response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';

@@ -111,9 +111,7 @@ const CASES: FaultCase[] = [
       // The protobuf probe's watch-list went through the protobuf frame path and lost its bookmark there.
       const protobufProbe = probes[2]!;
       expect(protobufProbe.watchContentTypes.some((t) => t.includes('protobuf')), JSON.stringify(protobufProbe)).toBe(true);
-      const protobufIds = log.flatMap((l) => /^#(\d+) -> 200 application\/vnd\.kubernetes\.protobuf/.exec(l)?.[1] ?? []);
-      expect(protobufIds.length, log.join('\n')).toBeGreaterThanOrEqual(1);
-      for (const id of protobufIds) expect(log.some((l) => l.startsWith(`#${id} strip-end-bookmark: dropped the initial-events-end bookmark`)), log.join('\n')).toBe(true);
+      expectEveryProtobufWatchLogged(log, 'strip-end-bookmark: dropped the initial-events-end bookmark');
 
       const present = check(report, 'initial-events-end.present');
       expect(present.status).toBe('fail');
@@ -246,9 +244,7 @@ const CASES: FaultCase[] = [
       expect(touchedFor(proxy, record, watchList).counts).toEqual({ 'drop-annotation': 1 });
       expect(probes[2]!.watchContentTypes.some((t) => t.includes('protobuf')), JSON.stringify(probes[2])).toBe(true);
       expect(probes[2]!.unexpectedObjectEvents).toBe(0);
-      const protobufIds = log.flatMap((l) => /^#(\d+) -> 200 application\/vnd\.kubernetes\.protobuf/.exec(l)?.[1] ?? []);
-      expect(protobufIds.length, log.join('\n')).toBeGreaterThanOrEqual(1);
-      for (const id of protobufIds) expect(log.some((l) => l.startsWith(`#${id} drop-annotation: sent the initial-events-end bookmark without its annotation`)), log.join('\n')).toBe(true);
+      expectEveryProtobufWatchLogged(log, 'drop-annotation: sent the initial-events-end bookmark without its annotation');
 
       expect(check(report, 'initial-events-end.present').status).toBe('fail');
       expect(outcomeOf(report, 'client-go>=0.35', 'typed')).toBe('never-syncs');
@@ -385,6 +381,13 @@ const CASES: FaultCase[] = [
     },
   },
 ];
+
+/** At least one watch went out as protobuf, and the proxy's log shows `applied` on every such one. */
+function expectEveryProtobufWatchLogged(log: string[], applied: string): void {
+  const protobufIds = log.flatMap((l) => /^#(\d+) -> 200 application\/vnd\.kubernetes\.protobuf/.exec(l)?.[1] ?? []);
+  expect(protobufIds.length, log.join('\n')).toBeGreaterThanOrEqual(1);
+  for (const id of protobufIds) expect(log.some((l) => l.startsWith(`#${id} ${applied}`)), log.join('\n')).toBe(true);
+}
 
 describe.skipIf(skip)('watchmark proxy bookmark and request faults in front of kube-apiserver (testbed)', () => {
   let target: Awaited<ReturnType<typeof startTestbedTarget>>;
