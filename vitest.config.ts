@@ -13,6 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles: ['test/support/arena-event-equality.ts'],
           include: ['src/**/*.test.ts', 'test/*.test.ts', 'test/faults/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -22,6 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'real',
+          setupFiles: ['test/support/arena-event-equality.ts'],
           include: ['test/real/**/*.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,

@@ -136,31 +136,13 @@ const CONTENDERS = {
   },
 
   /** watchmark end to end: TargetClient.watch() -> WatchStreamRecorder -> WatchFrameDecoder -> StreamRecord. */
-  async watchmark(url) {
-    const { TargetClient } = await import('../dist/transport/client.js');
-    const { systemClock } = await import('../dist/clock.js');
-    const connection = { server: url, tls: { insecureSkipTlsVerify: false }, allowH2: false, authHeaders: async () => ({}) };
-    return async (warmup) => {
-      const client = new TargetClient(connection, systemClock());
-      try {
-        const record = await client.watch({
-          id: 'bench',
-          scenario: 'bench',
-          basePath: COLLECTION,
-          namespace: NAMESPACE,
-          watched: { apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps' },
-          options: watchOptions(warmup),
-        });
-        const close = record.entries.at(-1);
-        if (close?.kind !== 'close' || close.reason !== 'server-eof') throw new Error(`stream closed: ${JSON.stringify(close)}`);
-        let events = 0;
-        for (const entry of record.entries) if (entry.kind === 'event') events++;
-        return { events, keep: record };
-      } finally {
-        await client.close();
-      }
-    };
-  },
+  watchmark: (url) => watchmarkContender(url, false),
+
+  /**
+   * The same, then every event's object read once, as the checks do after a run (objects are
+   * parsed again from the kept bytes on first read: src/decode/arena-event.ts), inside the timing.
+   */
+  'watchmark-read': (url) => watchmarkContender(url, true),
 
   /** undici chunks -> WatchFrameDecoder.push with arrival times; every frame kept. */
   async decoder(url) {
@@ -209,6 +191,39 @@ const CONTENDERS = {
       });
   },
 };
+
+/** TargetClient.watch() over the stream; with `readObjects`, every event's object is read once afterwards. */
+async function watchmarkContender(url, readObjects) {
+  const { TargetClient } = await import('../dist/transport/client.js');
+  const { systemClock } = await import('../dist/clock.js');
+  const connection = { server: url, tls: { insecureSkipTlsVerify: false }, allowH2: false, authHeaders: async () => ({}) };
+  return async (warmup) => {
+    const client = new TargetClient(connection, systemClock());
+    try {
+      const record = await client.watch({
+        id: 'bench',
+        scenario: 'bench',
+        basePath: COLLECTION,
+        namespace: NAMESPACE,
+        watched: { apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps' },
+        options: watchOptions(warmup),
+      });
+      const close = record.entries.at(-1);
+      if (close?.kind !== 'close' || close.reason !== 'server-eof') throw new Error(`stream closed: ${JSON.stringify(close)}`);
+      let events = 0;
+      let named = 0;
+      for (const entry of record.entries) {
+        if (entry.kind !== 'event') continue;
+        events++;
+        if (readObjects && typeof entry.object?.metadata?.name === 'string') named++;
+      }
+      if (readObjects && named !== events) throw new Error(`${events - named} of ${events} event objects had no metadata.name`);
+      return { events, keep: record };
+    } finally {
+      await client.close();
+    }
+  };
+}
 
 /** A contender's child process: set up (imports, one short warm-up stream) outside the timing, then one timed read of the stream. */
 async function runContender(name, url) {
@@ -407,6 +422,7 @@ const mib = (kib) => (kib / 1024).toFixed(0);
 const LABELS = {
   floor: 'floor: undici + split "\\n" + JSON.parse',
   watchmark: 'watchmark TargetClient.watch()',
+  'watchmark-read': 'watchmark, then every object read',
   decoder: 'undici -> WatchFrameDecoder, kept',
   'client-node': '@kubernetes/client-node Watch',
   go: 'Go: client-go JSON watch decode',
@@ -416,7 +432,7 @@ async function main(args) {
   const rounds = positiveInt(argValue(args, '--rounds', '5'), '--rounds');
   const events = positiveInt(argValue(args, '--events', '200000'), '--events');
   const only = argValue(args, '--only', undefined)?.split(',');
-  let names = ['floor', 'watchmark', 'decoder', 'client-node', 'go'].filter((n) => !only || only.includes(n));
+  let names = ['floor', 'watchmark', 'watchmark-read', 'decoder', 'client-node', 'go'].filter((n) => !only || only.includes(n));
   const unknown = (only ?? []).filter((n) => !(n in LABELS));
   if (unknown.length > 0) {
     console.error(`unknown contender "${unknown[0]}" (known: ${Object.keys(LABELS).join(', ')})`);

@@ -26,6 +26,7 @@
  * The texts it reports are in frame-text.ts; the loop is reworked for speed in issue 15.
  */
 import type { DroppedEntry, EventEntry, MalformedFrameEntry } from '../record/timeline.js';
+import { ArenaEvent, FrameArena } from './arena-event.js';
 import {
   MAX_RAW_BYTES,
   describeByte,
@@ -126,6 +127,8 @@ export class WatchFrameDecoder implements FrameDecoder {
   private malformedDropped = 0;
   /** Bytes not decoded since a frame outgrew maxFrameBytes (that frame's bytes included). */
   private undecodedBytes = 0;
+  /** Where event frames' bytes are kept (their objects are parsed again on first read: arena-event.ts). */
+  private readonly arena = new FrameArena();
 
   constructor(options: WatchFrameDecoderOptions = {}) {
     this.maxFrameBytes = maxFrameBytesOf(options);
@@ -357,7 +360,8 @@ export class WatchFrameDecoder implements FrameDecoder {
       out.push(this.outgrown(chunk.subarray(start, end), chunk.length - end, atMs));
       return false;
     }
-    out.push(this.complete(this.take(chunk, start, end), atMs));
+    const joined = this.held.length > 0; // take() then returns a fresh array made for this frame
+    out.push(this.complete(this.take(chunk, start, end), joined, atMs));
     this.mode = IDLE;
     return true;
   }
@@ -466,18 +470,17 @@ export class WatchFrameDecoder implements FrameDecoder {
   }
 
   /** A complete top-level JSON value: an event if it is an object. */
-  private complete(frame: Uint8Array, atMs: number): DecodedFrame {
-    const text = utf8.decode(frame);
+  private complete(frame: Uint8Array, owned: boolean, atMs: number): DecodedFrame {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(utf8.decode(frame));
     } catch (err) {
       return this.malformed(frame, `invalid JSON: ${(err as Error).message}`, atMs);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return this.malformed(frame, `not a JSON object: got ${describeJson(value)}`, atMs);
     }
-    return this.event(value as Record<string, unknown>, frame.length, atMs);
+    return this.event(value as Record<string, unknown>, frame, owned, atMs);
   }
 
   /** The newline fast path's parse: the event when `frame` is one JSON object, else undefined. */
@@ -489,18 +492,15 @@ export class WatchFrameDecoder implements FrameDecoder {
       return undefined;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    return this.event(value as Record<string, unknown>, frame.length, atMs);
+    return this.event(value as Record<string, unknown>, frame, false, atMs);
   }
 
-  private event(envelope: Record<string, unknown>, bytes: number, atMs: number): EventEntry {
-    return {
-      kind: 'event',
-      atMs,
-      seq: this.nextSeq++,
-      type: eventTypeText(envelope['type']),
-      object: envelope['object'],
-      bytes,
-    };
+  /**
+   * An event of a frame just parsed to `envelope`: its type is taken now, its bytes are kept and
+   * its object is parsed again when first read (arena-event.ts); the tree is not kept.
+   */
+  private event(envelope: Record<string, unknown>, frame: Uint8Array, owned: boolean, atMs: number): EventEntry {
+    return new ArenaEvent(atMs, this.nextSeq++, eventTypeText(envelope['type']), frame.length, this.arena.keep(frame, owned));
   }
 
   /** Records a malformed frame, or only counts it once the stream has MAX_MALFORMED_KEPT. */

@@ -55,12 +55,13 @@ export function isUnfinishedFrame(stream: StreamRecord, frame: MalformedFrameEnt
 export function decodeErrorOf(event: EventEntry): string | undefined {
   if (!isKnownEventType(event.type)) return `got invalid watch event type: ${event.type}`;
   if (event.object === undefined) return 'unable to decode watch event: <empty object>';
-  const raw = JSON.stringify(event.object);
-  if (!isPlainObject(event.object)) return `unable to decode watch event: Object 'Kind' is missing in '${raw}'`;
+  // The object as text only for a message: most events decode, and this runs for each of them.
+  const raw = () => JSON.stringify(event.object);
+  if (!isPlainObject(event.object)) return `unable to decode watch event: Object 'Kind' is missing in '${raw()}'`;
   const { kind, apiVersion } = typeMetaOf(event.object);
   // JSON serializer (apimachinery runtime/serializer/json): missing kind / version -> decode error.
-  if (kind === undefined || kind === '') return `unable to decode watch event: Object 'Kind' is missing in '${raw}'`;
-  if (apiVersion === undefined || apiVersion === '') return `unable to decode watch event: Object 'apiVersion' is missing in '${raw}'`;
+  if (kind === undefined || kind === '') return `unable to decode watch event: Object 'Kind' is missing in '${raw()}'`;
+  if (apiVersion === undefined || apiVersion === '') return `unable to decode watch event: Object 'apiVersion' is missing in '${raw()}'`;
   return undefined;
 }
 
