@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -89,9 +90,10 @@ describe('npm pack contents', () => {
     expect(pointing).toEqual([]);
   });
 
-  it('the packed package runs: --version and run --help work without @kubernetes/client-node installed', async () => {
+  it('the packed package runs: --version, run --help and a run through a token kubeconfig work without @kubernetes/client-node installed', async () => {
     // Unpack the real tarball, give it every dependency except @kubernetes/client-node: the CLI
-    // must load it only when a kubeconfig is read, never for --version or help.
+    // must load it only for a kubeconfig user with an auth-provider (OIDC, GCP, Azure), never for
+    // --version, help, or a kubeconfig with a token (it is about half a second of start-up).
     await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: REPO, timeout: TIMEOUT_MS });
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBeDefined();
@@ -107,6 +109,37 @@ describe('npm pack contents', () => {
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
     const help = await run(process.execPath, [path.join(pkg, 'bin', 'watchmark.js'), 'run', '--help'], { cwd: work, timeout: TIMEOUT_MS });
     expect(help.stdout).toMatch(/--json <file>/);
+    // A run through a kubeconfig reaches the server: its first request arrives with the token
+    // (the server answers 404 to everything, so the run ends there, exit 2).
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}');
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const kubeconfig = path.join(work, 'kubeconfig');
+      const { port } = server.address() as { port: number };
+      writeFileSync(kubeconfig, `apiVersion: v1
+clusters: [{ name: c, cluster: { server: "http://127.0.0.1:${port}" } }]
+users: [{ name: u, user: { token: packed-token-123 } }]
+contexts: [{ name: main, context: { cluster: c, user: u } }]
+current-context: main
+`);
+      const home = path.join(work, 'home');
+      mkdirSync(home);
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1' };
+      delete env.KUBECONFIG;
+      delete env.GITHUB_ACTIONS;
+      const ended = await run(process.execPath, [path.join(pkg, 'bin', 'watchmark.js'), 'run', '--kubeconfig', kubeconfig, '--quick', '--progress', 'none'], { cwd: work, env, timeout: TIMEOUT_MS }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code?: number; stderr?: string }) => e,
+      );
+      expect([ended.code, ended.stderr]).toEqual([2, expect.stringMatching(/discovery GET \/api.* answered HTTP 404/)]);
+      expect(seen[0]).toBe('GET /version Bearer packed-token-123');
+    } finally {
+      server.close();
+    }
     // ...and it does need the package where a kubeconfig is read: the check above can fail.
     const probe = await run(process.execPath, ['--input-type=module', '-e', "import('@kubernetes/client-node').then(() => console.log('loaded'), (e) => console.log(e.code))"], {
       cwd: pkg,

@@ -1,23 +1,25 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type https from 'node:https';
-import { KubeConfig, bufferFromFileOrString } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
 import { firstLineOf, WatchmarkError } from '../errors.js';
 import { caBundleProblem } from '../tls/ca-bundle.js';
 import type { Connection, TlsMaterial } from '../transport/connection.js';
-import { DEFAULT_EXEC_TIMEOUT_MS, ExecCredentialProvider, type ExecClusterInfo, type ExecConfig } from './exec-credential.js';
+import { DEFAULT_EXEC_TIMEOUT_MS, ExecCredentialProvider, type ExecClusterInfo } from './exec-credential.js';
+import { bufferFromFileOrString, kubeconfigCredentials } from './kubeconfig-credentials.js';
+import { loadKubeconfigFiles, type Kubeconfig, type KubeconfigCluster } from './kubeconfig-file.js';
 import type { ConnectionFlags, ReadyTarget, ResolveContext, TargetSource, TargetStrategy } from './types.js';
 
 /**
  * kubectl's resolution order: --kubeconfig, then KUBECONFIG (a path list, merged, missing files
  * skipped), then ~/.kube/config. Explicit --server/--token/--certificate-authority/
  * --insecure-skip-tls-verify override what a kubeconfig says, or stand alone without one.
- * @kubernetes/client-node is used for kubeconfig parsing, auth (token, client certificates,
- * OIDC) and TLS material only; watchmark does its own HTTP and runs exec credential plugins
- * itself (exec-credential.ts: bounded in time, killed on Ctrl-C).
+ * Kubeconfig files are read by kubeconfig-file.ts and their credentials derived by
+ * kubeconfig-credentials.ts (@kubernetes/client-node is loaded there only for `auth-provider`
+ * users); watchmark does its own HTTP and runs exec credential plugins itself
+ * (exec-credential.ts: bounded in time, killed on Ctrl-C).
  */
+export { loadKubeconfigFiles } from './kubeconfig-file.js';
+
 export const explicitServerStrategy: TargetStrategy = {
   name: '--server flags',
   async resolve(flags) {
@@ -84,69 +86,8 @@ export const defaultKubeconfigStrategy: TargetStrategy = {
   },
 };
 
-/** Loads and merges kubeconfig files like kubectl: the first file's current-context wins. */
-export function loadKubeconfigFiles(files: string[]): KubeConfig {
-  if (files.length === 0) throw new WatchmarkError('WM_KUBECONFIG', 'no kubeconfig file given');
-  let merged: KubeConfig | undefined;
-  for (const file of files) {
-    // kubectl (clientcmd loader.go LoadFromFile) takes an empty file as an empty config: it adds nothing.
-    if (checkKubeconfigFile(file) === 'empty') continue;
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromFile(file);
-    } catch (err) {
-      throw new WatchmarkError('WM_KUBECONFIG', `cannot load kubeconfig ${file}: ${firstLineOf(err)}`, {}, { cause: err });
-    }
-    if (!merged) merged = kc;
-    else mergeFirstWins(merged, kc);
-  }
-  if (!merged) {
-    throw new WatchmarkError('WM_KUBECONFIG', files.length === 1 ? `kubeconfig ${files[0]} is empty` : `kubeconfig files ${files.join(path.delimiter)} are all empty`);
-  }
-  return merged;
-}
-
-/**
- * What @kubernetes/client-node would crash on or misreport, said in one line: a directory, a
- * file that is not YAML, YAML that is not a mapping. An empty file (or only comments) is 'empty'.
- */
-function checkKubeconfigFile(file: string): 'empty' | 'mapping' {
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is a directory, not a file`);
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (err instanceof WatchmarkError) throw err;
-    throw new WatchmarkError('WM_KUBECONFIG', `cannot read kubeconfig ${file}: ${firstLineOf(err)}`, {}, { cause: err });
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is not YAML: ${firstLineOf(err)}`, {}, { cause: err });
-  }
-  if (doc === null || doc === undefined) return 'empty';
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new WatchmarkError('WM_KUBECONFIG', `kubeconfig ${file} is not a kubeconfig: its YAML is ${Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}, not a mapping with clusters, users and contexts`);
-  }
-  return 'mapping';
-}
-
-/**
- * kubectl's merge (client-go tools/clientcmd/loader.go): the first file to set current-context
- * wins, and the first file to define a cluster, user or context name wins; later duplicates are
- * ignored. (KubeConfig.mergeConfig throws "Duplicate cluster" instead, and with preserveContext
- * never takes current-context from a later file.)
- */
-function mergeFirstWins(into: KubeConfig, from: KubeConfig): void {
-  if (!into.getCurrentContext() && from.getCurrentContext()) into.setCurrentContext(from.getCurrentContext());
-  for (const cluster of from.getClusters()) if (!into.getCluster(cluster.name)) into.addCluster(cluster);
-  for (const user of from.getUsers()) if (!into.getUser(user.name)) into.addUser(user);
-  for (const context of from.getContexts()) if (!into.getContextObject(context.name)) into.addContext(context);
-}
-
 async function kubeconfigTarget(
-  kc: KubeConfig,
+  kc: Kubeconfig,
   flags: ConnectionFlags,
   source: TargetSource,
   origin: string,
@@ -180,8 +121,8 @@ async function kubeconfigTarget(
   validateServerUrl(server, origin);
 
   // A user with `exec` (and no --token to use instead) gets its credential from watchmark's own
-  // plugin runner; @kubernetes/client-node then sees the user without `exec`, for the rest.
-  const execConfig = flags.token ? undefined : (kc.getCurrentUser()?.exec as ExecConfig | undefined);
+  // plugin runner; its other fields (a client certificate, say) still count.
+  const execConfig = flags.token ? undefined : kc.getCurrentUser()?.exec;
   const exec = execConfig
     ? new ExecCredentialProvider(execConfig, {
         timeoutMs: execTimeoutMs(flags),
@@ -190,17 +131,16 @@ async function kubeconfigTarget(
         origin,
       })
     : undefined;
-  const credentialsOf = execConfig ? withoutExec(kc) : kc;
   // One call up front for the TLS material; authHeaders() calls again before every request so
   // exec and OIDC credentials are re-derived (and refreshed by the plugin) for each new watch.
-  const base = await applyKubeconfig(credentialsOf, origin);
+  const base = await kubeconfigCredentials(kc, origin);
   const execCredential = exec ? await exec.get() : undefined;
   const tls: TlsMaterial = {
     insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? (server.startsWith('https:') && cluster?.skipTLSVerify === true),
   };
-  // @kubernetes/client-node 1.4 (applyHTTPSOptions) derives nothing, not even the cluster's CA
-  // and tls-server-name, when the context names no user; kubectl still uses them (anonymous
-  // access, or --token with a kubeconfig that has no users).
+  // The credentials (as @kubernetes/client-node 1.4's applyHTTPSOptions) hold nothing, not even
+  // the cluster's CA and tls-server-name, when the context names no user; kubectl still uses
+  // them (anonymous access, or --token with a kubeconfig that has no users).
   const clusterCa = base.ca ?? (cluster ? clusterCaBundle(cluster, origin) : null);
   const serverName = base.servername ?? cluster?.tlsServerName;
   if (flags.certificateAuthority) {
@@ -229,7 +169,7 @@ async function kubeconfigTarget(
     allowH2: true,
     async authHeaders() {
       if (flagToken) return { authorization: `Bearer ${flagToken}` };
-      const opts = await applyKubeconfig(credentialsOf, origin);
+      const opts = await kubeconfigCredentials(kc, origin);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.headers ?? {})) {
         if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
@@ -251,39 +191,6 @@ async function kubeconfigTarget(
   };
 }
 
-async function applyKubeconfig(kc: KubeConfig, origin: string): Promise<https.RequestOptions> {
-  const opts: https.RequestOptions = {};
-  try {
-    await forCredentials(kc).applyToHTTPSOptions(opts);
-  } catch (err) {
-    throw new WatchmarkError('WM_AUTH', `cannot get credentials from ${origin}: ${firstLineOf(err)}`, {}, { cause: err });
-  }
-  return opts;
-}
-
-/**
- * @kubernetes/client-node refuses to derive options for an http:// cluster unless skipTLSVerify
- * is set (it builds an agent we do not use). TLS settings mean nothing for plain HTTP, so such a
- * cluster is marked skipTLSVerify in a copy used only to derive credentials; https clusters are
- * left untouched.
- */
-const credentialCopies = new WeakMap<KubeConfig, KubeConfig>();
-function forCredentials(kc: KubeConfig): KubeConfig {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster?.server.startsWith('http:')) return kc;
-  const cached = credentialCopies.get(kc);
-  if (cached) return cached; // keep one copy so exec/OIDC token caches survive between watches
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kc.getClusters().map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
-    users: kc.getUsers(),
-    contexts: kc.getContexts(),
-    currentContext: kc.getCurrentContext(),
-  });
-  credentialCopies.set(kc, copy);
-  return copy;
-}
-
 /** The timeout of one exec plugin run: --request-timeout when given and > 0, else DEFAULT_EXEC_TIMEOUT_MS. */
 function execTimeoutMs(flags: ConnectionFlags): number {
   const given = flags.requestTimeoutMs;
@@ -291,7 +198,7 @@ function execTimeoutMs(flags: ConnectionFlags): number {
 }
 
 /** provideClusterInfo: the cluster as a kubeconfig spells it (CA as base64 data). */
-function execClusterInfo(cluster: { server: string; caData?: string; caFile?: string; tlsServerName?: string; skipTLSVerify: boolean; proxyUrl?: string }, origin: string): ExecClusterInfo {
+function execClusterInfo(cluster: KubeconfigCluster, origin: string): ExecClusterInfo {
   const ca = cluster.caData ?? (cluster.caFile ? clusterCaBundle(cluster, origin)?.toString('base64') : undefined);
   return {
     server: cluster.server,
@@ -300,23 +207,6 @@ function execClusterInfo(cluster: { server: string; caData?: string; caFile?: st
     ...(ca ? { 'certificate-authority-data': ca } : {}),
     ...(cluster.proxyUrl ? { 'proxy-url': cluster.proxyUrl } : {}),
   };
-}
-
-/** The kubeconfig with the current user's `exec` removed, so @kubernetes/client-node never runs the plugin. */
-function withoutExec(kc: KubeConfig): KubeConfig {
-  const user = kc.getCurrentUser();
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kc.getClusters(),
-    users: kc.getUsers().map((u) => {
-      if (u.name !== user?.name) return u;
-      const { exec: _exec, ...rest } = u;
-      return rest;
-    }),
-    contexts: kc.getContexts(),
-    currentContext: kc.getCurrentContext(),
-  });
-  return copy;
 }
 
 function clusterCaBundle(cluster: { caFile?: string; caData?: string }, origin: string): Buffer | null {
