@@ -4,32 +4,46 @@ import { WatchFrameDecoder } from './watch-frames.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
+/** An ArenaEvent of `data`, kept in a fresh arena. */
+function arenaEvent(atMs: number, seq: number, type: string, data: Uint8Array): ArenaEvent {
+  const arena = new FrameArena();
+  const offset = arena.keep(data);
+  return new ArenaEvent(atMs, seq, type, data.length, arena.block, offset);
+}
+
 describe('FrameArena', () => {
   it('packs small frames densely into one block and copies them (the source may be reused)', () => {
     const arena = new FrameArena();
     const source = bytes('{"a":1}{"b":22}');
-    const first = arena.keep(source.subarray(0, 7));
-    const second = arena.keep(source.subarray(7));
-    expect(second.block).toBe(first.block);
-    expect(second.offset).toBe(7);
+    expect(arena.keep(source.subarray(0, 7))).toBe(0);
+    const first = arena.block;
+    expect(arena.keep(source.subarray(7))).toBe(7);
+    expect(arena.block).toBe(first);
     source.fill(0);
-    expect(new TextDecoder().decode(first.block.subarray(0, 15))).toBe('{"a":1}{"b":22}');
+    expect(new TextDecoder().decode(first.subarray(0, 15))).toBe('{"a":1}{"b":22}');
   });
 
-  it('starts a new block when a frame does not fit, and gives a big frame a block of its own', () => {
+  it('starts with a small block and doubles each new one up to 64 KiB; a big frame gets a block of its own', () => {
     const arena = new FrameArena();
-    const small = new Uint8Array(10_000).fill(0x61);
-    const slots = Array.from({ length: 7 }, () => arena.keep(small));
-    // 64 KiB blocks hold six 10,000-byte frames; the seventh opens a new block at offset 0.
-    expect(slots[5]!.block).toBe(slots[0]!.block);
-    expect(slots[6]!.block).not.toBe(slots[0]!.block);
-    expect(slots[6]!.offset).toBe(0);
+    const small = new Uint8Array(1000).fill(0x61);
+    const blocks = new Set<Uint8Array>();
+    for (let i = 0; i < 200; i++) {
+      arena.keep(small);
+      blocks.add(arena.block);
+    }
+    // 200 frames of 1,000 bytes: 2 in 2 KiB, 4 in 4 KiB, 8, 16, 32 (62 so far), then 65 per 64 KiB block.
+    expect([...blocks].map((b) => b.length)).toEqual([2048, 4096, 8192, 16384, 32768, 65536, 65536, 65536]);
+    const packed = arena.block;
     const big = new Uint8Array(20_000).fill(0x62);
-    const own = arena.keep(big);
-    expect(own).toMatchObject({ offset: 0 });
-    expect(own.block.length).toBe(20_000);
-    expect(own.block).not.toBe(big); // copied: not owned
-    expect(arena.keep(big, true).block).toBe(big); // owned: kept as it is
+    expect(arena.keep(big)).toBe(0);
+    expect(arena.block.length).toBe(20_000);
+    expect(arena.block).not.toBe(big); // copied: not owned
+    expect(arena.keep(big, true)).toBe(0);
+    expect(arena.block).toBe(big); // owned: kept as it is
+    // A big frame does not end the block small frames are packed into.
+    const offset = arena.keep(small);
+    expect(arena.block).toBe(packed);
+    expect(offset).toBeGreaterThan(0);
   });
 });
 
@@ -37,27 +51,22 @@ describe('ArenaEvent', () => {
   const frame = '{"type":"ADDED","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"ä","resourceVersion":"7"}}}';
 
   it('parses its object from the kept bytes on first read, once, and keeps returning that value', () => {
-    const arena = new FrameArena();
-    const data = bytes(frame);
-    const event = new ArenaEvent(12.5, 3, 'ADDED', data.length, arena.keep(data));
+    const event = arenaEvent(12.5, 3, 'ADDED', bytes(frame));
     const object = event.object;
     expect(object).toEqual(JSON.parse(frame).object);
     expect(event.object).toBe(object);
   });
 
   it('is a plain EventEntry to JSON: same keys in the same order, object included', () => {
-    const arena = new FrameArena();
     const data = bytes(frame);
-    const event = new ArenaEvent(1, 0, 'ADDED', data.length, arena.keep(data));
+    const event = arenaEvent(1, 0, 'ADDED', data);
     const plain = { kind: 'event', atMs: 1, seq: 0, type: 'ADDED', object: JSON.parse(frame).object, bytes: data.length };
     expect(JSON.stringify(event)).toBe(JSON.stringify(plain));
     expect(Object.keys(event)).toEqual(['kind', 'atMs', 'seq', 'type', 'bytes']);
   });
 
   it('reads an absent object as undefined', () => {
-    const arena = new FrameArena();
-    const data = bytes('{"type":"BOOKMARK"}');
-    expect(new ArenaEvent(0, 0, 'BOOKMARK', data.length, arena.keep(data)).object).toBeUndefined();
+    expect(arenaEvent(0, 0, 'BOOKMARK', bytes('{"type":"BOOKMARK"}')).object).toBeUndefined();
   });
 });
 

@@ -16,42 +16,53 @@
  * recording stores.
  */
 import type { EventEntry } from '../record/timeline.js';
+import { utf8Text } from './frame-text.js';
 
-/** Arena blocks are this big; a frame at least a quarter of it gets a block of its own. */
+/**
+ * A stream's first block is small (a watch of 10,000 streams may see one bookmark each); each new
+ * block doubles, up to BLOCK_BYTES, so the space left unused is at most about what is kept plus
+ * FIRST_BLOCK_BYTES. A frame of at least OWN_BLOCK_BYTES gets a block of its own.
+ */
+const FIRST_BLOCK_BYTES = 2 * 1024;
 const BLOCK_BYTES = 64 * 1024;
 const OWN_BLOCK_BYTES = BLOCK_BYTES / 4;
 
-const utf8 = new TextDecoder('utf-8');
 const UNPARSED: unique symbol = Symbol('unparsed');
 /** What a copy of an ArenaEvent (not made by its constructor) reads as its object. */
 export const COPY_WITHOUT_BYTES = '<a copy of an ArenaEvent: its object is only on the original>';
 
-/** Where a frame's bytes were kept: a block and an offset in it (the length is the event's `bytes`). */
-export interface ArenaSlot {
-  block: Uint8Array;
-  offset: number;
-}
-
 /** Append-only byte storage for one stream's frames: dense blocks, so memory is about the bytes kept. */
 export class FrameArena {
-  private block = new Uint8Array(0);
+  /** The block the last keep() put its frame in. */
+  block: Uint8Array = Buffer.alloc(0);
+  /** The block small frames are packed into, and how much of it is used. */
+  private current: Uint8Array = this.block;
   private used = 0;
 
   /**
-   * Keeps `frame`'s bytes. `owned`: the caller made `frame` for this frame alone (a frame joined
-   * from several chunks) and will not touch it again, so it is kept as it is, not copied.
+   * Keeps `frame`'s bytes and returns their offset in `this.block` (read it right after: the next
+   * call may start a new block). `owned`: the caller made `frame` for this frame alone (a frame
+   * joined from several chunks) and will not touch it again, so it is kept as it is, not copied.
+   * (An offset and a field rather than a returned pair: this runs once per event.)
    */
-  keep(frame: Uint8Array, owned = false): ArenaSlot {
+  keep(frame: Uint8Array, owned = false): number {
     const n = frame.length;
-    if (n >= OWN_BLOCK_BYTES) return { block: owned ? frame : frame.slice(), offset: 0 };
-    if (this.used + n > this.block.length) {
-      this.block = new Uint8Array(BLOCK_BYTES);
+    if (n >= OWN_BLOCK_BYTES) {
+      this.block = owned ? frame : Buffer.from(frame);
+      return 0;
+    }
+    if (this.used + n > this.current.length) {
+      let size = Math.min(BLOCK_BYTES, Math.max(FIRST_BLOCK_BYTES, this.current.length * 2));
+      while (size < n) size *= 2;
+      // Not zero-filled: only the bytes set below are ever read.
+      this.current = Buffer.allocUnsafeSlow(size);
       this.used = 0;
     }
     const offset = this.used;
-    this.block.set(frame, offset);
+    this.current.set(frame, offset);
     this.used += n;
-    return { block: this.block, offset };
+    this.block = this.current;
+    return offset;
   }
 }
 
@@ -66,15 +77,15 @@ export class ArenaEvent implements EventEntry {
   readonly #offset: number;
   #object: unknown;
 
-  /** `slot` holds the frame's `bytes` bytes: a JSON object, as the decoder established when it parsed them. */
-  constructor(atMs: number, seq: number, type: string, bytes: number, slot: ArenaSlot) {
+  /** `block` holds the frame's `bytes` bytes at `offset`: a JSON object, as the decoder established when it parsed them. */
+  constructor(atMs: number, seq: number, type: string, bytes: number, block: Uint8Array, offset: number) {
     this.kind = 'event';
     this.atMs = atMs;
     this.seq = seq;
     this.type = type;
     this.bytes = bytes;
-    this.#block = slot.block;
-    this.#offset = slot.offset;
+    this.#block = block;
+    this.#offset = offset;
     this.#object = UNPARSED;
   }
 
@@ -83,7 +94,7 @@ export class ArenaEvent implements EventEntry {
     // A copy made with this prototype (vitest clones values to print a diff) has no bytes.
     if (!(#object in this)) return COPY_WITHOUT_BYTES;
     if (this.#object === UNPARSED) {
-      const text = utf8.decode(this.#block!.subarray(this.#offset, this.#offset + this.bytes));
+      const text = utf8Text(this.#block!.subarray(this.#offset, this.#offset + this.bytes));
       this.#object = (JSON.parse(text) as Record<string, unknown>)['object'];
       this.#block = undefined; // the block goes once every event kept in it is parsed
     }

@@ -10,6 +10,17 @@ export const MAX_RAW_BYTES = 4096;
 const utf8 = new TextDecoder('utf-8');
 
 /**
+ * `bytes` as text (invalid UTF-8 as U+FFFD). A Buffer (what undici hands out, and its subarrays)
+ * is decoded by Buffer's toString, measurably faster per frame than TextDecoder, with the same
+ * result: both replace ill-formed sequences as the WHATWG Encoding standard says. A leading BOM
+ * is kept by Buffer's toString and dropped by TextDecoder, but no JSON frame starts with one (the decoders
+ * begin a frame at `{`).
+ */
+export function utf8Text(bytes: Uint8Array): string {
+  return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : utf8.decode(bytes);
+}
+
+/**
  * The envelope's `type` as text. A string is kept as is (unknown types included: client-go
  * answers "got invalid watch event type"); a missing type is "", anything else its JSON text
  * (client-go fails to decode such an envelope: WatchEvent.Type is a Go string).

@@ -37,6 +37,7 @@ import {
   parseScalar,
   rawText,
   unexpectedToken,
+  utf8Text,
 } from './frame-text.js';
 
 export type DecodedFrame = EventEntry | MalformedFrameEntry | DroppedEntry;
@@ -95,7 +96,6 @@ const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 
-const utf8 = new TextDecoder('utf-8');
 
 /**
  * Feed it the body chunks of one watch stream in order; it returns the frames each chunk
@@ -473,7 +473,7 @@ export class WatchFrameDecoder implements FrameDecoder {
   private complete(frame: Uint8Array, owned: boolean, atMs: number): DecodedFrame {
     let value: unknown;
     try {
-      value = JSON.parse(utf8.decode(frame));
+      value = JSON.parse(utf8Text(frame));
     } catch (err) {
       return this.malformed(frame, `invalid JSON: ${(err as Error).message}`, atMs);
     }
@@ -487,7 +487,7 @@ export class WatchFrameDecoder implements FrameDecoder {
   private parseEvent(frame: Uint8Array, atMs: number): EventEntry | undefined {
     let value: unknown;
     try {
-      value = JSON.parse(utf8.decode(frame));
+      value = JSON.parse(utf8Text(frame));
     } catch {
       return undefined;
     }
@@ -500,7 +500,8 @@ export class WatchFrameDecoder implements FrameDecoder {
    * its object is parsed again when first read (arena-event.ts); the tree is not kept.
    */
   private event(envelope: Record<string, unknown>, frame: Uint8Array, owned: boolean, atMs: number): EventEntry {
-    return new ArenaEvent(atMs, this.nextSeq++, eventTypeText(envelope['type']), frame.length, this.arena.keep(frame, owned));
+    const offset = this.arena.keep(frame, owned);
+    return new ArenaEvent(atMs, this.nextSeq++, eventTypeText(envelope['type']), frame.length, this.arena.block, offset);
   }
 
   /** Records a malformed frame, or only counts it once the stream has MAX_MALFORMED_KEPT. */
