@@ -19,7 +19,7 @@ import type { EventEntry } from '../record/timeline.js';
 import { utf8Text } from './frame-text.js';
 
 /**
- * A stream's first block is small (a watch of 10,000 streams may see one bookmark each); each new
+ * A stream's first block is small (a run of 10,000 watches may see one bookmark on each); each new
  * block doubles, up to BLOCK_BYTES, so the space left unused is at most about what is kept plus
  * FIRST_BLOCK_BYTES. A frame of at least OWN_BLOCK_BYTES gets a block of its own.
  */

@@ -14,7 +14,8 @@
  * chunk is found with indexOf and parsed directly; the scanner takes whatever that does not fit.
  * Bytes of an unfinished frame are kept as slices of the chunks they arrived in and concatenated
  * once when the frame completes, so the work is linear in the bytes received, however the stream
- * is chunked. Structure inside a frame is left to JSON.parse.
+ * is chunked. Structure inside a frame is left to JSON.parse. An event keeps its frame's bytes,
+ * not the parse tree: its object is parsed again when first read (arena-event.ts).
  *
  * Memory is bounded whatever the server sends: a frame longer than `maxFrameBytes` is reported as
  * malformed (its first 4 KiB kept) and the rest of the stream is only counted, never buffered;
