@@ -92,7 +92,11 @@ export interface EmbeddedServerInternals {
 
 /** How long stop() lets responses and HTTP/2 sessions finish before destroying sockets. */
 const STOP_GRACE_MS = 1_000;
-/** kube-apiserver sets --http2-max-streams-per-connection to 1000 (cmd/kube-apiserver options). */
+/**
+ * HTTP/2 streams per connection the server announces. Aggregated API servers built on
+ * k8s.io/apiserver RecommendedOptions announce 1000; kube-apiserver itself announces 100 unless
+ * --http2-max-streams-per-connection is set (k8s.io/apiserver v0.37 secure_serving.go).
+ */
 const HTTP2_MAX_CONCURRENT_STREAMS = 1_000;
 
 function checkOptions(opts: EmbeddedServerOptions): void {
