@@ -66,6 +66,11 @@ export interface EmbeddedServerOptions {
    * Resources not named here follow `profile` and `watchList`.
    */
   resourceOverrides?: Partial<Record<ResourceName, { profile?: ServerProfile; watchList?: boolean }>>;
+  /**
+   * Test-only (the scale bench): objects annotated with SEND_TIME_ANNOTATION are sent with the
+   * server's send time in that annotation, per watcher (send-time-stamp.ts). Default false.
+   */
+  stampSendTime?: boolean;
 }
 
 export interface StartedEmbeddedServer extends AsyncDisposable {
@@ -160,6 +165,7 @@ export async function startEmbeddedServer(
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     initialEventsEndDelayMs: opts.initialEventsEndDelayMs ?? 15_000,
     watchListGate: opts.watchList ?? true,
+    ...(opts.stampSendTime ? { stampSendTime: () => performance.timeOrigin + performance.now() } : {}),
     resourceOverrides: Object.fromEntries(
       Object.entries(opts.resourceOverrides ?? {}).map(([resource, override]) => [
         resource,
