@@ -2,7 +2,7 @@
 // Prints figures only; nothing here asserts (timings on a shared machine are not test material).
 //
 //   node bench/watch-scale.mjs [--watches 1000,5000,10000] [--writes 5] [--write-interval-ms 200]
-//                              [--target embedded|kube-apiserver]
+//                              [--target embedded|kube-apiserver] [--cpu-prof DIR]
 //
 // The server runs in its own process, so its load is not the client's finding: the embedded server
 // (startEmbeddedServer, what `watchmark serve` runs) over TLS with h2 and its test-only send-time
@@ -258,8 +258,9 @@ async function startKubeApiserver() {
 
 // --- the driver ------------------------------------------------------------------------------------
 
-function runClient(target) {
-  const child = fork(SELF, ['--client', JSON.stringify(target)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function runClient(target, cpuProfDir) {
+  const execArgv = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=client-${target.n}.cpuprofile`] : [];
+  const child = fork(SELF, ['--client', JSON.stringify(target)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let result;
     child.on('message', (message) => {
@@ -301,6 +302,7 @@ async function main(args) {
   const writes = positiveInt(argValue(args, '--writes', '5'), '--writes');
   const intervalMs = positiveInt(argValue(args, '--write-interval-ms', '200'), '--write-interval-ms');
   const targetName = argValue(args, '--target', 'embedded');
+  const cpuProfDir = argValue(args, '--cpu-prof', undefined);
   if (!['embedded', 'kube-apiserver'].includes(targetName)) {
     console.error(`--target must be embedded or kube-apiserver, got "${targetName}"`);
     process.exit(2);
@@ -335,7 +337,7 @@ async function main(args) {
   try {
     for (const n of watches) {
       const serverCpu0 = procCpuMs(serverPid);
-      const result = await runClient({ ...server, n, writes, intervalMs });
+      const result = await runClient({ ...server, n, writes, intervalMs }, cpuProfDir);
       result.serverCpuMs = procCpuMs(serverPid) - serverCpu0;
       rows.push(result);
       if (result.writeErrors.length) console.log(`N=${n}: write errors: ${result.writeErrors.join('; ')}`);
