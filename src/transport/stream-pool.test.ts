@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import type { ResponseEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
@@ -152,5 +152,31 @@ describe('StreamPool', () => {
     const created = await client.requestJson('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'cm-1' }, data: { a: '1' } } });
     expect(created.status).toBe(201);
     expect(client.connectionStats().connected).toBe(1);
+  });
+
+  it('a refused probe lets the waiting watches go: each is refused on its own, none hangs', async () => {
+    const listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    const client = targetClient(connection(`https://127.0.0.1:${port}`, tls.caCertPem));
+    const records = await Promise.all(Array.from({ length: 5 }, (_, i) => client.watch(spec(i))));
+    expect(records.map((record) => record.entries.at(-1))).toEqual(Array(5).fill(expect.objectContaining({ kind: 'close', reason: 'error', error: expect.objectContaining({ code: 'WM_CONN_REFUSED' }) })));
+  });
+
+  it('close() while the first connection is still being made ends the waiting watches too', async () => {
+    // Accepts TCP and never answers the TLS handshake: the probe stays pending.
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const client = targetClient(connection(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`, tls.caCertPem));
+    const pending = Array.from({ length: 5 }, (_, i) => client.watch(spec(i)));
+    await client.close();
+    const records = await Promise.all(pending);
+    expect(records.map((record) => record.entries.map((entry) => entry.kind === 'close' && entry.reason))).toEqual(Array(5).fill(['client-abort']));
   });
 });
