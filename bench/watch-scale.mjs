@@ -2,7 +2,7 @@
 // Prints figures only; nothing here asserts (timings on a shared machine are not test material).
 //
 //   node bench/watch-scale.mjs [--watches 1000,5000,10000] [--writes 5] [--write-interval-ms 200]
-//                              [--target embedded|kube-apiserver] [--cpu-prof DIR]
+//                              [--groups G] [--target embedded|kube-apiserver] [--cpu-prof DIR]
 //
 // The server runs in its own process, so its load is not the client's finding: the embedded server
 // (startEmbeddedServer, what `watchmark serve` runs) over TLS with h2 and its test-only send-time
@@ -12,7 +12,10 @@
 //   1. opens N watches on one collection with watchmark's TargetClient.watch() (from the current
 //      resourceVersion, bookmarks allowed) and waits until every one is answered (response head);
 //   2. creates --writes ConfigMaps there, one every --write-interval-ms, through the same client,
-//      and waits until every watch has received every one of them as an ADDED event;
+//      and waits until every watch has received every one of them as an ADDED event. With
+//      --groups G the watches select one of G labels each and every create carries one label, so
+//      a create reaches N/G watches (--writes creates per group): the same watches, fewer events
+//      arriving at once;
 //   3. reports: watches answered (200) and complete (all events), HTTP version, connections, open
 //      fds (/proc/self/fd entries), RSS now and peak (process.resourceUsage().maxRSS), wall and CPU
 //      time (process.cpuUsage(), user+system) from before the first watch to the last event, and:
@@ -92,7 +95,7 @@ function percentile(sorted, p) {
 async function client(target) {
   const { TargetClient } = await import('../dist/index.js');
   const { SEND_TIME_ANNOTATION, SEND_TIME_PLACEHOLDER } = await import('../dist/server/send-time-stamp.js');
-  const { n, writes, intervalMs } = target;
+  const { n, writes, intervalMs, groups } = target;
   const clock = { anchorWallMs: performance.timeOrigin, nowMs: () => performance.now() };
   const connection = {
     server: target.url,
@@ -129,7 +132,7 @@ async function client(target) {
       basePath: COLLECTION,
       namespace: NAMESPACE,
       watched: { apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps' },
-      options: { resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: 1800 },
+      options: { resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: 1800, ...(groups > 1 ? { labelSelector: `scale-group=${i % groups}` } : {}) },
     };
     const onEntry = (entry) => {
       if (entry.kind === 'response') {
@@ -156,14 +159,18 @@ async function client(target) {
   const answeredMs = performance.now() - t0;
   const writeErrors = [];
   if (answeredOutcome === 'ok') {
-    for (let w = 0; w < writes; w++) {
+    // With --groups G, watch i selects label scale-group=i%G and create w goes to group w%G:
+    // each create reaches N/G watches, and every group gets --writes creates.
+    const creates = writes * groups;
+    for (let w = 0; w < creates; w++) {
       const name = `scale-${runId}-${w}`;
       sentAt.set(name, epochNow());
+      const labels = groups > 1 ? { labels: { 'scale-group': String(w % groups) } } : {};
       const created = await tc.requestJson('POST', COLLECTION, {
-        body: { metadata: { name, annotations: { [SEND_TIME_ANNOTATION]: SEND_TIME_PLACEHOLDER } }, data: { w: String(w) } },
+        body: { metadata: { name, ...labels, annotations: { [SEND_TIME_ANNOTATION]: SEND_TIME_PLACEHOLDER } }, data: { w: String(w) } },
       });
       if (created.status !== 201) writeErrors.push(`${created.status} ${created.text.slice(0, 120)}`);
-      if (w < writes - 1) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      if (w < creates - 1) await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
     await Promise.race([allComplete, timeout(EVENTS_TIMEOUT_MS, 'timeout')]);
   }
@@ -300,6 +307,7 @@ const mb = (bytes) => (bytes / 1e6).toFixed(0);
 async function main(args) {
   const watches = (argValue(args, '--watches', '1000,5000,10000') ?? '').split(',').map((w) => positiveInt(w, '--watches'));
   const writes = positiveInt(argValue(args, '--writes', '5'), '--writes');
+  const groups = positiveInt(argValue(args, '--groups', '1'), '--groups');
   const intervalMs = positiveInt(argValue(args, '--write-interval-ms', '200'), '--write-interval-ms');
   const targetName = argValue(args, '--target', 'embedded');
   const cpuProfDir = argValue(args, '--cpu-prof', undefined);
@@ -331,13 +339,17 @@ async function main(args) {
     description = `${kube.description} at ${kube.target.url}`;
   }
   console.log(`target: ${description}`);
-  console.log(`node ${process.version}, ${writes} creates per run, one every ${intervalMs} ms; each N in a fresh client process`);
+  console.log(
+    groups > 1
+      ? `node ${process.version}, watches in ${groups} label-selector groups, ${writes} creates per group (${writes * groups} per run), one every ${intervalMs} ms; each N in a fresh client process`
+      : `node ${process.version}, ${writes} creates per run, one every ${intervalMs} ms; each N in a fresh client process`,
+  );
   if (offset) console.log(`clock offset server - client: ${offset.offset.toFixed(3)} ms (IPC round trip ${offset.rtt.toFixed(3)} ms)`);
   const rows = [];
   try {
     for (const n of watches) {
       const serverCpu0 = procCpuMs(serverPid);
-      const result = await runClient({ ...server, n, writes, intervalMs }, cpuProfDir);
+      const result = await runClient({ ...server, n, writes, intervalMs, groups }, cpuProfDir);
       result.serverCpuMs = procCpuMs(serverPid) - serverCpu0;
       rows.push(result);
       if (result.writeErrors.length) console.log(`N=${n}: write errors: ${result.writeErrors.join('; ')}`);
