@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Clock } from '../clock.js';
 import { defaultWatchTimeoutMs } from './bookmark-schedule.js';
+import { stampingSink } from './send-time-stamp.js';
 import { apiGroupListDocument, apiVersionsDocument, coreV1ResourceListDocument, versionDocument } from './discovery.js';
 import { applyConflicts, checkNonApplyPatchOptions, fieldManagerOf, parseApplyRequest } from './apply-patch.js';
 import { acceptsJson, bodyFormat, negotiateOutput, type OutputFormat } from './negotiation.js';
@@ -79,6 +80,8 @@ export interface HandlerContext {
   watchListGate?: boolean;
   /** Per-resource behaviour, as if that resource were served by another server (an aggregated API). */
   resourceOverrides?: Partial<Record<ResourceName, { behaviour?: ProfileBehaviour; watchListGate?: boolean }>>;
+  /** Test-only: stamp send times into marked objects of watch frames (send-time-stamp.ts). */
+  stampSendTime?: () => number;
 }
 
 const MUTATION_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
@@ -272,7 +275,8 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     // The session decides the events; the frame cache of the negotiated encoding writes them.
     const format: WatchWireFormat =
       reply.format === 'json' ? 'json' : behaviour.protobufLengthPrefix === 'little-endian' ? 'protobuf-little-endian' : 'protobuf';
-    const sink = new HttpWatchSink(res, reply.auditId, watchContentType(format));
+    const httpSink = new HttpWatchSink(res, reply.auditId, watchContentType(format));
+    const sink = ctx.stampSendTime && format === 'json' ? stampingSink(httpSink, ctx.stampSendTime) : httpSink;
     const session = new WatchSession({
       def,
       request,

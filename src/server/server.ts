@@ -66,6 +66,11 @@ export interface EmbeddedServerOptions {
    * Resources not named here follow `profile` and `watchList`.
    */
   resourceOverrides?: Partial<Record<ResourceName, { profile?: ServerProfile; watchList?: boolean }>>;
+  /**
+   * Test-only (the scale bench): objects annotated with SEND_TIME_ANNOTATION are sent with the
+   * server's send time in that annotation, per watcher (send-time-stamp.ts). Default false.
+   */
+  stampSendTime?: boolean;
 }
 
 export interface StartedEmbeddedServer extends AsyncDisposable {
@@ -92,7 +97,11 @@ export interface EmbeddedServerInternals {
 
 /** How long stop() lets responses and HTTP/2 sessions finish before destroying sockets. */
 const STOP_GRACE_MS = 1_000;
-/** kube-apiserver sets --http2-max-streams-per-connection to 1000 (cmd/kube-apiserver options). */
+/**
+ * HTTP/2 streams per connection the server announces. Aggregated API servers built on
+ * k8s.io/apiserver RecommendedOptions announce 1000; kube-apiserver itself announces 100 unless
+ * --http2-max-streams-per-connection is set (k8s.io/apiserver v0.37 secure_serving.go).
+ */
 const HTTP2_MAX_CONCURRENT_STREAMS = 1_000;
 
 function checkOptions(opts: EmbeddedServerOptions): void {
@@ -156,6 +165,7 @@ export async function startEmbeddedServer(
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     initialEventsEndDelayMs: opts.initialEventsEndDelayMs ?? 15_000,
     watchListGate: opts.watchList ?? true,
+    ...(opts.stampSendTime ? { stampSendTime: () => performance.timeOrigin + performance.now() } : {}),
     resourceOverrides: Object.fromEntries(
       Object.entries(opts.resourceOverrides ?? {}).map(([resource, override]) => [
         resource,

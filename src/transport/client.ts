@@ -9,7 +9,8 @@ import { responseBodyExcerpt, WatchmarkError } from '../errors.js';
 import { realScheduler, type Scheduler } from '../scheduler.js';
 import type { ListRecord, StreamRecord, TimelineEntry, WatchedKind, WatchOptions } from '../record/timeline.js';
 import { describeServer, parseServer, type Connection, type ServerAddress, type TlsMaterial } from './connection.js';
-import { createProtocolTrackingAgent, ProtocolProbe, withProbe } from './negotiated-protocol.js';
+import { ProtocolProbe, withProbe } from './negotiated-protocol.js';
+import { createProtocolTrackingAgent, type StreamPool } from './stream-pool.js';
 import { redactorFor } from './redact.js';
 import { formatTimeoutMs, requestTimeouts, type RequestTimeouts } from './timeouts.js';
 import { classifyTransportError, toWatchmarkError, transportFailure, type TransportErrorCode, type TransportFailure } from './transport-errors.js';
@@ -101,6 +102,8 @@ export class TargetClient implements AsyncDisposable {
   readonly timeouts: RequestTimeouts;
   private readonly scheduler: Scheduler;
   private readonly activeWatches = new Set<WatchStreamRecorder>();
+  /** The Agent's per-origin pools (one per origin: the server's). */
+  private readonly pools: StreamPool[] = [];
   private closed = false;
 
   constructor(
@@ -121,7 +124,20 @@ export class TargetClient implements AsyncDisposable {
       headersTimeout: 0,
       allowH2: connection.allowH2,
       connect: { ...tlsConnectOptions(connection.tls), timeout: this.timeouts.connectMs },
-    });
+    }, { onPool: (pool) => this.pools.push(pool) });
+  }
+
+  /**
+   * The connections this client holds open now and the requests each carries (HTTP/1.1: one per
+   * connection; HTTP/2: up to the server's stream limit). For tests and the scale bench.
+   */
+  connectionStats(): { connections: number; connected: number; requests: number[] } {
+    const stats = this.pools.filter((pool) => !pool.destroyed && !pool.closed).map((pool) => pool.connectionStats());
+    return {
+      connections: stats.reduce((sum, s) => sum + s.connections, 0),
+      connected: stats.reduce((sum, s) => sum + s.connected, 0),
+      requests: stats.flatMap((s) => s.requests),
+    };
   }
 
   /** One request-response exchange. Does not throw on non-2xx; throws WatchmarkError on transport failure. */
