@@ -33,6 +33,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { argValue, positiveInt } from './bench-args.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(dirname(SELF), '..');
@@ -40,20 +41,6 @@ const NAMESPACE = 'default';
 const COLLECTION = `/api/v1/namespaces/${NAMESPACE}/configmaps`;
 const ANSWER_TIMEOUT_MS = 120_000;
 const EVENTS_TIMEOUT_MS = 60_000;
-
-function argValue(args, name, fallback) {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : args[at + 1];
-}
-
-function positiveInt(text, name) {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    console.error(`${name} must be a positive integer, got "${text}"`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const epochNow = () => performance.timeOrigin + performance.now();
 

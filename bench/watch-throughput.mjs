@@ -61,20 +61,6 @@ function streamOf(events) {
   return Buffer.from(parts.join(''));
 }
 
-function argValue(args, name, fallback) {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : args[at + 1];
-}
-
-function positiveInt(text, name) {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    console.error(`${name} must be a positive integer, got "${text}"`);
-    process.exit(2);
-  }
-  return n;
-}
-
 // --- the server process ------------------------------------------------------------------------
 
 /** Serves the pre-built stream to every GET, in 16..64 KiB writes (the same cut every time), then ends it. */
@@ -264,6 +250,7 @@ require (
 const GO_MAIN = String.raw`package main
 
 import (
+import { argValue, positiveInt } from './bench-args.mjs';
 	"fmt"
 	"io"
 	"net/http"
