@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../dist/seeded-random.js';
+import { argValue, positiveInt } from './bench-args.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const MB = 1e6; // decimal megabytes, as the issue's figures are
@@ -250,7 +251,6 @@ require (
 const GO_MAIN = String.raw`package main
 
 import (
-import { argValue, positiveInt } from './bench-args.mjs';
 	"fmt"
 	"io"
 	"net/http"
