@@ -37,6 +37,18 @@ describe('bookmark.periodic', () => {
     expect(result.summary).toContain('watch-list#1 15s');
   });
 
+  it('skips when kube-apiserver sends its pre-deadline bookmark twice (a 1 s bucket popped early, then re-queued): neither is periodic', () => {
+    // Seen on the testbed kube-apiserver 1.37 (test/real/proxy-clean.test.ts): a 10 s watch got
+    // bookmarks 7.15 s and 8.4 s after its request, and closed at 10.02 s.
+    const record = run()
+      .stream(plainWatchStream('watch#1', '100', { timeoutSeconds: 10 }).response(44).added(1_005, 'a', '101').bookmark(7_150, '101').bookmark(8_400, '101').close(10_022, 'server-eof'))
+      .write(write)
+      .build();
+    const result = bookmarkPeriodic.run(record, DEFAULT_CHECK_PARAMS);
+    expect(result.status).toBe('skip');
+    expect(result.summary).toContain('watch#1 9.022s (its only bookmarks after the advance are the 2 pre-deadline ones)');
+  });
+
   it('warns on a gap over 75 s between bookmarks, as a deviation from kube-apiserver that client-go does not need', () => {
     const record = run()
       .stream(

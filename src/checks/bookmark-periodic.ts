@@ -10,7 +10,7 @@ import {
   sinceRequest,
 } from '../record/accessors.js';
 import { findResourceVersionAdvance } from '../record/resource-version.js';
-import { advanceEvidence, deadlineBookmarkOf, describeAdvance } from './deadline-bookmark.js';
+import { advanceEvidence, deadlineBookmarksOf, describeAdvance } from './deadline-bookmark.js';
 import type { EventEntry, StreamRecord } from '../record/timeline.js';
 import { MAX_EXAMPLES, listExamples, resultOf, skipped } from './check-result.js';
 import { declareParams } from './parameters.js';
@@ -69,7 +69,7 @@ interface BookmarkGap {
   gapMs: number;
 }
 
-function gapsOf(stream: StreamRecord, startMs: number, untilMs: number, advanceSeq: number | undefined, deadlineBookmark: EventEntry | undefined): BookmarkGap[] {
+function gapsOf(stream: StreamRecord, startMs: number, untilMs: number, advanceSeq: number | undefined, deadlineBookmarks: ReadonlySet<EventEntry>): BookmarkGap[] {
   const bookmarks = bookmarksOf(stream).filter(
     (bookmark) => !isInitialEventsEndBookmark(bookmark) && bookmark.atMs >= startMs && bookmark.atMs <= untilMs && bookmark.seq !== advanceSeq,
   );
@@ -81,7 +81,7 @@ function gapsOf(stream: StreamRecord, startMs: number, untilMs: number, advanceS
       fromMs,
       from,
       toMs: bookmark.atMs,
-      endedBy: bookmark === deadlineBookmark ? 'deadline-bookmark' : 'periodic-bookmark',
+      endedBy: deadlineBookmarks.has(bookmark) ? 'deadline-bookmark' : 'periodic-bookmark',
       bookmark,
       gapMs: bookmark.atMs - fromMs,
     });
@@ -183,12 +183,14 @@ export const bookmarkPeriodic: Check = {
       if (advance === undefined) continue;
       advanced++;
       const startMs = Math.max(advance.atMs, response.atMs);
-      const deadlineBookmark = deadlineBookmarkOf(stream, params.deadlineBookmarkWindowMs);
-      const gaps = gapsOf(stream, startMs, untilMs, advance.kind === 'event' ? advance.event.seq : undefined, deadlineBookmark);
+      const deadlineBookmarks = new Set(deadlineBookmarksOf(stream, params.deadlineBookmarkWindowMs));
+      const gaps = gapsOf(stream, startMs, untilMs, advance.kind === 'event' ? advance.event.seq : undefined, deadlineBookmarks);
       const over = gaps.filter((gap) => gap.gapMs > thresholdMs);
       const periodic = gaps.filter((gap) => gap.endedBy === 'periodic-bookmark');
       if (over.length === 0 && periodic.length === 0) {
-        observed.push(`${stream.id} ${fmt(untilMs - startMs)}${deadlineBookmark ? ' (its only bookmark after the advance is the pre-deadline one)' : ''}`);
+        const preDeadline = gaps.filter((gap) => gap.endedBy === 'deadline-bookmark').length;
+        const note = preDeadline === 1 ? ' (its only bookmark after the advance is the pre-deadline one)' : preDeadline > 1 ? ` (its only bookmarks after the advance are the ${preDeadline} pre-deadline ones)` : '';
+        observed.push(`${stream.id} ${fmt(untilMs - startMs)}${note}`);
         continue;
       }
       evaluated++;

@@ -38,10 +38,22 @@ export function serverDeadlineClose(stream: StreamRecord): { deadlineMs: number;
  * nextBookmarkTime, "2s before the deadline").
  */
 export function deadlineBookmarkOf(stream: StreamRecord, windowMs: number): EventEntry | undefined {
+  return deadlineBookmarksOf(stream, windowMs)[0];
+}
+
+/**
+ * Every BOOKMARK within `windowMs` before a server close at the deadline. kube-apiserver sends
+ * one or two: its bookmark queue pops whole 1 s buckets (seconds since the queue was made), so the
+ * watcher due at deadline-2s can be popped up to 1 s early; it is then re-queued for the same time, still ahead,
+ * and popped again at the next dispatch, 1-1.25 s later (cache_watcher.go v0.37.2
+ * nextBookmarkTime; cacher.go dispatchEvents and finishDispatching re-adding expired bookmark
+ * watchers). Neither is a periodic (about every minute) bookmark.
+ */
+export function deadlineBookmarksOf(stream: StreamRecord, windowMs: number): EventEntry[] {
   const deadline = serverDeadlineClose(stream);
-  if (deadline === undefined) return undefined;
+  if (deadline === undefined) return [];
   const windowStartMs = deadline.close.atMs - windowMs;
-  return bookmarksOf(stream).find((bookmark) => bookmark.atMs >= windowStartMs && bookmark.atMs <= deadline.close.atMs);
+  return bookmarksOf(stream).filter((bookmark) => bookmark.atMs >= windowStartMs && bookmark.atMs <= deadline.close.atMs);
 }
 
 /** "a workload create of configmaps/a (RV 101) +1s after the request", for messages. */
