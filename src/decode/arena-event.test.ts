@@ -36,10 +36,13 @@ describe('FrameArena', () => {
     const packed = arena.block;
     const big = new Uint8Array(20_000).fill(0x62);
     expect(arena.keep(big)).toBe(0);
+    expect(arena.block).toBe(big); // most of its buffer: kept where it is
+    const inLarger = new Uint8Array(100_000).fill(0x63).subarray(10, 20_010);
+    expect(arena.keep(inLarger)).toBe(0);
     expect(arena.block.length).toBe(20_000);
-    expect(arena.block).not.toBe(big); // copied: not owned
-    expect(arena.keep(big, true)).toBe(0);
-    expect(arena.block).toBe(big); // owned: kept as it is
+    expect(arena.block.buffer.byteLength).toBe(20_000); // a small part of a larger buffer: copied
+    expect(arena.keep(inLarger, true)).toBe(0);
+    expect(arena.block).toBe(inLarger); // owned: kept as it is
     // A big frame does not end the block small frames are packed into.
     const offset = arena.keep(small);
     expect(arena.block).toBe(packed);

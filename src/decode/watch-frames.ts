@@ -97,7 +97,6 @@ const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 
-
 /**
  * Feed it the body chunks of one watch stream in order; it returns the frames each chunk
  * completed, stamped with that chunk's arrival time. One decoder per stream: `seq` counts the
