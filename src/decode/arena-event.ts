@@ -51,7 +51,13 @@ export class FrameArena {
       // A big frame that is most of the memory it sits in (a chunk the caller hands over for good,
       // as the decoders' contract says) is kept where it is: copying an 8 MB frame cost a third of
       // its decode time. A smaller part of a larger buffer is copied, not to hold the rest.
-      this.block = owned || n * 2 >= frame.buffer.byteLength ? frame : Buffer.from(frame);
+      if (owned || n * 2 >= frame.buffer.byteLength) this.block = frame;
+      else {
+        // A buffer of exactly its size (Buffer.from would take a slice of Node's pool, 64 KiB on
+        // Node 24, for a frame under half of it).
+        this.block = Buffer.allocUnsafeSlow(n);
+        this.block.set(frame);
+      }
       return 0;
     }
     if (this.used + n > this.current.length) {
