@@ -7,44 +7,63 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 /** An ArenaEvent of `data`, kept in a fresh arena. */
 function arenaEvent(atMs: number, seq: number, type: string, data: Uint8Array): ArenaEvent {
   const arena = new FrameArena();
-  const offset = arena.keep(data);
+  const offset = arena.keep(data, 0, data.length);
   return new ArenaEvent(atMs, seq, type, data.length, arena.block, offset);
 }
 
+/** `text` as a small part of a much larger buffer (as a stream's share of an HTTP/2 read is). */
+function inLargerBuffer(data: Uint8Array): Uint8Array {
+  const buffer = new Uint8Array(data.length * 9 + 100);
+  buffer.set(data, 50);
+  return buffer.subarray(50, 50 + data.length);
+}
+
 describe('FrameArena', () => {
-  it('packs small frames densely into one block and copies them (the source may be reused)', () => {
+  it('keeps a frame where it is when its source is at least an eighth of the memory it sits in (a chunk of a socket read)', () => {
     const arena = new FrameArena();
-    const source = bytes('{"a":1}{"b":22}');
-    expect(arena.keep(source.subarray(0, 7))).toBe(0);
+    const chunk = bytes('{"a":1}\n{"b":22}\n');
+    expect(arena.keep(chunk, 8, 16)).toBe(8);
+    expect(arena.block).toBe(chunk);
+    const big = new Uint8Array(100_000).fill(0x62);
+    expect(arena.keep(big, 10, 90_000)).toBe(10);
+    expect(arena.block).toBe(big);
+    const eighth = new Uint8Array(64 * 1024).subarray(1000, 1000 + 8 * 1024);
+    expect(arena.keep(eighth, 5, 400)).toBe(5);
+    expect(arena.block).toBe(eighth);
+    const less = new Uint8Array(64 * 1024).subarray(1000, 1000 + 8 * 1024 - 1);
+    expect(arena.keep(less, 5, 400)).toBe(0); // copied into a block of its own arena
+    expect(arena.block).not.toBe(less);
+  });
+
+  it('copies frames from a small part of a larger buffer, packed densely (the source may be reused)', () => {
+    const arena = new FrameArena();
+    const source = inLargerBuffer(bytes('{"a":1}{"b":22}'));
+    expect(arena.keep(source, 0, 7)).toBe(0);
     const first = arena.block;
-    expect(arena.keep(source.subarray(7))).toBe(7);
+    expect(arena.keep(source, 7, 15)).toBe(7);
     expect(arena.block).toBe(first);
     source.fill(0);
     expect(new TextDecoder().decode(first.subarray(0, 15))).toBe('{"a":1}{"b":22}');
   });
 
-  it('starts with a small block and doubles each new one up to 64 KiB; a big frame gets a block of its own', () => {
+  it('starts with a small block and doubles each new one up to 64 KiB; a big frame gets a block of exactly its size', () => {
     const arena = new FrameArena();
-    const small = new Uint8Array(1000).fill(0x61);
+    const small = inLargerBuffer(new Uint8Array(1000).fill(0x61));
     const blocks = new Set<Uint8Array>();
     for (let i = 0; i < 200; i++) {
-      arena.keep(small);
+      arena.keep(small, 0, small.length);
       blocks.add(arena.block);
     }
     // 200 frames of 1,000 bytes: 2 in 2 KiB, 4 in 4 KiB, 8, 16, 32 (62 so far), then 65 per 64 KiB block.
     expect([...blocks].map((b) => b.length)).toEqual([2048, 4096, 8192, 16384, 32768, 65536, 65536, 65536]);
     const packed = arena.block;
-    const big = new Uint8Array(20_000).fill(0x62);
-    expect(arena.keep(big)).toBe(0);
-    expect(arena.block).toBe(big); // most of its buffer: kept where it is
-    const inLarger = new Uint8Array(100_000).fill(0x63).subarray(10, 20_010);
-    expect(arena.keep(inLarger)).toBe(0);
+    const big = inLargerBuffer(new Uint8Array(20_000).fill(0x63));
+    expect(arena.keep(big, 0, big.length)).toBe(0);
     expect(arena.block.length).toBe(20_000);
-    expect(arena.block.buffer.byteLength).toBe(20_000); // a small part of a larger buffer: copied
-    expect(arena.keep(inLarger, true)).toBe(0);
-    expect(arena.block).toBe(inLarger); // owned: kept as it is
+    expect(arena.block.buffer.byteLength).toBe(20_000); // its own buffer, not a pool slice nor the larger one
+    expect(arena.block[19_999]).toBe(0x63);
     // A big frame does not end the block small frames are packed into.
-    const offset = arena.keep(small);
+    const offset = arena.keep(small, 0, small.length);
     expect(arena.block).toBe(packed);
     expect(offset).toBeGreaterThan(0);
   });

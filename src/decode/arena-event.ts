@@ -26,6 +26,8 @@ import { utf8Text } from './frame-text.js';
 const FIRST_BLOCK_BYTES = 2 * 1024;
 const BLOCK_BYTES = 64 * 1024;
 const OWN_BLOCK_BYTES = BLOCK_BYTES / 4;
+/** A chunk at least 1/IN_PLACE_SHARE of its buffer keeps its frames in place (FrameArena.keep). */
+const IN_PLACE_SHARE = 8;
 
 const UNPARSED: unique symbol = Symbol('unparsed');
 /** What a copy of an ArenaEvent (not made by its constructor) reads as its object. */
@@ -40,24 +42,26 @@ export class FrameArena {
   private used = 0;
 
   /**
-   * Keeps `frame`'s bytes and returns their offset in `this.block` (read it right after: the next
-   * call may start a new block). `owned`: the caller made `frame` for this frame alone (a frame
-   * joined from several chunks) and will not touch it again, so it is kept as it is, not copied.
-   * (An offset and a field rather than a returned pair: this runs once per event.)
+   * Keeps the frame `source[start, end)` and returns its offset in `this.block` (read it right
+   * after: the next call may start a new block). The caller hands `source` over for good (the
+   * decoders' contract: undici gives out a fresh buffer per chunk). When `source` is at least an
+   * eighth of the memory it sits in, the frame is kept where it is, without a copy: a chunk is a
+   * view of what one socket read got (64 KiB at most), and the other chunks of that read are
+   * usually the same stream's, kept too; at worst a chunk holds eight times its size. A frame in
+   * a smaller part of a buffer (a quiet stream's share of a read carrying other HTTP/2 streams'
+   * data) is copied, not to hold the rest of it.
    */
-  keep(frame: Uint8Array, owned = false): number {
-    const n = frame.length;
+  keep(source: Uint8Array, start: number, end: number): number {
+    if (source.length * IN_PLACE_SHARE >= source.buffer.byteLength) {
+      this.block = source;
+      return start;
+    }
+    const n = end - start;
     if (n >= OWN_BLOCK_BYTES) {
-      // A big frame that is most of the memory it sits in (a chunk the caller hands over for good,
-      // as the decoders' contract says) is kept where it is: copying an 8 MB frame cost a third of
-      // its decode time. A smaller part of a larger buffer is copied, not to hold the rest.
-      if (owned || n * 2 >= frame.buffer.byteLength) this.block = frame;
-      else {
-        // A buffer of exactly its size (Buffer.from would take a slice of Node's pool, 64 KiB on
-        // Node 24, for a frame under half of it).
-        this.block = Buffer.allocUnsafeSlow(n);
-        this.block.set(frame);
-      }
+      // A buffer of exactly its size (Buffer.from would take a slice of Node's pool, 64 KiB on
+      // Node 24, for a frame under half of it).
+      this.block = Buffer.allocUnsafeSlow(n);
+      this.block.set(source.subarray(start, end));
       return 0;
     }
     if (this.used + n > this.current.length) {
@@ -68,7 +72,7 @@ export class FrameArena {
       this.used = 0;
     }
     const offset = this.used;
-    this.current.set(frame, offset);
+    this.current.set(source.subarray(start, end), offset);
     this.used += n;
     this.block = this.current;
     return offset;

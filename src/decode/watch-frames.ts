@@ -14,8 +14,9 @@
  * chunk is found with indexOf and parsed directly; the scanner takes whatever that does not fit.
  * Bytes of an unfinished frame are kept as slices of the chunks they arrived in and concatenated
  * once when the frame completes, so the work is linear in the bytes received, however the stream
- * is chunked. Structure inside a frame is left to JSON.parse. An event keeps its frame's bytes,
- * not the parse tree: its object is parsed again when first read (arena-event.ts).
+ * is chunked. Whether a frame is one JSON object, and its type, is read from its bytes
+ * (json-envelope.ts) without building the object; an event keeps its frame's bytes, and its object
+ * is parsed when first read (arena-event.ts).
  *
  * Memory is bounded whatever the server sends: a frame longer than `maxFrameBytes` is reported as
  * malformed (its first 4 KiB kept) and the rest of the stream is only counted, never buffered;
@@ -28,6 +29,7 @@
  */
 import type { DroppedEntry, EventEntry, MalformedFrameEntry } from '../record/timeline.js';
 import { ArenaEvent, FrameArena } from './arena-event.js';
+import { envelopeType } from './json-envelope.js';
 import {
   MAX_RAW_BYTES,
   describeByte,
@@ -127,7 +129,7 @@ export class WatchFrameDecoder implements FrameDecoder {
   private malformedDropped = 0;
   /** Bytes not decoded since a frame outgrew maxFrameBytes (that frame's bytes included). */
   private undecodedBytes = 0;
-  /** Where event frames' bytes are kept (their objects are parsed again on first read: arena-event.ts). */
+  /** Where event frames' bytes are kept (their objects are parsed on first read: arena-event.ts). */
   private readonly arena = new FrameArena();
 
   constructor(options: WatchFrameDecoderOptions = {}) {
@@ -156,15 +158,15 @@ export class WatchFrameDecoder implements FrameDecoder {
           if (b === LF || b === SPACE || b === CR || b === TAB) continue;
           if (b === OPEN_BRACE && lf !== -1) {
             // Newline fast path: kube-apiserver ends every compact frame with "}\n". When the
-            // frame starts in this chunk and its line ends in it with "}", parse the line; if
+            // frame starts in this chunk and its line ends in it with "}", scan the line; if
             // that is one JSON object it is exactly the frame the byte scanner would find (a
             // valid value spans the whole slice, and a slice without LF has no raw newline in a
             // string). Anything else goes to the scanner from this byte, as before.
             if (lf < i) lf = chunk.indexOf(LF, i + 1);
             if (lf > 0 && chunk[lf - 1] === CLOSE_BRACE && lf - i <= this.maxFrameBytes) {
-              const event = this.parseEvent(chunk.subarray(i, lf), atMs);
-              if (event !== undefined) {
-                out.push(event);
+              const type = envelopeType(chunk, i, lf);
+              if (type !== null) {
+                out.push(this.event(type, chunk, i, lf, atMs));
                 i = lf;
                 continue;
               }
@@ -360,8 +362,7 @@ export class WatchFrameDecoder implements FrameDecoder {
       out.push(this.outgrown(chunk.subarray(start, end), chunk.length - end, atMs));
       return false;
     }
-    const joined = this.held.length > 0; // take() then returns a fresh array made for this frame
-    out.push(this.complete(this.take(chunk, start, end), joined, atMs));
+    out.push(this.complete(this.take(chunk, start, end), atMs));
     this.mode = IDLE;
     return true;
   }
@@ -470,7 +471,10 @@ export class WatchFrameDecoder implements FrameDecoder {
   }
 
   /** A complete top-level JSON value: an event if it is an object. */
-  private complete(frame: Uint8Array, owned: boolean, atMs: number): DecodedFrame {
+  private complete(frame: Uint8Array, atMs: number): DecodedFrame {
+    const type = envelopeType(frame);
+    if (type !== null) return this.event(type, frame, 0, frame.length, atMs);
+    // Not one JSON object: the parse says why, in its words.
     let value: unknown;
     try {
       value = JSON.parse(utf8Text(frame));
@@ -480,28 +484,18 @@ export class WatchFrameDecoder implements FrameDecoder {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return this.malformed(frame, `not a JSON object: got ${describeJson(value)}`, atMs);
     }
-    return this.event(value as Record<string, unknown>, frame, owned, atMs);
-  }
-
-  /** The newline fast path's parse: the event when `frame` is one JSON object, else undefined. */
-  private parseEvent(frame: Uint8Array, atMs: number): EventEntry | undefined {
-    let value: unknown;
-    try {
-      value = JSON.parse(utf8Text(frame));
-    } catch {
-      return undefined;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    return this.event(value as Record<string, unknown>, frame, false, atMs);
+    // Not reached: envelopeType accepts exactly the frames that parse to an object (its
+    // differential tests). Were it wrong in refusing, the parse decides.
+    return this.event(eventTypeText((value as Record<string, unknown>)['type']), frame, 0, frame.length, atMs);
   }
 
   /**
-   * An event of a frame just parsed to `envelope`: its type is taken now, its bytes are kept and
-   * its object is parsed again when first read (arena-event.ts); the tree is not kept.
+   * An event of the frame `source[start, end)`, a JSON object whose type is `type`: its bytes are
+   * kept and its object is parsed when first read (arena-event.ts).
    */
-  private event(envelope: Record<string, unknown>, frame: Uint8Array, owned: boolean, atMs: number): EventEntry {
-    const offset = this.arena.keep(frame, owned);
-    return new ArenaEvent(atMs, this.nextSeq++, eventTypeText(envelope['type']), frame.length, this.arena.block, offset);
+  private event(type: string, source: Uint8Array, start: number, end: number, atMs: number): EventEntry {
+    const offset = this.arena.keep(source, start, end);
+    return new ArenaEvent(atMs, this.nextSeq++, type, end - start, this.arena.block, offset);
   }
 
   /** Records a malformed frame, or only counts it once the stream has MAX_MALFORMED_KEPT. */
