@@ -1,15 +1,16 @@
 /**
- * Compact storage for decoded JSON watch events (issue 15). A stream's frames are copied, as
- * bytes, into a few large blocks (the stream's arena); each event entry keeps its place in a
- * block, and its `object` is parsed from those bytes the first time something reads it.
+ * Compact storage for decoded JSON watch events (issue 15). An event keeps its frame's bytes, not
+ * a parse tree: where they arrived, when the chunk they came in is a large part of its buffer, or
+ * else copied into a few large blocks (the arena). Its `object` is parsed from those bytes the
+ * first time something reads it.
  *
- * Why: the decoder parses every frame when it arrives (that is how it knows the frame is one JSON
- * object, and its type), but keeping that parse tree for every event of a long watch made the
- * recorder spend about a third of its time in the garbage collector, promoting and marking
- * millions of small objects while chunks were being timestamped. Bytes in an arena are off the
- * JS heap and hold no pointers: the collector neither copies nor scans them. The tree is built
- * again, once, when a check, a verdict or a recording first reads `object`; parsing the same bytes
- * gives the same value, so everything derived from the record is unchanged.
+ * Why: keeping a parse tree for every event of a long watch made the recorder spend about a third
+ * of its time in the garbage collector, promoting and marking millions of small objects while
+ * chunks were being timestamped. Bytes are off the JS heap and hold no pointers: the collector
+ * neither copies nor scans them. The decoder learns what it must know on arrival (the frame is
+ * one JSON object, and its type) from the bytes (json-envelope.ts); the tree is built once, when
+ * a check, a verdict or a recording first reads `object`, and parsing the same bytes gives the
+ * same value, so everything derived from the record is unchanged.
  *
  * An ArenaEvent is an EventEntry: `kind`, `atMs`, `seq`, `type` and `bytes` are its own fields,
  * `object` a getter, and `toJSON()` gives the plain entry (same keys, same order) that a
@@ -19,9 +20,9 @@ import type { EventEntry } from '../record/timeline.js';
 import { utf8Text } from './frame-text.js';
 
 /**
- * A stream's first block is small (a run of 10,000 watches may see one bookmark on each); each new
- * block doubles, up to BLOCK_BYTES, so the space left unused is at most about what is kept plus
- * FIRST_BLOCK_BYTES. A frame of at least OWN_BLOCK_BYTES gets a block of its own.
+ * An arena's first block is small; each new block doubles, up to BLOCK_BYTES, so the space left
+ * unused is at most about what is kept plus FIRST_BLOCK_BYTES. A frame of at least
+ * OWN_BLOCK_BYTES gets a block of its own.
  */
 const FIRST_BLOCK_BYTES = 2 * 1024;
 const BLOCK_BYTES = 64 * 1024;
@@ -78,6 +79,14 @@ export class FrameArena {
     return offset;
   }
 }
+
+/**
+ * The arena every JSON watch decoder copies frames into: one for all streams, so that 10,000
+ * watches with a bookmark each share a few dense blocks instead of allocating a block each (a new
+ * buffer costs microseconds, and a block per stream would hold mostly unused space). Keeping is
+ * synchronous and its caller reads `block` right after, so streams cannot interleave within it.
+ */
+export const sharedArena = new FrameArena();
 
 /** A decoded event whose object is parsed from its kept bytes on first read (see the file comment). */
 export class ArenaEvent implements EventEntry {

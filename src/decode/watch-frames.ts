@@ -28,7 +28,7 @@
  * The texts it reports are in frame-text.ts; the loop is reworked for speed in issue 15.
  */
 import type { DroppedEntry, EventEntry, MalformedFrameEntry } from '../record/timeline.js';
-import { ArenaEvent, FrameArena } from './arena-event.js';
+import { ArenaEvent, sharedArena } from './arena-event.js';
 import { envelopeType } from './json-envelope.js';
 import {
   MAX_RAW_BYTES,
@@ -130,7 +130,7 @@ export class WatchFrameDecoder implements FrameDecoder {
   /** Bytes not decoded since a frame outgrew maxFrameBytes (that frame's bytes included). */
   private undecodedBytes = 0;
   /** Where event frames' bytes are kept (their objects are parsed on first read: arena-event.ts). */
-  private readonly arena = new FrameArena();
+  private readonly arena = sharedArena;
 
   constructor(options: WatchFrameDecoderOptions = {}) {
     this.maxFrameBytes = maxFrameBytesOf(options);
