@@ -190,7 +190,15 @@ async function client(target) {
     versions: Object.fromEntries(versions),
     complete,
     closedEarly: closedEarly.length,
-    closeReasons: [...new Set(closedEarly.map((r) => r.entries.at(-1)?.reason ?? r.entries.at(-1)?.kind))],
+    closeReasons: [
+      ...new Set(
+        closedEarly.map((r) => {
+          const last = r.entries.at(-1);
+          const error = last?.error ? `: ${last.error.code} ${last.error.message}` : '';
+          return `${last?.reason ?? last?.kind}${error}`;
+        }),
+      ),
+    ],
     connections: tc.connectionStats(),
     fds,
     rss: process.memoryUsage().rss,
