@@ -106,6 +106,34 @@ describe('envelopeType', () => {
     for (const text of refused) expectAgrees(text);
   });
 
+  it('agrees with JSON.parse on numbers, escapes and whitespace at their edges', () => {
+    const cases = [
+      String.raw`{"n":-0}`,
+      String.raw`{"n":1E5,"m":1e-5,"o":-1.25E+10,"p":0.0}`,
+      String.raw`{"n":123456789012345678901234567890}`,
+      String.raw`{"n":-01}`,
+      String.raw`{"n":1.e5}`,
+      String.raw`{"n":--1}`,
+      String.raw`{"s":"\\"}`,
+      String.raw`{"s":"\\\""}`,
+      String.raw`{"s":"\u0000\uD800\udfff"}`,
+      String.raw`{"type":"\"quoted\""}`,
+      String.raw`{"type":"A","\u0074\u0079\u0070\u0065":"B"}`,
+      String.raw`{"\u0074\u0079\u0070\u0065":"B","type":"A"}`,
+      String.raw`{"type ":"A"}`,
+      String.raw`{"Type":"A"}`,
+      '\r\n\t {\r\n"type"\t:\r\n"A"\r\n}\r\n',
+      '{"type":"A"}\u000b',
+      String.raw`{"s":"\u00"}`,
+      '{"s":"\\',
+      String.raw`{"a":true,"b":false,"c":null}`,
+      String.raw`{"a":[true,false,null,[],{},""]}`,
+    ];
+    for (const text of cases) expectAgrees(text);
+    expect(envelopeType(enc.encode(String.raw`{"type":"A","\u0074\u0079\u0070\u0065":"B"}`))).toBe('B');
+    expect(envelopeType(enc.encode(String.raw`{"type":"\"quoted\""}`))).toBe('"quoted"');
+  });
+
   it('accepts bytes that are not UTF-8 inside strings (they read as U+FFFD) and refuses them outside', () => {
     const inString = Uint8Array.from([...enc.encode('{"type":"A'), 0xff, 0xc3, ...enc.encode('","o":"'), 0xed, 0xa0, 0x80, 0xe2, ...enc.encode('"}')]);
     expect(envelopeType(Buffer.from(inString))).toBe('A\ufffd\ufffd');
