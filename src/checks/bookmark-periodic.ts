@@ -111,6 +111,9 @@ function gapEvidence(stream: StreamRecord, gap: BookmarkGap) {
   };
 }
 
+/** kube-apiserver's bookmark cadence (apiserver pkg/storage/cacher/cacher.go defaultBookmarkFrequency). */
+const KUBE_APISERVER_BOOKMARK_FREQUENCY_MS = 60_000;
+
 /**
  * Once the resource RV has advanced, bookmark-enabled watches get a bookmark about every minute.
  *
@@ -138,9 +141,6 @@ function gapEvidence(stream: StreamRecord, gap: BookmarkGap) {
  * a stream counts as observed long enough when it shows a gap over the threshold, or a periodic
  * bookmark and at least min(threshold, 60 s) of observation after the advance.
  */
-/** kube-apiserver's bookmark cadence (apiserver pkg/storage/cacher/cacher.go defaultBookmarkFrequency). */
-const KUBE_APISERVER_BOOKMARK_FREQUENCY_MS = 60_000;
-
 export const bookmarkPeriodic: Check = {
   id: ID,
   params: bookmarkPeriodicParams,

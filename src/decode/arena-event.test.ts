@@ -46,16 +46,18 @@ describe('FrameArena', () => {
     expect(new TextDecoder().decode(first.subarray(0, 15))).toBe('{"a":1}{"b":22}');
   });
 
-  it('starts with a small block and doubles each new one up to 64 KiB; a big frame gets a block of exactly its size', () => {
+  it('packs copied frames densely into 64 KiB blocks; a big frame gets a buffer of exactly its size', () => {
     const arena = new FrameArena();
     const small = inLargerBuffer(new Uint8Array(1000).fill(0x61));
     const blocks = new Set<Uint8Array>();
+    const offsets: number[] = [];
     for (let i = 0; i < 200; i++) {
-      arena.keep(small, 0, small.length);
+      offsets.push(arena.keep(small, 0, small.length));
       blocks.add(arena.block);
     }
-    // 200 frames of 1,000 bytes: 2 in 2 KiB, 4 in 4 KiB, 8, 16, 32 (62 so far), then 65 per 64 KiB block.
-    expect([...blocks].map((b) => b.length)).toEqual([2048, 4096, 8192, 16384, 32768, 65536, 65536, 65536]);
+    // 65 frames of 1,000 bytes fill a 64 KiB block (65,000 of 65,536 bytes); the 66th starts the next.
+    expect([...blocks].map((b) => b.length)).toEqual([65536, 65536, 65536, 65536]);
+    expect(offsets.slice(0, 67)).toEqual([...Array.from({ length: 65 }, (_, k) => k * 1000), 0, 1000]);
     const packed = arena.block;
     const big = inLargerBuffer(new Uint8Array(20_000).fill(0x63));
     expect(arena.keep(big, 0, big.length)).toBe(0);

@@ -20,11 +20,9 @@ import type { EventEntry } from '../record/timeline.js';
 import { utf8Text } from './frame-text.js';
 
 /**
- * An arena's first block is small; each new block doubles, up to BLOCK_BYTES, so the space left
- * unused is at most about what is kept plus FIRST_BLOCK_BYTES. A frame of at least
- * OWN_BLOCK_BYTES gets a block of its own.
+ * Copied frames are packed into blocks of BLOCK_BYTES; a frame of at least OWN_BLOCK_BYTES gets a
+ * buffer of exactly its size instead, so a block's unused tail stays under a quarter of it.
  */
-const FIRST_BLOCK_BYTES = 2 * 1024;
 const BLOCK_BYTES = 64 * 1024;
 const OWN_BLOCK_BYTES = BLOCK_BYTES / 4;
 /** A chunk at least 1/IN_PLACE_SHARE of its buffer keeps its frames in place (FrameArena.keep). */
@@ -34,7 +32,7 @@ const UNPARSED: unique symbol = Symbol('unparsed');
 /** What a copy of an ArenaEvent (not made by its constructor) reads as its object. */
 export const COPY_WITHOUT_BYTES = '<a copy of an ArenaEvent: its object is only on the original>';
 
-/** Append-only byte storage for one stream's frames: dense blocks, so memory is about the bytes kept. */
+/** Append-only byte storage for frames (one for all streams: sharedArena), so memory is about the bytes kept. */
 export class FrameArena {
   /** The block the last keep() put its frame in. */
   block: Uint8Array = Buffer.alloc(0);
@@ -66,10 +64,8 @@ export class FrameArena {
       return 0;
     }
     if (this.used + n > this.current.length) {
-      let size = Math.min(BLOCK_BYTES, Math.max(FIRST_BLOCK_BYTES, this.current.length * 2));
-      while (size < n) size *= 2;
       // Not zero-filled: only the bytes set below are ever read.
-      this.current = Buffer.allocUnsafeSlow(size);
+      this.current = Buffer.allocUnsafeSlow(BLOCK_BYTES);
       this.used = 0;
     }
     const offset = this.used;

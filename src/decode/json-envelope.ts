@@ -12,6 +12,7 @@
  * swallows an ASCII byte (an ill-formed sequence becomes U+FFFD, which may stand in a string), so
  * every structural character, quote and escape is where the bytes say.
  */
+import { WATCH_EVENT_TYPES } from '../record/timeline.js';
 import { eventTypeText, utf8Text } from './frame-text.js';
 
 const QUOTE = 0x22;
@@ -66,7 +67,7 @@ export function envelopeType(b: Uint8Array, start = 0, end = b.length): string |
 }
 
 /** The watch event types, as bytes: the type of almost every frame is one of them, read without making a string. */
-const KNOWN_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'].map((type) => ({ type, bytes: Buffer.from(type, 'latin1') }));
+const KNOWN_TYPES = WATCH_EVENT_TYPES.map((type) => ({ type, bytes: Buffer.from(type, 'latin1') }));
 
 function knownType(b: Uint8Array, from: number, to: number): string | undefined {
   outer: for (const { type, bytes } of KNOWN_TYPES) {

@@ -129,8 +129,6 @@ export class WatchFrameDecoder implements FrameDecoder {
   private malformedDropped = 0;
   /** Bytes not decoded since a frame outgrew maxFrameBytes (that frame's bytes included). */
   private undecodedBytes = 0;
-  /** Where event frames' bytes are kept (their objects are parsed on first read: arena-event.ts). */
-  private readonly arena = sharedArena;
 
   constructor(options: WatchFrameDecoderOptions = {}) {
     this.maxFrameBytes = maxFrameBytesOf(options);
@@ -494,8 +492,8 @@ export class WatchFrameDecoder implements FrameDecoder {
    * kept and its object is parsed when first read (arena-event.ts).
    */
   private event(type: string, source: Uint8Array, start: number, end: number, atMs: number): EventEntry {
-    const offset = this.arena.keep(source, start, end);
-    return new ArenaEvent(atMs, this.nextSeq++, type, end - start, this.arena.block, offset);
+    const offset = sharedArena.keep(source, start, end);
+    return new ArenaEvent(atMs, this.nextSeq++, type, end - start, sharedArena.block, offset);
   }
 
   /** Records a malformed frame, or only counts it once the stream has MAX_MALFORMED_KEPT. */
