@@ -10,6 +10,12 @@ export interface Clock {
   nowMs(): number;
   /** Wall-clock epoch milliseconds at the anchor (nowMs() === 0). */
   readonly anchorWallMs: number;
+  /**
+   * The clock's reading for an earlier `process.hrtime.bigint()` reading (the monotonic clock every
+   * thread shares): how an arrival stamped on the socket reader's thread enters the record. A clock
+   * without it (tests' fake clocks) records arrivals when the main thread sees them.
+   */
+  fromMonotonicNs?(ns: bigint): number;
 }
 
 export function systemClock(): Clock {
@@ -18,6 +24,7 @@ export function systemClock(): Clock {
   return {
     anchorWallMs,
     nowMs: () => Number(process.hrtime.bigint() - anchorNs) / 1e6,
+    fromMonotonicNs: (ns) => Number(ns - anchorNs) / 1e6,
   };
 }
 

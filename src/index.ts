@@ -17,6 +17,7 @@ export { ProtobufFrameDecoder } from './decode/protobuf-frames.js';
 export type { Connection, TlsMaterial } from './transport/connection.js';
 export { TargetClient } from './transport/client.js';
 export type { TargetClientOptions, WatchEncoding } from './transport/client.js';
+export { SocketReader, sharedSocketReader } from './transport/socket-reader.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './transport/timeouts.js';
 export { SecretRegistry, registeringSecrets, REDACTED } from './transport/redact.js';
 export { resolveResource, collectionPath, type ResolvedResource } from './discovery/resolve-resource.js';

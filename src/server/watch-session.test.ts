@@ -4,7 +4,7 @@ import { profileBehaviour, type ServerProfile } from './profiles.js';
 import { CONFIGMAPS, NAMESPACES } from './resources.js';
 import { ManualScheduler } from '../scheduler.js';
 import { ObjectStore } from './store.js';
-import { WatchHub } from './watch-hub.js';
+import { FANOUT_SLICE, WatchHub } from './watch-hub.js';
 import { parseCollectionRequest } from './watch-request.js';
 import { WatchSession, type WatchCloseReason, type WatchSink } from './watch-session.js';
 
@@ -43,14 +43,14 @@ class ArraySink implements WatchSink {
   }
 }
 
-function setup(profile: ServerProfile = 'reference') {
+function setup(profile: ServerProfile = 'reference', nextTurn?: (continueFanOut: () => void) => void) {
   const clock = new FakeClock();
   const scheduler = new ManualScheduler(clock);
   const store = new ObjectStore({ clock, historyWindowMs: 75_000 });
   store.create(NAMESPACES, { metadata: { name: 'ns' } }); // 1
   store.create(NAMESPACES, { metadata: { name: 'other' } }); // 2
   store.create(CONFIGMAPS, { metadata: { name: 'a' } }, 'ns'); // 3
-  const hub = new WatchHub(store);
+  const hub = nextTurn ? new WatchHub(store, nextTurn) : new WatchHub(store);
   const closes: WatchCloseReason[] = [];
   const watch = (query: string, options: { timeoutMs?: number; bookmarkIntervalMs?: number; namespace?: string } = {}) => {
     const parsed = parseCollectionRequest(CONFIGMAPS, options.namespace ?? 'ns', new URLSearchParams(`watch=true&${query}`));
@@ -208,6 +208,101 @@ describe('WatchSession live events', () => {
     sink.buffered = 4096;
     store.create(CONFIGMAPS, { metadata: { name: 'b' } }, 'ns');
     expect(closes).toEqual(['slow-client']);
+  });
+});
+
+describe('WatchHub fan-out in slices', () => {
+  /** The hub's later turns, run by hand. */
+  function turns() {
+    const queued: Array<() => void> = [];
+    return {
+      nextTurn: (fn: () => void) => queued.push(fn),
+      step: () => {
+        const fn = queued.shift();
+        if (!fn) throw new Error('no turn queued');
+        fn();
+      },
+      drain: () => {
+        let steps = 0;
+        while (queued.length > 0) {
+          queued.shift()!();
+          steps++;
+        }
+        return steps;
+      },
+      get queued() {
+        return queued.length;
+      },
+    };
+  }
+  const WATCHERS = FANOUT_SLICE * 2 + 20;
+
+  it(`offers a write to ${FANOUT_SLICE} watches per turn, and the next write only after it reached all`, () => {
+    const loop = turns();
+    const { watch, write, hub } = setup('reference', loop.nextTurn);
+    const sinks = Array.from({ length: WATCHERS }, () => watch('resourceVersion=3').sink);
+    const got = (summary: string) => sinks.filter((s) => s.summary().join() === summary).length;
+    write('x', 'ns'); // RV 4
+    expect(got('ADDED:x@4')).toBe(FANOUT_SLICE);
+    expect(got('')).toBe(WATCHERS - FANOUT_SLICE);
+    write('y', 'ns'); // RV 5: waits behind x, even for the first slice
+    expect(got('ADDED:x@4')).toBe(FANOUT_SLICE);
+    expect(hub.pendingFanOuts).toBe(2);
+    loop.step();
+    expect(got('ADDED:x@4')).toBe(2 * FANOUT_SLICE);
+    loop.step();
+    expect(got('ADDED:x@4')).toBe(WATCHERS);
+    expect(hub.pendingFanOuts).toBe(1);
+    loop.step();
+    expect(got('ADDED:x@4,ADDED:y@5')).toBe(FANOUT_SLICE);
+    expect(loop.drain()).toBe(2);
+    expect(got('ADDED:x@4,ADDED:y@5')).toBe(WATCHERS);
+    expect(hub.pendingFanOuts).toBe(0);
+  });
+
+  it(`hands a write to ${FANOUT_SLICE} watches or fewer at once, as before`, () => {
+    const loop = turns();
+    const { watch, write } = setup('reference', loop.nextTurn);
+    const sinks = Array.from({ length: FANOUT_SLICE }, () => watch('resourceVersion=3').sink);
+    write('x', 'ns');
+    expect(sinks.every((s) => s.summary().join() === 'ADDED:x@4')).toBe(true);
+    expect(loop.queued).toBe(0);
+  });
+
+  it('a watch started while a write is handed out has it in its initial state, once', () => {
+    const loop = turns();
+    const { watch, write } = setup('reference', loop.nextTurn);
+    for (let i = 0; i < WATCHERS; i++) watch('resourceVersion=3');
+    write('x', 'ns'); // RV 4, still being handed out
+    const { sink } = watch(WATCH_LIST);
+    loop.drain();
+    expect(sink.summary()).toEqual(['ADDED:a@3', 'ADDED:x@4', 'END@4']);
+  });
+
+  it('a periodic bookmark does not overtake a write still being handed out to its watch', () => {
+    const loop = turns();
+    const { watch, write, scheduler } = setup('reference', loop.nextTurn);
+    const sinks = Array.from({ length: WATCHERS }, () => watch(WATCH_LIST).sink);
+    write('elsewhere'); // RV 4, no event for these watches
+    loop.drain();
+    write('x', 'ns'); // RV 5: the first slice has it, the last watch not yet
+    scheduler.advance(60_000); // every watch's periodic bookmark is due
+    expect(sinks[0]!.summary()).toEqual(['ADDED:a@3', 'END@3', 'ADDED:x@5', 'BOOKMARK@5']);
+    expect(sinks.at(-1)!.summary()).toEqual(['ADDED:a@3', 'END@3', 'BOOKMARK@4']);
+    loop.drain();
+    expect(sinks.at(-1)!.summary()).toEqual(['ADDED:a@3', 'END@3', 'BOOKMARK@4', 'ADDED:x@5']);
+  });
+
+  it('drops what is still to hand out when the watches are closed', () => {
+    const loop = turns();
+    const { watch, write, hub } = setup('reference', loop.nextTurn);
+    const sinks = Array.from({ length: WATCHERS }, () => watch('resourceVersion=3').sink);
+    write('x', 'ns');
+    hub.closeAll();
+    loop.drain();
+    expect(hub.pendingFanOuts).toBe(0);
+    expect(sinks.filter((s) => s.frames.length > 0)).toHaveLength(FANOUT_SLICE);
+    expect(sinks.every((s) => s.ended === 1)).toBe(true);
   });
 });
 

@@ -54,6 +54,12 @@ export class WatchSession {
   private deadlineMs = 0;
   private opened = false;
   private waitUntilRv = 0;
+  /**
+   * The newest write the hub has offered this watch. Periodic bookmarks carry it, not the store's
+   * RV: while a write is still being handed out (watch-hub.ts slices), a bookmark at the store's RV
+   * would overtake its event.
+   */
+  private offeredRv = 0;
   /** slow-initial-events-end: live frames held until the end bookmark went out. */
   private held: Buffer[] | null = null;
   private readonly cancels = new Set<() => void>();
@@ -64,6 +70,7 @@ export class WatchSession {
   start(): void {
     const { clock, scheduler, timeoutMs } = this.options;
     this.deadlineMs = clock.nowMs() + timeoutMs;
+    this.offeredRv = this.options.store.currentRv();
     this.track(scheduler.after(timeoutMs, () => this.close('timeout')));
     const { def, request, store, behaviour } = this.options;
     const startsWithInitialState = request.sendInitialEvents === true || (request.sendInitialEvents === undefined && request.rv === 0);
@@ -83,6 +90,7 @@ export class WatchSession {
 
   /** Called for every store write (any resource), in RV order. */
   onStoreEvent(event: StoreEvent): void {
+    if (event.rv > this.offeredRv) this.offeredRv = event.rv;
     if (this.state === 'waiting') {
       if (this.options.store.currentRv() >= this.waitUntilRv) {
         this.run(planWatchStart(this.options.def, this.options.request, this.options.store, this.options.behaviour));
@@ -179,11 +187,11 @@ export class WatchSession {
 
   private onBookmarkDue(scheduledAtMs: number): void {
     if (this.state !== 'streaming') return;
-    const currentRv = this.options.store.currentRv();
+    const rv = this.offeredRv;
     // While the end bookmark is held back, no other bookmark may overtake it.
-    if (!this.held && bookmarkDeliverable(currentRv, this.startRv)) {
+    if (!this.held && bookmarkDeliverable(rv, this.startRv)) {
       const { frames, def, behaviour } = this.options;
-      this.write(frames.bookmark(def.kind, currentRv, { initialEventsEnd: false, withoutTypeMeta: behaviour.bookmarkWithoutTypeMeta }));
+      this.write(frames.bookmark(def.kind, rv, { initialEventsEnd: false, withoutTypeMeta: behaviour.bookmarkWithoutTypeMeta }));
     }
     // Timers may fire a fraction of a millisecond early: never schedule from before the due time.
     if (this.state === 'streaming') this.scheduleBookmark(Math.max(this.options.clock.nowMs(), scheduledAtMs));

@@ -13,6 +13,7 @@ import { WatchmarkError } from '../errors.js';
 import type { ChunkEntry, CloseEntry, StreamRecord, TimelineEntry } from '../record/timeline.js';
 import { generateSelfSignedTls, type GeneratedTls } from '../tls/self-signed.js';
 import { TargetClient, type WatchSpec } from './client.js';
+import { HTTP2_CONNECTION_WINDOW_BYTES, HTTP2_STREAM_WINDOW_BYTES } from './stream-pool.js';
 import type { Connection } from './connection.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -78,6 +79,11 @@ class Loopback {
     const { port } = server.address() as AddressInfo;
     loopback.url = `${kind === 'http' ? 'http' : 'https'}://127.0.0.1:${port}`;
     return loopback;
+  }
+
+  /** The server's HTTP/2 sessions open now. */
+  h2Sessions(): http2.ServerHttp2Session[] {
+    return [...this.sessions];
   }
 
   nextRequest(): Promise<Exchange> {
@@ -386,6 +392,23 @@ describe('watch: protocol negotiation', () => {
       expect(exchange.req.httpVersion).toBe(expected);
       expect(of(record, 'response')[0]!.httpVersion).toBe(expected);
     }
+  });
+
+  it("opens HTTP/2 flow-control windows as client-go's transport does (1 GiB connection, 4 MiB stream)", async () => {
+    const server = await serve('h2');
+    const { client } = connect(server, { allowH2: true });
+    const watching = client.watch(spec());
+    const exchange = await server.nextRequest();
+    const [session] = server.h2Sessions();
+    expect(session!.remoteSettings.initialWindowSize).toBe(HTTP2_STREAM_WINDOW_BYTES);
+    // The connection window grows by a WINDOW_UPDATE the client sends once connected.
+    for (let turn = 0; turn < 1000 && session!.state.remoteWindowSize !== HTTP2_CONNECTION_WINDOW_BYTES; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(session!.state.remoteWindowSize).toBe(HTTP2_CONNECTION_WINDOW_BYTES);
+    startStream(exchange.res);
+    exchange.res.end();
+    await watching;
   });
 
   it('reports HTTP/1.1 when the server does not offer h2 even though the client does', async () => {

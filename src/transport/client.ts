@@ -12,6 +12,7 @@ import { describeServer, parseServer, type Connection, type ServerAddress, type 
 import { ProtocolProbe, withProbe } from './negotiated-protocol.js';
 import { createProtocolTrackingAgent, type StreamPool } from './stream-pool.js';
 import { redactorFor } from './redact.js';
+import { sharedSocketReader, type SocketReader } from './socket-reader.js';
 import { formatTimeoutMs, requestTimeouts, type RequestTimeouts } from './timeouts.js';
 import { classifyTransportError, toWatchmarkError, transportFailure, type TransportErrorCode, type TransportFailure } from './transport-errors.js';
 import { buildWatchQuery } from './watch-query.js';
@@ -77,6 +78,11 @@ export interface TargetClientOptions {
   maxFrameBytes?: number | undefined;
   /** --encoding: what watches ask for (default json). The body is decoded as the response's Content-Type says, either way. */
   encoding?: WatchEncoding | undefined;
+  /**
+   * Reads the target's sockets on a thread of its own, so arrival times are taken off the socket
+   * (socket-reader.ts). Default: the process's shared reader; null: the main thread reads them.
+   */
+  socketReader?: SocketReader | null;
 }
 
 export type WatchEncoding = 'json' | 'protobuf';
@@ -104,6 +110,8 @@ export class TargetClient implements AsyncDisposable {
   private readonly activeWatches = new Set<WatchStreamRecorder>();
   /** The Agent's per-origin pools (one per origin: the server's). */
   private readonly pools: StreamPool[] = [];
+  /** The socket reader's newest chunk stamp, when its sockets go through one. */
+  private readonly arrivalNs: (() => bigint | undefined) | undefined;
   private closed = false;
 
   constructor(
@@ -115,6 +123,7 @@ export class TargetClient implements AsyncDisposable {
     this.server = describeServer(this.address);
     this.timeouts = requestTimeouts(options.requestTimeoutMs);
     this.scheduler = options.scheduler ?? realScheduler;
+    const reader = options.socketReader === null ? undefined : (options.socketReader ?? sharedSocketReader);
     this.agent = createProtocolTrackingAgent({
       // Watches are long-lived and quiet for minutes: undici's timers must not end them (and
       // they are not measuring devices anyway; gaps are computed from recorded timestamps).
@@ -124,7 +133,8 @@ export class TargetClient implements AsyncDisposable {
       headersTimeout: 0,
       allowH2: connection.allowH2,
       connect: { ...tlsConnectOptions(connection.tls), timeout: this.timeouts.connectMs },
-    }, { onPool: (pool) => this.pools.push(pool) });
+    }, { onPool: (pool) => this.pools.push(pool), ...(reader ? { socketReader: reader } : {}) });
+    this.arrivalNs = reader ? () => reader.lastArrivalNs : undefined;
   }
 
   /**
@@ -167,7 +177,7 @@ export class TargetClient implements AsyncDisposable {
       entries: [],
     };
     const probe = new ProtocolProbe();
-    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry, maxFrameBytes: this.options.maxFrameBytes });
+    const recorder = new WatchStreamRecorder(record, { clock: this.clock, probe, onEntry: options.onEntry, maxFrameBytes: this.options.maxFrameBytes, arrivalNs: this.arrivalNs });
     const { signal } = options;
 
     const onAbort = () => recorder.abort();

@@ -18,9 +18,10 @@
  * RecommendedOptions 1000; Node's http2 server 2^32-1 unless configured; the embedded server 1000.
  */
 import type { ClientHttp2Session, Settings } from 'node:http2';
-import { Agent, buildConnector, Dispatcher, type Client } from 'undici';
+import { Agent, buildConnector, Dispatcher, errors, type Client } from 'undici';
 import { realScheduler, type Scheduler } from '../scheduler.js';
 import { ProtocolTrackingClient, type ConnectedReport } from './negotiated-protocol.js';
+import { readerConnector, type SocketReader } from './socket-reader.js';
 
 /**
  * Streams watchmark puts on one HTTP/2 connection at most, whatever the server allows (Go's
@@ -29,6 +30,14 @@ import { ProtocolTrackingClient, type ConnectedReport } from './negotiated-proto
 export const MAX_STREAMS_PER_CONNECTION = 1000;
 /** Until a server's SETTINGS arrive: RFC 9113 recommends servers allow at least 100; Go and undici assume 100. */
 export const INITIAL_STREAMS_PER_CONNECTION = 100;
+/**
+ * HTTP/2 flow-control windows as client-go's transport opens them (x/net/http2 transport.go
+ * transportDefaultConnFlow 1 GiB, transportDefaultStreamFlow 4 MiB), not undici's 512 KiB and
+ * 256 KiB: with undici's, 10,000 watches receiving one event each (~4 MB) held the server's frames
+ * until the main thread had handled enough of them to send WINDOW_UPDATE.
+ */
+export const HTTP2_CONNECTION_WINDOW_BYTES = 1 << 30;
+export const HTTP2_STREAM_WINDOW_BYTES = 4 << 20;
 /** How long the probe waits for the server's SETTINGS after the TLS handshake before assuming the initial limit. */
 const SETTINGS_WAIT_MS = 2_000;
 
@@ -39,6 +48,16 @@ export interface StreamPoolOptions {
   scheduler?: Scheduler;
   /** Called with every pool the Agent creates (one per origin). */
   onPool?: (pool: StreamPool) => void;
+  /** Reads the pool's TCP connections on a thread of its own (socket-reader.ts); unset: the main thread reads them. */
+  socketReader?: SocketReader;
+}
+
+/** undici's connector's default connect bound (lib/core/connect.js v7.30). */
+const UNDICI_CONNECT_TIMEOUT_MS = 10_000;
+
+/** The error undici's connector gives a connect that timed out (lib/core/util.js onConnectTimeout, v7.30). */
+function connectTimeoutError(host: string, port: number, timeoutMs: number): Error {
+  return new errors.ConnectTimeoutError(`Connect Timeout Error (attempted address: ${host}:${port}, timeout: ${timeoutMs}ms)`);
 }
 
 type Held = [Dispatcher.DispatchOptions, Dispatcher.DispatchHandler];
@@ -68,12 +87,16 @@ export class StreamPool extends Dispatcher {
     const https = new URL(String(origin)).protocol === 'https:';
     // Without TLS and ALPN there is no h2 (undici speaks no h2c): nothing to find out.
     this.protocol = https && clientOptions.allowH2 === true ? 'unknown' : 'h1';
+    this.clientOptions = { connectionWindowSize: HTTP2_CONNECTION_WINDOW_BYTES, initialWindowSize: HTTP2_STREAM_WINDOW_BYTES, ...clientOptions };
     // One connector for all connections (as undici's Pool): TLS sessions are cached across them.
     const connect = clientOptions.connect;
     if (typeof connect !== 'function') {
+      const tlsConnect = buildConnector({ ...(connect ?? {}), allowH2: clientOptions.allowH2 ?? false } as buildConnector.BuildOptions);
       this.clientOptions = {
-        ...clientOptions,
-        connect: buildConnector({ ...(connect ?? {}), allowH2: clientOptions.allowH2 ?? false } as buildConnector.BuildOptions),
+        ...this.clientOptions,
+        connect: options.socketReader
+          ? (readerConnector(options.socketReader, tlsConnect as never, connect?.timeout ?? UNDICI_CONNECT_TIMEOUT_MS, connectTimeoutError) as buildConnector.connector)
+          : tlsConnect,
       };
     }
   }

@@ -33,6 +33,8 @@ export interface WatchStreamRecorderOptions {
   onEntry?: ((entry: TimelineEntry) => void) | undefined;
   /** Frame limit (--max-frame-size); default DEFAULT_MAX_FRAME_BYTES. */
   maxFrameBytes?: number | undefined;
+  /** The socket reader's newest chunk stamp (monotonic ns), when the client's sockets go through one. */
+  arrivalNs?: (() => bigint | undefined) | undefined;
 }
 
 export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
@@ -111,7 +113,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
-    const atMs = this.options.clock.nowMs();
+    const atMs = this.arrivalMs();
     if (this.closed || statusCode < 200) return; // 1xx: informational, the real head follows
     this.controller = controller;
     this.responseStatus = statusCode;
@@ -134,7 +136,7 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    const atMs = this.options.clock.nowMs(); // before anything else: this is the arrival time
+    const atMs = this.arrivalMs(); // before anything else: this is the arrival time
     if (this.closed) return;
     if (this.responseStatus !== 200) {
       this.keepErrorBody(chunk);
@@ -158,6 +160,17 @@ export class WatchStreamRecorder implements Dispatcher.DispatchHandler {
     if (this.closed) return;
     const failure = classifyTransportError(error);
     this.close(atMs, { reason: failure.closeReason, failure });
+  }
+
+  /**
+   * When the bytes being handled arrived: with a socket reader, the stamp of the newest chunk it
+   * handed over (socket-reader.ts: never earlier than these bytes' arrival), else now.
+   */
+  private arrivalMs(): number {
+    const clock = this.options.clock;
+    const now = clock.nowMs();
+    const stampNs = this.options.arrivalNs?.();
+    return stampNs !== undefined && clock.fromMonotonicNs ? Math.min(clock.fromMonotonicNs(stampNs), now) : now;
   }
 
   // -------------------------------------------------------------------------------------------

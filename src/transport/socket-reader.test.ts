@@ -1,0 +1,202 @@
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock, type Clock } from '../clock.js';
+import type { TimelineEntry } from '../record/timeline.js';
+import { TargetClient } from './client.js';
+import { SocketReader } from './socket-reader.js';
+import { generateSelfSignedTls } from '../tls/self-signed.js';
+
+// A watch server on a thread of its own, so it can write while the test's thread is blocked. It
+// answers one watch with an ADDED event for "a", then waits for `signal` and writes one for "b",
+// then sets `written`.
+const SERVER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { signal, written } = workerData;
+const frame = (name, rv) => JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv } } }) + '\\n';
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write(frame('a', '11'));
+  const wait = () => {
+    if (Atomics.load(signal, 0) === 0) { setTimeout(wait, 1); return; }
+    res.write(frame('b', '12'));
+    Atomics.store(written, 0, 1);
+    Atomics.notify(written, 0);
+  };
+  wait();
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+parentPort.on('message', () => { server.closeAllConnections(); server.close(() => process.exit(0)); });
+`;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Blocks this thread until `cell[0]` is no longer `from`, for at most 10 s (then throws). */
+function blockUntilChanged(cell: Int32Array, from: number): void {
+  const deadline = Date.now() + 10_000;
+  while (Atomics.load(cell, 0) === from) {
+    if (Atomics.wait(cell, 0, from, Math.max(1, deadline - Date.now())) === 'timed-out' && Atomics.load(cell, 0) === from) {
+      throw new Error('the other thread did not move within 10 s');
+    }
+  }
+}
+
+async function threadServer(): Promise<{ url: string; signal: Int32Array; written: Int32Array }> {
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const written = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { signal, written } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  cleanups.push(async () => {
+    Atomics.store(signal, 0, 1);
+    worker.postMessage('stop');
+    await new Promise((resolve) => worker.once('exit', resolve));
+  });
+  return { url: `http://127.0.0.1:${port}`, signal, written };
+}
+
+function watchClient(url: string, socketReader: SocketReader | null): { client: TargetClient; clock: Clock } {
+  const clock = systemClock();
+  const client = new TargetClient({ server: url, tls: { insecureSkipTlsVerify: false }, allowH2: false, authHeaders: async () => ({}) }, clock, { socketReader });
+  cleanups.push(() => client.close());
+  return { client, clock };
+}
+
+function watchEvents(client: TargetClient): { named: (name: string) => Promise<TimelineEntry> } {
+  const seen = new Map<string, TimelineEntry>();
+  const waiting = new Map<string, (entry: TimelineEntry) => void>();
+  void client.watch(
+    {
+      id: 'watch#1',
+      scenario: 'test',
+      basePath: '/api/v1/namespaces/ns/configmaps',
+      namespace: 'ns',
+      watched: { apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps' },
+      options: { resourceVersion: '10', timeoutSeconds: 300 },
+    },
+    {
+      onEntry: (entry) => {
+        if (entry.kind !== 'event') return;
+        const name = (entry.object as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '';
+        seen.set(name, entry);
+        waiting.get(name)?.(entry);
+      },
+    },
+  );
+  return {
+    named: (name) => {
+      const entry = seen.get(name);
+      return entry ? Promise.resolve(entry) : new Promise((resolve) => waiting.set(name, resolve));
+    },
+  };
+}
+
+describe('SocketReader', () => {
+  it('stamps a chunk when its bytes come off the socket, while the main thread is busy', async () => {
+    const server = await threadServer();
+    const chunksRead = new Int32Array(new SharedArrayBuffer(4));
+    const reader = new SocketReader({ chunksRead });
+    const { client, clock } = watchClient(server.url, reader);
+    const events = watchEvents(client);
+    await events.named('a');
+
+    // This thread is blocked from before the server writes "b" until the reader thread has read
+    // it: the bytes arrive while nothing here can run.
+    const readBefore = Atomics.load(chunksRead, 0);
+    Atomics.store(server.signal, 0, 1);
+    blockUntilChanged(server.written, 0);
+    blockUntilChanged(chunksRead, readBefore);
+    const unblockedAtMs = clock.nowMs();
+
+    const b = await events.named('b');
+    expect(b.atMs).toBeLessThan(unblockedAtMs);
+  });
+
+  it('on the main thread (socketReader: null), the same chunk is stamped after the thread was free', async () => {
+    const server = await threadServer();
+    const { client, clock } = watchClient(server.url, null);
+    const events = watchEvents(client);
+    await events.named('a');
+
+    Atomics.store(server.signal, 0, 1);
+    blockUntilChanged(server.written, 0);
+    const unblockedAtMs = clock.nowMs();
+
+    const b = await events.named('b');
+    expect(b.atMs).toBeGreaterThanOrEqual(unblockedAtMs);
+  });
+
+  it('carries bytes both ways, ends, and forgets a closed socket', async () => {
+    const echo: Server = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const reader = new SocketReader();
+    const socket = reader.connect({ host: '127.0.0.1', port: (echo.address() as AddressInfo).port });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    expect(socket.remotePort).toBe((echo.address() as AddressInfo).port);
+    expect(reader.openSockets).toBe(1);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.write('hello ');
+    socket.end('world');
+    await ended;
+    expect(Buffer.concat(received).toString()).toBe('hello world');
+    expect(reader.lastArrivalNs).toBeTypeOf('bigint');
+    await closed;
+    expect(reader.openSockets).toBe(0);
+  });
+
+  it('reports a refused connect with its code, as a net.Socket would', async () => {
+    const gone: Server = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const port = (gone.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
+    const reader = new SocketReader();
+    const socket = reader.connect({ host: '127.0.0.1', port });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve));
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.syscall).toBe('connect');
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    await closed;
+    expect(reader.openSockets).toBe(0);
+  });
+
+  it('holds the process open while a TLS request is in flight, not once undici idles the connection', async () => {
+    const tls = generateSelfSignedTls('watchmark-test');
+    let requested!: (answer: () => void) => void;
+    const request = new Promise<() => void>((resolve) => (requested = resolve));
+    const server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (_req, res) => {
+      requested(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"Status"}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const reader = new SocketReader();
+    const clock = systemClock();
+    const client = new TargetClient(
+      { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, tls: { insecureSkipTlsVerify: false, caPem: tls.caCertPem }, allowH2: false, authHeaders: async () => ({}) },
+      clock,
+      { socketReader: reader },
+    );
+    cleanups.push(() => client.close());
+    const responding = client.requestJson('GET', '/api');
+    const answer = await request;
+    expect(reader.openSockets).toBe(1);
+    expect(reader.holdsProcess).toBe(true);
+    answer();
+    expect((await responding).status).toBe(200);
+    for (let turn = 0; turn < 1000 && reader.holdsProcess; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.openSockets).toBe(1); // kept alive for the next request
+    expect(reader.holdsProcess).toBe(false);
+  });
+});

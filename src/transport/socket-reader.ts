@@ -1,0 +1,345 @@
+/**
+ * Sockets read by a thread of their own, so a chunk's arrival time is taken when its bytes come
+ * off the socket, not when the main thread gets round to them.
+ *
+ * Why: at 10,000 watches one write reaches every watch at once. The main thread spends ~8 µs per
+ * event in Node's HTTP/2 stack, undici and the recorder, so a burst of 10,000 events is ~80 ms of
+ * work; a chunk stamped on the main thread waits behind all of it and the backlog is recorded as
+ * the server's delay (issue 15 measured arrival error p99 123 ms against the server's send stamp).
+ * Here one worker thread owns the TCP sockets and does nothing but read, stamp
+ * (`process.hrtime.bigint()`, the monotonic clock every thread shares) and hand the bytes over.
+ * TLS, HTTP/2 and decoding stay on the main thread, unchanged: the connector passes the
+ * worker-backed socket to undici's own connector as the TLS layer's transport (`httpSocket`), so
+ * certificate checks, ALPN and session reuse are exactly undici's.
+ *
+ * How the stamp reaches the recorder: `lastArrivalNs` is the stamp of the newest chunk the main
+ * thread has taken from the reader. Every byte the main thread processes came in that chunk or an
+ * earlier one, and stamps only grow, so for the bytes in hand it is never earlier than their
+ * arrival; it is their arrival when the main thread keeps up, and later only by the chunks
+ * handed over while it did not. It is read, not pinned around the push: TLS and HTTP/2 over a JS stream finish some of
+ * a chunk's work in later ticks (js_stream_socket.js completes writes on setImmediate, and an
+ * HTTP/2 session stops reading while a write is in flight), so a pin lifted after the push would
+ * miss them.
+ */
+import { Duplex } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+
+// The worker's source, evaluated as CommonJS (a file would need a build step of its own: vitest
+// runs the TypeScript sources, the package runs dist/).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const chunksRead = workerData && workerData.chunksRead;
+const net = require('node:net');
+const sockets = new Map();
+const post = (message, transfer) => parentPort.postMessage(message, transfer);
+function errorFields(err) {
+  return { message: String(err && err.message), code: err && err.code, errno: err && err.errno, syscall: err && err.syscall, address: err && err.address, port: err && err.port };
+}
+parentPort.on('message', (m) => {
+  const socket = sockets.get(m.id);
+  switch (m.op) {
+    case 'connect': {
+      const s = net.connect({ host: m.host, port: m.port, ...(m.localAddress ? { localAddress: m.localAddress } : {}), ...(m.family ? { family: m.family } : {}) });
+      sockets.set(m.id, s);
+      s.setNoDelay(true);
+      s.setKeepAlive(true, m.keepAliveInitialDelayMs);
+      s.on('connect', () => post({ id: m.id, ev: 'connect', localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, remoteFamily: s.remoteFamily }));
+      s.on('data', (data) => {
+        const arrivedNs = process.hrtime.bigint();
+        const bytes = new Uint8Array(data.length);
+        bytes.set(data);
+        post({ id: m.id, ev: 'data', arrivedNs, bytes }, [bytes.buffer]);
+        if (chunksRead) { Atomics.add(chunksRead, 0, 1); Atomics.notify(chunksRead, 0); }
+      });
+      s.on('end', () => post({ id: m.id, ev: 'end' }));
+      s.on('error', (err) => post({ id: m.id, ev: 'error', error: errorFields(err) }));
+      s.on('close', () => { sockets.delete(m.id); post({ id: m.id, ev: 'close' }); });
+      break;
+    }
+    case 'write': if (socket) socket.write(m.bytes); break;
+    case 'end': if (socket) socket.end(); break;
+    case 'destroy': if (socket) socket.destroy(); break;
+    case 'pause': if (socket) socket.pause(); break;
+    case 'resume': if (socket) socket.resume(); break;
+  }
+});
+`;
+
+type WorkerEvent =
+  | { id: number; ev: 'connect'; localAddress?: string; localPort?: number; remoteAddress?: string; remotePort?: number; remoteFamily?: string }
+  | { id: number; ev: 'data'; arrivedNs: bigint; bytes: Uint8Array }
+  | { id: number; ev: 'end' }
+  | { id: number; ev: 'error'; error: { message: string; code?: string; errno?: number; syscall?: string; address?: string; port?: number } }
+  | { id: number; ev: 'close' };
+
+export interface ReaderSocketOptions {
+  host: string;
+  port: number;
+  localAddress?: string;
+  family?: number;
+  /** TCP keep-alive initial delay (undici's connector: 60 s). */
+  keepAliveInitialDelayMs?: number;
+}
+
+export interface SocketReaderOptions {
+  /**
+   * Counts the chunks the thread has read (element 0; Atomics.notify on each), for tests that
+   * must know a chunk was stamped while the main thread was busy. A SharedArrayBuffer view.
+   */
+  chunksRead?: Int32Array;
+}
+
+/**
+ * One worker thread reading every socket it opens. Like a net.Socket, an open socket keeps the
+ * process running unless it is unref()'d (undici unrefs idle connections).
+ */
+export class SocketReader {
+  private worker: Worker | undefined;
+  private readonly sockets = new Map<number, ReaderSocket>();
+  private nextId = 1;
+  private lastArrival: bigint | undefined;
+
+  constructor(private readonly options: SocketReaderOptions = {}) {}
+
+  /** The stamp (monotonic ns) of the newest chunk handed to the main thread; undefined before the first. */
+  get lastArrivalNs(): bigint | undefined {
+    return this.lastArrival;
+  }
+
+  /** Opens a TCP connection read by the worker; the returned socket emits 'connect' once it is up. */
+  connect(options: ReaderSocketOptions): ReaderSocket {
+    const id = this.nextId++;
+    const socket = new ReaderSocket(this, id);
+    this.sockets.set(id, socket);
+    this.post({
+      op: 'connect',
+      id,
+      host: options.host,
+      port: options.port,
+      localAddress: options.localAddress,
+      family: options.family,
+      keepAliveInitialDelayMs: options.keepAliveInitialDelayMs ?? 60_000,
+    });
+    return socket;
+  }
+
+  /** Open sockets (for tests). */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  /** @internal */
+  post(message: Record<string, unknown>, transfer?: ArrayBuffer[]): void {
+    const worker = this.ensureWorker();
+    worker.postMessage(message, transfer);
+  }
+
+  /** @internal: the socket with this id is gone on the main side. */
+  forget(id: number): void {
+    this.sockets.delete(id);
+    this.updateRef();
+  }
+
+  /** Whether the thread holds the process open: while any open socket is ref()'d. */
+  get holdsProcess(): boolean {
+    for (const socket of this.sockets.values()) if (socket.holdsProcess) return true;
+    return false;
+  }
+
+  /** @internal */
+  updateRef(): void {
+    if (!this.worker) return;
+    if (this.holdsProcess) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private ensureWorker(): Worker {
+    if (!this.worker) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { chunksRead: this.options.chunksRead } });
+      worker.on('message', (event: WorkerEvent) => {
+        if (event.ev === 'data') this.lastArrival = event.arrivedNs;
+        this.sockets.get(event.id)?.onWorkerEvent(event);
+      });
+      worker.on('error', (err) => this.failAll(err));
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = undefined;
+        this.failAll(new Error(`the socket reader thread exited (code ${code})`));
+      });
+      this.worker = worker;
+    }
+    this.updateRef();
+    return this.worker;
+  }
+
+  private failAll(err: Error): void {
+    for (const socket of [...this.sockets.values()]) socket.destroy(err);
+  }
+}
+
+/**
+ * The main thread's end of a worker-read TCP connection: a Duplex undici and TLS can run over, with
+ * the few net.Socket methods they call.
+ */
+export class ReaderSocket extends Duplex {
+  connecting = true;
+  localAddress: string | undefined;
+  localPort: number | undefined;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  remoteFamily: string | undefined;
+  private paused = false;
+  private gone = false;
+  /** Whether this socket keeps the process running (ref(), the default) or not (unref()). */
+  holdsProcess = true;
+
+  constructor(
+    private readonly reader: SocketReader,
+    readonly id: number,
+  ) {
+    super({ allowHalfOpen: false });
+  }
+
+  /** @internal */
+  onWorkerEvent(event: WorkerEvent): void {
+    switch (event.ev) {
+      case 'connect':
+        this.connecting = false;
+        this.localAddress = event.localAddress;
+        this.localPort = event.localPort;
+        this.remoteAddress = event.remoteAddress;
+        this.remotePort = event.remotePort;
+        this.remoteFamily = event.remoteFamily;
+        this.emit('connect');
+        break;
+      case 'data': {
+        const bytes = Buffer.from(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength);
+        if (!this.push(bytes) && !this.paused) {
+          this.paused = true;
+          this.reader.post({ op: 'pause', id: this.id });
+        }
+        break;
+      }
+      case 'end':
+        this.push(null);
+        break;
+      case 'error':
+        this.destroy(Object.assign(new Error(event.error.message), stripUndefined({ ...event.error, message: undefined })));
+        break;
+      case 'close':
+        this.gone = true;
+        this.reader.forget(this.id);
+        if (!this.destroyed) this.destroy();
+        break;
+    }
+  }
+
+  override _read(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.reader.post({ op: 'resume', id: this.id });
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // Copied: the caller may reuse its buffer once called back, and a transfer needs its own.
+    const bytes = new Uint8Array(chunk.length);
+    bytes.set(chunk);
+    this.reader.post({ op: 'write', id: this.id, bytes }, [bytes.buffer]);
+    callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.reader.post({ op: 'end', id: this.id });
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.gone) {
+      this.gone = true;
+      this.reader.post({ op: 'destroy', id: this.id });
+      this.reader.forget(this.id);
+    }
+    callback(error);
+  }
+
+  // net.Socket's knobs, as undici's connector and client call them. The worker set no-delay and
+  // keep-alive on the real socket.
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  setTimeout(): this {
+    return this;
+  }
+  ref(): this {
+    this.holdsProcess = true;
+    this.reader.updateRef();
+    return this;
+  }
+  unref(): this {
+    this.holdsProcess = false;
+    this.reader.updateRef();
+    return this;
+  }
+}
+
+function stripUndefined<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The process's socket reader (one thread for all connections). */
+export const sharedSocketReader = new SocketReader();
+
+type Connector = (options: ConnectorOptions, callback: ConnectorCallback) => unknown;
+interface ConnectorOptions {
+  hostname: string;
+  host?: string;
+  protocol: string;
+  port: string;
+  servername?: string;
+  localAddress?: string | null;
+  httpSocket?: unknown;
+}
+type ConnectorCallback = (...args: [null, Duplex] | [Error, null]) => void;
+
+/**
+ * A connector whose TCP connections are read by `reader`. HTTPS goes through `tlsConnector`
+ * (undici's buildConnector, with the target's TLS options) over the reader socket, so TLS is
+ * exactly what it would be without the reader; plain HTTP gets the reader socket itself once it is
+ * connected, within `connectTimeoutMs` (undici's connector bounds its connects the same way).
+ */
+export function readerConnector(reader: SocketReader, tlsConnector: Connector, connectTimeoutMs: number, onTimeout: (host: string, port: number, timeoutMs: number) => Error): Connector {
+  return (options, callback) => {
+    const https = options.protocol === 'https:';
+    const port = Number(options.port) || (https ? 443 : 80);
+    const host = options.hostname.startsWith('[') ? options.hostname.slice(1, -1) : options.hostname;
+    const socket = reader.connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    if (https) {
+      const tlsSocket = tlsConnector({ ...options, httpSocket: socket }, callback) as Duplex & { ref(): unknown; unref(): unknown };
+      // A TLS socket over a JS stream drops ref()/unref() (its handle has none to proxy them to):
+      // pass them on, so an idle connection undici unrefs does not hold the process open.
+      tlsSocket.ref = () => (socket.ref(), tlsSocket);
+      tlsSocket.unref = () => (socket.unref(), tlsSocket);
+      return tlsSocket;
+    }
+    let pending: ConnectorCallback | null = callback;
+    const settle = (...args: [null, Duplex] | [Error, null]) => {
+      if (timer) clearTimeout(timer);
+      const cb = pending;
+      pending = null;
+      cb?.(...args);
+    };
+    const timer = connectTimeoutMs > 0
+      ? setTimeout(() => {
+          const err = onTimeout(host, port, connectTimeoutMs);
+          socket.destroy(err);
+          settle(err, null);
+        }, connectTimeoutMs)
+      : undefined;
+    socket.once('connect', () => settle(null, socket));
+    socket.once('error', (err: Error) => settle(err, null));
+    return socket;
+  };
+}
