@@ -31,7 +31,16 @@ const { parentPort, workerData } = require('node:worker_threads');
 const chunksRead = workerData && workerData.chunksRead;
 const net = require('node:net');
 const sockets = new Map();
-const post = (message, transfer) => parentPort.postMessage(message, transfer);
+// Events go out in one message per turn of this thread's loop, in order: a message costs the main
+// thread more than the chunk in it (kube-apiserver writes each event of each watch on its own).
+let batch = [];
+let transfer = [];
+const flush = () => { const events = batch; const buffers = transfer; batch = []; transfer = []; parentPort.postMessage(events, buffers); };
+const post = (event, buffers) => {
+  if (batch.length === 0) setImmediate(flush);
+  batch.push(event);
+  if (buffers) transfer.push(...buffers);
+};
 function errorFields(err) {
   return { message: String(err && err.message), code: err && err.code, errno: err && err.errno, syscall: err && err.syscall, address: err && err.address, port: err && err.port };
 }
@@ -156,9 +165,11 @@ export class SocketReader {
   private ensureWorker(): Worker {
     if (!this.worker) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { chunksRead: this.options.chunksRead } });
-      worker.on('message', (event: WorkerEvent) => {
-        if (event.ev === 'data') this.lastArrival = event.arrivedNs;
-        this.sockets.get(event.id)?.onWorkerEvent(event);
+      worker.on('message', (events: WorkerEvent[]) => {
+        for (const event of events) {
+          if (event.ev === 'data') this.lastArrival = event.arrivedNs;
+          this.sockets.get(event.id)?.onWorkerEvent(event);
+        }
       });
       worker.on('error', (err) => this.failAll(err));
       worker.on('exit', (code) => {
