@@ -53,6 +53,7 @@ async function serve() {
   const server = await startEmbeddedServer({ tls: true, http2: true, stampSendTime: true });
   process.on('message', async (message) => {
     if (message.type === 'ping') process.send({ type: 'pong', nowMs: epochNow() });
+    else if (message.type === 'flushes') process.send({ type: 'flushes', flushes: server.takeStampedFlushes() });
     else if (message.type === 'stats') process.send({ type: 'stats', watchers: server.stats().watchers, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
     else if (message.type === 'stop') {
       await server.stop();
@@ -82,7 +83,7 @@ function percentile(sorted, p) {
 }
 
 async function client(target) {
-  const { TargetClient } = await import('../dist/index.js');
+  const { TargetClient, sharedSocketReader } = await import('../dist/index.js');
   const { SEND_TIME_ANNOTATION, SEND_TIME_PLACEHOLDER } = await import('../dist/server/send-time-stamp.js');
   const { n, writes, intervalMs, groups, reader } = target;
   // performance.now() and process.hrtime.bigint() read the same monotonic clock; their offset,
@@ -215,6 +216,8 @@ async function client(target) {
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
     arrivalErrors: summarize(arrivalErrors),
+    arrivals: stamped.map(({ stamp, arrived }) => [stamp, arrived]),
+    readerPriority: reader === 'main' ? undefined : sharedSocketReader.threadPriority,
     firstRound: summarize(firstRound),
     laterRounds: summarize(laterRounds),
     fanOut: summarize(fanOut),
@@ -222,7 +225,7 @@ async function client(target) {
     writeErrors,
   };
   if (process.env.DUMP) (await import('node:fs')).writeFileSync(process.env.DUMP, JSON.stringify(stamped));
-  process.send({ type: 'result', result });
+  await new Promise((resolve) => process.send({ type: 'result', result }, resolve)); // sent before the exit below
   await tc.close();
   process.exit(0);
 }
@@ -332,6 +335,7 @@ async function main(args) {
   let server;
   let stopServer;
   let serverPid;
+  let takeFlushes; // the embedded server's [stamp, write callback] pairs since the last call
   let description;
   let offset;
   if (targetName === 'embedded') {
@@ -341,6 +345,7 @@ async function main(args) {
     serverPid = child.pid;
     description = `embedded server (own process, TLS, h2, 1000 streams per connection) at ${ready.url}`;
     offset = await clockOffset(child);
+    takeFlushes = async () => (await request(child, { type: 'flushes' }, 'flushes')).flushes;
     stopServer = async () => {
       child.send({ type: 'stop' });
       await new Promise((resolve) => child.once('exit', resolve));
@@ -363,8 +368,21 @@ async function main(args) {
   try {
     for (const n of watches) {
       const serverCpu0 = procCpuMs(serverPid);
+      await takeFlushes?.(); // not this N's
       const result = await runClient({ ...server, n, writes, intervalMs, groups, reader }, cpuProfDir);
       result.serverCpuMs = procCpuMs(serverPid) - serverCpu0;
+      // The arrival error in two parts: how long the server held each stamped frame before its
+      // write callback, and each arrival after that callback (the network and the client).
+      const flushes = takeFlushes ? await takeFlushes() : [];
+      const flushedAt = new Map(flushes.map(([stamp, flushed]) => [stamp.toFixed(3), flushed]));
+      result.held = summarize(flushes.map(([stamp, flushed]) => flushed - stamp));
+      const afterWrite = [];
+      for (const [stamp, arrived] of result.arrivals) {
+        const flushed = flushedAt.get(stamp.toFixed(3));
+        if (flushed !== undefined) afterWrite.push(arrived - flushed);
+      }
+      result.afterWrite = summarize(afterWrite);
+      delete result.arrivals;
       rows.push(result);
       if (result.writeErrors.length) console.log(`N=${n}: write errors: ${result.writeErrors.join('; ')}`);
       if (result.closedEarly) console.log(`N=${n}: ${result.closedEarly} watches closed before the end (${result.closeReasons.join(', ')})`);
@@ -372,8 +390,10 @@ async function main(args) {
   } finally {
     await stopServer();
   }
-  const header = ['watches', 'answered', 'complete', 'http', 'conns', 'fds', 'RSS MB', 'peak MB', 'arr.err p50', 'p99', '1st p99', 'rest p99', 'fan-out', 'wr->ev p50', 'p99', 'answer s', 'wall s', 'CPU s', 'srv CPU s'];
-  const widths = [8, 9, 9, 5, 6, 5, 7, 8, 12, 7, 8, 9, 8, 11, 7, 9, 7, 6, 10];
+  const header = ['watches', 'answered', 'complete', 'http', 'conns', 'fds', 'RSS MB', 'peak MB', 'arr.err p50', 'p99', '1st p99', 'rest p99', 'held p50', 'p99', 'after p50', 'p99', 'fan-out', 'wr->ev p50', 'p99', 'answer s', 'wall s', 'CPU s', 'srv CPU s'];
+  const widths = [8, 9, 9, 5, 6, 5, 7, 8, 12, 7, 8, 9, 9, 7, 10, 7, 8, 11, 7, 9, 7, 6, 10];
+  const priority = rows.find((r) => r.readerPriority)?.readerPriority;
+  if (priority) console.log(`socket reader thread: ${priority.nice !== null ? `nice ${priority.nice}` : `at the process's priority (raising it: ${priority.error})`}`);
   console.log('');
   console.log(header.map((h, i) => pad(h, widths[i])).join(' '));
   for (const r of rows) {
@@ -391,6 +411,10 @@ async function main(args) {
       ms(r.arrivalErrors.p99),
       ms(r.firstRound.p99),
       ms(r.laterRounds.p99),
+      ms(r.held.p50),
+      ms(r.held.p99),
+      ms(r.afterWrite.p50),
+      ms(r.afterWrite.p99),
       ms(r.fanOut.p50),
       ms(r.writeToEvent.p50),
       ms(r.writeToEvent.p99),
@@ -405,7 +429,9 @@ async function main(args) {
   console.log('answered: response heads (watches with 200 in brackets when not all); complete: watches that got every create as an ADDED event;');
   console.log('conns: connections the client holds (HTTP/2 multiplexes up to the server\'s stream limit); fds: the client process\'s open file descriptors;');
   console.log('arr.err: event arrival minus the server\'s per-watcher send stamp, ms (embedded only); 1st / rest p99: the same for the first round of creates');
-  console.log('(one per group: the server and client paths still cold) and for the later rounds; fan-out: the server\'s first to last stamp of one create, median;');
+  console.log('(one per group: the server and client paths still cold) and for the later rounds; the arrival error in two parts: held: how long after its stamp');
+  console.log('the server handed each stamped frame on to its connection (the write callback), and after: arrival minus that callback (network and client);');
+  console.log('fan-out: the server\'s first to last stamp of one create, median;');
   console.log('wr->ev: arrival minus the create\'s send time, ms; --reader main: the client reads its sockets and stamps arrivals on its main thread (default: a thread of its own).');
   console.log('answer s: until every watch was answered; wall/CPU s: client process, first watch to last event (CPU = user + system); srv CPU: the server process over the same run.');
 }

@@ -50,7 +50,7 @@ export type HttpResponse = ServerResponse | Http2ServerResponse;
 /** The part of both response APIs this module uses (their unions do not type-check as one). */
 interface ResponseLike {
   writeHead(statusCode: number, headers: Record<string, string>): unknown;
-  write(chunk: Buffer | string): boolean;
+  write(chunk: Buffer | string, callback?: () => void): boolean;
   end(chunk?: Buffer | string): unknown;
   once(event: 'close' | 'finish', listener: () => void): unknown;
   flushHeaders?(): void;
@@ -82,6 +82,8 @@ export interface HandlerContext {
   resourceOverrides?: Partial<Record<ResourceName, { behaviour?: ProfileBehaviour; watchListGate?: boolean }>>;
   /** Test-only: stamp send times into marked objects of watch frames (send-time-stamp.ts). */
   stampSendTime?: () => number;
+  /** With stampSendTime: each stamped frame's stamp and the time the response handed it on. */
+  onStampedFlushed?: (stampedAtMs: number, flushedAtMs: number) => void;
 }
 
 const MUTATION_MEDIA_TYPES = ['application/json', PROTOBUF_MEDIA_TYPE];
@@ -276,7 +278,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: HttpRequest, re
     const format: WatchWireFormat =
       reply.format === 'json' ? 'json' : behaviour.protobufLengthPrefix === 'little-endian' ? 'protobuf-little-endian' : 'protobuf';
     const httpSink = new HttpWatchSink(res, reply.auditId, watchContentType(format));
-    const sink = ctx.stampSendTime && format === 'json' ? stampingSink(httpSink, ctx.stampSendTime) : httpSink;
+    const sink = ctx.stampSendTime && format === 'json' ? stampingSink(httpSink, ctx.stampSendTime, ctx.onStampedFlushed) : httpSink;
     const session = new WatchSession({
       def,
       request,
@@ -433,8 +435,8 @@ class HttpWatchSink implements WatchSink {
     this.res.flushHeaders?.();
   }
 
-  write(frame: Buffer): void {
-    this.res.write(frame);
+  write(frame: Buffer, onFlushed?: () => void): void {
+    this.res.write(frame, onFlushed);
   }
 
   end(): void {

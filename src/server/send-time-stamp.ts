@@ -25,13 +25,23 @@ export function formatSendTime(epochMs: number): string {
   return epochMs.toFixed(3).padStart(WIDTH, '0');
 }
 
-/** A sink that stamps every marked object of each frame with `nowEpochMs()` as it writes it. */
-export function stampingSink(sink: WatchSink, nowEpochMs: () => number): WatchSink {
+/**
+ * A sink that stamps every marked object of each frame with `nowEpochMs()` as it writes it. With
+ * `onFlushed`, it reports for every stamped frame its stamp and when the response handed it on to
+ * the connection (the write's callback): the time between them is the part of a measured arrival
+ * error that the server held the frame, not the network or the client.
+ */
+export function stampingSink(sink: WatchSink, nowEpochMs: () => number, onFlushed?: (stampedAtMs: number, flushedAtMs: number) => void): WatchSink {
   return {
     open: () => sink.open(),
     end: () => sink.end(),
     bufferedBytes: () => sink.bufferedBytes(),
-    write: (frame) => sink.write(stampFrame(frame, nowEpochMs)),
+    write: (frame) => {
+      let stampedAtMs = 0;
+      const stamped = stampFrame(frame, () => (stampedAtMs = nowEpochMs()));
+      if (onFlushed && stamped !== frame) sink.write(stamped, () => onFlushed(stampedAtMs, nowEpochMs()));
+      else sink.write(stamped);
+    },
   };
 }
 

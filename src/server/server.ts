@@ -84,6 +84,11 @@ export interface StartedEmbeddedServer extends AsyncDisposable {
   kubeconfigYaml(opts?: { contextName?: string; namespace?: string }): string;
   currentResourceVersion(): string;
   stats(): { watchers: number };
+  /**
+   * Test-only, with `stampSendTime`: for each stamped frame since the last call, its stamp and the
+   * time the server handed it on to the connection, epoch ms (send-time-stamp.ts). Empty otherwise.
+   */
+  takeStampedFlushes(): Array<[stampedAtMs: number, flushedAtMs: number]>;
   /** Ends every open watch and closes the listener; bounded in time. Idempotent. */
   stop(): Promise<void>;
 }
@@ -141,6 +146,7 @@ export async function startEmbeddedServer(
   const profile = opts.profile ?? 'reference';
   const clock = internals.clock ?? systemClock();
   const store = new ObjectStore({ clock, historyWindowMs: opts.historyWindowMs ?? 75_000 });
+  let stampedFlushes: Array<[number, number]> = [];
   for (const name of ['default', 'kube-system']) store.create(NAMESPACES, { metadata: { name } });
   // Like the watch cache after its initial LIST: the bootstrap objects are state, not history, so
   // a watch from RV 1 gets 410 "too old resource version: 1 (2)".
@@ -165,7 +171,7 @@ export async function startEmbeddedServer(
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     initialEventsEndDelayMs: opts.initialEventsEndDelayMs ?? 15_000,
     watchListGate: opts.watchList ?? true,
-    ...(opts.stampSendTime ? { stampSendTime: () => performance.timeOrigin + performance.now() } : {}),
+    ...(opts.stampSendTime ? { stampSendTime: () => performance.timeOrigin + performance.now(), onStampedFlushed: (stampedAtMs: number, flushedAtMs: number) => stampedFlushes.push([stampedAtMs, flushedAtMs]) } : {}),
     resourceOverrides: Object.fromEntries(
       Object.entries(opts.resourceOverrides ?? {}).map(([resource, override]) => [
         resource,
@@ -231,6 +237,11 @@ export async function startEmbeddedServer(
     },
     currentResourceVersion: () => String(store.currentRv()),
     stats: () => ({ watchers: hub.size }),
+    takeStampedFlushes: () => {
+      const taken = stampedFlushes;
+      stampedFlushes = [];
+      return taken;
+    },
     stop,
     [Symbol.asyncDispose]: stop,
   };

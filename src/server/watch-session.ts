@@ -17,7 +17,8 @@ import type { WatchFrameCache } from './wire.js';
 export interface WatchSink {
   /** Sends status 200 and the headers, flushed (before any event, spec 3.1). */
   open(): void;
-  write(frame: Buffer): void;
+  /** `onFlushed`: called once the response has handed the frame on to the connection. */
+  write(frame: Buffer, onFlushed?: () => void): void;
   /** Ends the response cleanly (no final event). */
   end(): void;
   /** Bytes accepted by write() but not yet by the socket. */

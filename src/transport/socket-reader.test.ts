@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../clock.js';
 import type { TimelineEntry } from '../record/timeline.js';
 import { TargetClient } from './client.js';
-import { SocketReader } from './socket-reader.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { READER_THREAD_NICE, SocketReader } from './socket-reader.js';
 import { generateSelfSignedTls } from '../tls/self-signed.js';
 
 // A watch server on a thread of its own, so it can write while the test's thread is blocked. It
@@ -154,6 +155,30 @@ describe('SocketReader', () => {
     expect(reader.lastArrivalNs).toBeTypeOf('bigint');
     await closed;
     expect(reader.openSockets).toBe(0);
+  });
+
+  it('runs its thread at a higher priority where the system allows it, and says why not where it does not', async () => {
+    const echo: Server = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const reader = new SocketReader();
+    const socket = reader.connect({ host: '127.0.0.1', port: (echo.address() as AddressInfo).port });
+    cleanups.push(() => void socket.destroy());
+    await new Promise((resolve) => socket.once('connect', resolve)); // the priority report came before
+    const priority = reader.threadPriority!;
+    // Linux keeps a nice value per thread: exactly the threads that asked for it have it.
+    const niceOfThreads = readdirSync('/proc/self/task').map((task) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+    if (priority.nice === null) {
+      expect(priority.error).toMatch(/EACCES|EPERM/);
+      expect(niceOfThreads).not.toContain(READER_THREAD_NICE);
+    } else {
+      expect(priority.nice).toBe(READER_THREAD_NICE);
+      expect(niceOfThreads.filter((nice) => nice === READER_THREAD_NICE).length).toBeGreaterThanOrEqual(1);
+      expect(niceOfThreads.filter((nice) => nice !== READER_THREAD_NICE).length).toBeGreaterThan(1); // the main thread and the rest kept theirs
+    }
   });
 
   it('reports a refused connect with its code, as a net.Socket would', async () => {

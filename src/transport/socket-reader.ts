@@ -31,6 +31,16 @@ const { parentPort, workerData } = require('node:worker_threads');
 const chunksRead = workerData && workerData.chunksRead;
 const net = require('node:net');
 const sockets = new Map();
+// A higher priority for this thread alone (Linux nice values are per thread), where the process
+// may raise one (root or CAP_SYS_NICE): it sleeps until bytes arrive, and then must not wait for a
+// core behind the main thread it serves.
+let priority;
+try {
+  require('node:os').setPriority(workerData.nice);
+  priority = { id: 0, ev: 'priority', nice: workerData.nice };
+} catch (err) {
+  priority = { id: 0, ev: 'priority', nice: null, error: String((err && err.info && err.info.code) || (err && err.code) || (err && err.message)) };
+}
 // Events go out in one message per turn of this thread's loop, in order: a message costs the main
 // thread more than the chunk in it (kube-apiserver writes each event of each watch on its own).
 let batch = [];
@@ -41,6 +51,7 @@ const post = (event, buffers) => {
   batch.push(event);
   if (buffers) transfer.push(...buffers);
 };
+post(priority);
 function errorFields(err) {
   return { message: String(err && err.message), code: err && err.code, errno: err && err.errno, syscall: err && err.syscall, address: err && err.address, port: err && err.port };
 }
@@ -79,7 +90,11 @@ type WorkerEvent =
   | { id: number; ev: 'data'; arrivedNs: bigint; bytes: Uint8Array }
   | { id: number; ev: 'end' }
   | { id: number; ev: 'error'; error: { message: string; code?: string; errno?: number; syscall?: string; address?: string; port?: number } }
-  | { id: number; ev: 'close' };
+  | { id: number; ev: 'close' }
+  | { id: 0; ev: 'priority'; nice: number | null; error?: string };
+
+/** The nice value the reader thread asks for (see the worker's source). */
+export const READER_THREAD_NICE = -10;
 
 export interface ReaderSocketOptions {
   host: string;
@@ -107,6 +122,7 @@ export class SocketReader {
   private readonly sockets = new Map<number, ReaderSocket>();
   private nextId = 1;
   private lastArrival: bigint | undefined;
+  private priority: { nice: number | null; error?: string } | undefined;
 
   constructor(private readonly options: SocketReaderOptions = {}) {}
 
@@ -130,6 +146,14 @@ export class SocketReader {
       keepAliveInitialDelayMs: options.keepAliveInitialDelayMs ?? 60_000,
     });
     return socket;
+  }
+
+  /**
+   * The reader thread's nice value once it started: READER_THREAD_NICE, or null with the reason the
+   * system refused it (then it runs at the process's). Undefined before the thread reported.
+   */
+  get threadPriority(): { nice: number | null; error?: string } | undefined {
+    return this.priority;
   }
 
   /** Open sockets (for tests). */
@@ -164,9 +188,13 @@ export class SocketReader {
 
   private ensureWorker(): Worker {
     if (!this.worker) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { chunksRead: this.options.chunksRead } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { chunksRead: this.options.chunksRead, nice: READER_THREAD_NICE } });
       worker.on('message', (events: WorkerEvent[]) => {
         for (const event of events) {
+          if (event.ev === 'priority') {
+            this.priority = { nice: event.nice, ...(event.error !== undefined ? { error: event.error } : {}) };
+            continue;
+          }
           if (event.ev === 'data') this.lastArrival = event.arrivedNs;
           this.sockets.get(event.id)?.onWorkerEvent(event);
         }
