@@ -100,6 +100,14 @@ function watchEvents(client: TargetClient): { named: (name: string) => Promise<T
   };
 }
 
+/** A loopback server that sends back what it gets; its port. */
+async function echoServer(): Promise<number> {
+  const echo: Server = createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+  return (echo.address() as AddressInfo).port;
+}
+
 describe('SocketReader', () => {
   it('stamps a chunk when its bytes come off the socket, while the main thread is busy', async () => {
     const server = await threadServer();
@@ -136,14 +144,12 @@ describe('SocketReader', () => {
   });
 
   it('carries bytes both ways, ends, and forgets a closed socket', async () => {
-    const echo: Server = createServer((socket) => socket.pipe(socket));
-    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const port = await echoServer();
     const reader = new SocketReader();
-    const socket = reader.connect({ host: '127.0.0.1', port: (echo.address() as AddressInfo).port });
+    const socket = reader.connect({ host: '127.0.0.1', port });
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await new Promise((resolve) => socket.once('connect', resolve));
-    expect(socket.remotePort).toBe((echo.address() as AddressInfo).port);
+    expect(socket.remotePort).toBe(port);
     expect(reader.openSockets).toBe(1);
     const received: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => received.push(chunk));
@@ -158,11 +164,9 @@ describe('SocketReader', () => {
   });
 
   it('runs its thread at a higher priority where the system allows it, and says why not where it does not', async () => {
-    const echo: Server = createServer((socket) => socket.pipe(socket));
-    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const port = await echoServer();
     const reader = new SocketReader();
-    const socket = reader.connect({ host: '127.0.0.1', port: (echo.address() as AddressInfo).port });
+    const socket = reader.connect({ host: '127.0.0.1', port });
     cleanups.push(() => void socket.destroy());
     await new Promise((resolve) => socket.once('connect', resolve)); // the priority report came before
     const priority = reader.threadPriority!;
