@@ -108,21 +108,36 @@ async function echoServer(): Promise<number> {
   return (echo.address() as AddressInfo).port;
 }
 
+// A server on a thread of its own that writes as fast as the connection takes it, for ever.
+const FIREHOSE_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const net = require('node:net');
+const chunk = Buffer.alloc(64 * 1024, 120);
+const server = net.createServer((socket) => {
+  const pump = () => { while (socket.write(chunk)); };
+  socket.on('drain', pump);
+  socket.on('error', () => {});
+  pump();
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+parentPort.on('message', () => process.exit(0));
+`;
+
 describe('SocketReader', () => {
   it('stamps a chunk when its bytes come off the socket, while the main thread is busy', async () => {
     const server = await threadServer();
-    const chunksRead = new Int32Array(new SharedArrayBuffer(4));
-    const reader = new SocketReader({ chunksRead });
+    const readCounters = new Int32Array(new SharedArrayBuffer(8));
+    const reader = new SocketReader({ readCounters });
     const { client, clock } = watchClient(server.url, reader);
     const events = watchEvents(client);
     await events.named('a');
 
     // This thread is blocked from before the server writes "b" until the reader thread has read
     // it: the bytes arrive while nothing here can run.
-    const readBefore = Atomics.load(chunksRead, 0);
+    const readBefore = Atomics.load(readCounters, 0);
     Atomics.store(server.signal, 0, 1);
     blockUntilChanged(server.written, 0);
-    blockUntilChanged(chunksRead, readBefore);
+    blockUntilChanged(readCounters, readBefore);
     const unblockedAtMs = clock.nowMs();
 
     const b = await events.named('b');
@@ -227,5 +242,34 @@ describe('SocketReader', () => {
     for (let turn = 0; turn < 1000 && reader.holdsProcess; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(reader.openSockets).toBe(1); // kept alive for the next request
     expect(reader.holdsProcess).toBe(false);
+  });
+
+  it('stops reading a socket whose bytes the main thread has not handled, and reads on once it has', async () => {
+    const firehose = new Worker(FIREHOSE_SOURCE, { eval: true });
+    const port = await new Promise<number>((resolve) => firehose.once('message', resolve));
+    cleanups.push(async () => {
+      firehose.postMessage('stop');
+      await new Promise((resolve) => firehose.once('exit', resolve));
+    });
+    const readCounters = new Int32Array(new SharedArrayBuffer(8));
+    const highBytes = 1024 * 1024;
+    const reader = new SocketReader({ readCounters, unackedHighBytes: highBytes });
+    const socket = reader.connect({ host: '127.0.0.1', port });
+    cleanups.push(() => void socket.destroy());
+    let handled = 0;
+    socket.on('data', (chunk: Buffer) => (handled += chunk.length));
+    await new Promise((resolve) => socket.once('connect', resolve));
+
+    // This thread handles nothing now: the reader thread must stop at the bound, not fill the queue.
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(readCounters, 1) <= highBytes && Date.now() < deadline) Atomics.wait(readCounters, 0, Atomics.load(readCounters, 0), 100);
+    expect(Atomics.load(readCounters, 1)).toBeGreaterThan(highBytes);
+    Atomics.wait(readCounters, 0, Atomics.load(readCounters, 0), 300); // time enough for 100s of MB at loopback speed
+    const readWhileBlocked = Atomics.load(readCounters, 1);
+    expect(readWhileBlocked).toBeLessThanOrEqual(highBytes + 2 * 64 * 1024);
+
+    // Handling the queue acks it: the thread reads on, well past the bound.
+    while (handled < 4 * highBytes) await new Promise((resolve) => setImmediate(resolve));
+    expect(Atomics.load(readCounters, 1)).toBeGreaterThan(readWhileBlocked);
   });
 });

@@ -28,7 +28,21 @@ import { Worker } from 'node:worker_threads';
 // runs the TypeScript sources, the package runs dist/).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const chunksRead = workerData && workerData.chunksRead;
+const readCounters = workerData && workerData.readCounters;
+// Flow control: a socket stops being read while more than UNACKED_HIGH of its bytes are posted and
+// not yet handled by the main thread (it acks them), and reads again at UNACKED_LOW; and while the
+// main thread's stream is full (pause/resume). Without it a fast server filled the main thread's
+// message queue without bound.
+const UNACKED_HIGH = workerData.unackedHighBytes;
+const UNACKED_LOW = UNACKED_HIGH / 2;
+const flow = new Map();
+function updateReading(id) {
+  const s = sockets.get(id);
+  const f = flow.get(id);
+  if (!s || !f) return;
+  if (f.held || f.full) s.pause();
+  else s.resume();
+}
 const net = require('node:net');
 const sockets = new Map();
 // A higher priority for this thread alone (Linux nice values are per thread), where the process
@@ -61,6 +75,7 @@ parentPort.on('message', (m) => {
     case 'connect': {
       const s = net.connect({ host: m.host, port: m.port, ...(m.localAddress ? { localAddress: m.localAddress } : {}), ...(m.family ? { family: m.family } : {}) });
       sockets.set(m.id, s);
+      flow.set(m.id, { unacked: 0, full: false, held: false });
       s.setNoDelay(true);
       s.setKeepAlive(true, m.keepAliveInitialDelayMs);
       s.on('connect', () => post({ id: m.id, ev: 'connect', localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, remoteFamily: s.remoteFamily }));
@@ -69,18 +84,32 @@ parentPort.on('message', (m) => {
         const bytes = new Uint8Array(data.length);
         bytes.set(data);
         post({ id: m.id, ev: 'data', arrivedNs, bytes }, [bytes.buffer]);
-        if (chunksRead) { Atomics.add(chunksRead, 0, 1); Atomics.notify(chunksRead, 0); }
+        const f = flow.get(m.id);
+        f.unacked += bytes.length;
+        if (!f.full && f.unacked > UNACKED_HIGH) { f.full = true; updateReading(m.id); }
+        if (readCounters) {
+          Atomics.add(readCounters, 0, 1);
+          Atomics.add(readCounters, 1, bytes.length);
+          Atomics.notify(readCounters, 0);
+        }
       });
       s.on('end', () => post({ id: m.id, ev: 'end' }));
       s.on('error', (err) => post({ id: m.id, ev: 'error', error: errorFields(err) }));
-      s.on('close', () => { sockets.delete(m.id); post({ id: m.id, ev: 'close' }); });
+      s.on('close', () => { sockets.delete(m.id); flow.delete(m.id); post({ id: m.id, ev: 'close' }); });
       break;
     }
     case 'write': if (socket) socket.write(m.bytes); break;
     case 'end': if (socket) socket.end(); break;
     case 'destroy': if (socket) socket.destroy(); break;
-    case 'pause': if (socket) socket.pause(); break;
-    case 'resume': if (socket) socket.resume(); break;
+    case 'pause': if (flow.has(m.id)) { flow.get(m.id).held = true; updateReading(m.id); } break;
+    case 'resume': if (flow.has(m.id)) { flow.get(m.id).held = false; updateReading(m.id); } break;
+    case 'ack': {
+      const f = flow.get(m.id);
+      if (!f) break;
+      f.unacked -= m.bytes;
+      if (f.full && f.unacked <= UNACKED_LOW) { f.full = false; updateReading(m.id); }
+      break;
+    }
   }
 });
 `;
@@ -107,11 +136,19 @@ export interface ReaderSocketOptions {
 
 export interface SocketReaderOptions {
   /**
-   * Counts the chunks the thread has read (element 0; Atomics.notify on each), for tests that
-   * must know a chunk was stamped while the main thread was busy. A SharedArrayBuffer view.
+   * Counts what the thread has read: element 0 the chunks (Atomics.notify on each), element 1 the
+   * bytes. For tests that must know a chunk was read while the main thread was busy. A view of a
+   * SharedArrayBuffer of at least 8 bytes.
    */
-  chunksRead?: Int32Array;
+  readCounters?: Int32Array;
+  /** Bytes of one socket posted to the main thread and not yet handled before it is no longer read (default UNACKED_HIGH_BYTES). */
+  unackedHighBytes?: number;
 }
+
+/** See SocketReaderOptions.unackedHighBytes: about 25 ms of a fast loopback stream. */
+export const UNACKED_HIGH_BYTES = 4 * 1024 * 1024;
+/** The main thread acks a socket's handled bytes in steps of this. */
+const ACK_STEP_BYTES = 256 * 1024;
 
 /**
  * One worker thread reading every socket it opens. Like a net.Socket, an open socket keeps the
@@ -188,7 +225,7 @@ export class SocketReader {
 
   private ensureWorker(): Worker {
     if (!this.worker) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { chunksRead: this.options.chunksRead, nice: READER_THREAD_NICE } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { readCounters: this.options.readCounters, nice: READER_THREAD_NICE, unackedHighBytes: this.options.unackedHighBytes ?? UNACKED_HIGH_BYTES } });
       worker.on('message', (events: WorkerEvent[]) => {
         for (const event of events) {
           if (event.ev === 'priority') {
@@ -228,6 +265,8 @@ export class ReaderSocket extends Duplex {
   remoteFamily: string | undefined;
   private paused = false;
   private gone = false;
+  /** Bytes handled since the last ack to the thread (flow control, see the worker's source). */
+  private handledSinceAck = 0;
   /** Whether this socket keeps the process running (ref(), the default) or not (unref()). */
   holdsProcess = true;
 
@@ -252,7 +291,13 @@ export class ReaderSocket extends Duplex {
         break;
       case 'data': {
         const bytes = Buffer.from(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength);
-        if (!this.push(bytes) && !this.paused) {
+        const more = this.push(bytes);
+        this.handledSinceAck += bytes.length;
+        if (this.handledSinceAck >= ACK_STEP_BYTES) {
+          this.reader.post({ op: 'ack', id: this.id, bytes: this.handledSinceAck });
+          this.handledSinceAck = 0;
+        }
+        if (!more && !this.paused) {
           this.paused = true;
           this.reader.post({ op: 'pause', id: this.id });
         }
