@@ -16,10 +16,14 @@
  * thread has taken from the reader. Every byte the main thread processes came in that chunk or an
  * earlier one, and stamps only grow, so for the bytes in hand it is never earlier than their
  * arrival; it is their arrival when the main thread keeps up, and later only by the chunks
- * handed over while it did not. It is read, not pinned around the push: TLS and HTTP/2 over a JS stream finish some of
- * a chunk's work in later ticks (js_stream_socket.js completes writes on setImmediate, and an
- * HTTP/2 session stops reading while a write is in flight), so a pin lifted after the push would
- * miss them.
+ * handed over while it did not. It is read, not pinned around the push: TLS and HTTP/2 over a JS
+ * stream finish some of a chunk's work in later ticks (js_stream_socket.js completes writes on
+ * setImmediate, and an HTTP/2 session stops reading while a write is in flight), so a pin lifted
+ * after the push would miss them.
+ *
+ * The thread also: batches its events into one message per turn of its loop; stops reading a
+ * socket while UNACKED_HIGH_BYTES of it wait for the main thread (flow control); and raises its
+ * own priority where the system allows (READER_THREAD_NICE), since it must not wait for a core.
  */
 import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
