@@ -51,11 +51,11 @@ parentPort.on('message', (m) => {
   const socket = sockets.get(m.id);
   switch (m.op) {
     case 'connect': {
-      const s = net.connect({ host: m.host, port: m.port, ...(m.localAddress ? { localAddress: m.localAddress } : {}), ...(m.family ? { family: m.family } : {}) });
+      const s = net.connect({ host: m.host, port: m.port, ...(m.localAddress ? { localAddress: m.localAddress } : {}) });
       sockets.set(m.id, s);
       flow.set(m.id, { unacked: 0, full: false, held: false });
       s.setNoDelay(true);
-      s.setKeepAlive(true, m.keepAliveInitialDelayMs);
+      s.setKeepAlive(true, 60000); // as undici's connector (lib/core/connect.js v7.30)
       s.on('connect', () => post({ id: m.id, ev: 'connect', localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, remoteFamily: s.remoteFamily }));
       s.on('data', (data) => {
         const arrivedNs = process.hrtime.bigint();

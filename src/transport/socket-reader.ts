@@ -35,9 +35,6 @@ export interface ReaderSocketOptions {
   host: string;
   port: number;
   localAddress?: string;
-  family?: number;
-  /** TCP keep-alive initial delay (undici's connector: 60 s). */
-  keepAliveInitialDelayMs?: number;
 }
 
 export interface SocketReaderOptions {
@@ -85,8 +82,6 @@ export class SocketReader {
       host: options.host,
       port: options.port,
       localAddress: options.localAddress,
-      family: options.family,
-      keepAliveInitialDelayMs: options.keepAliveInitialDelayMs ?? 60_000,
     });
     return socket;
   }
