@@ -12,7 +12,7 @@ import { describeServer, parseServer, type Connection, type ServerAddress, type 
 import { ProtocolProbe, withProbe } from './negotiated-protocol.js';
 import { createProtocolTrackingAgent, type StreamPool } from './stream-pool.js';
 import { redactorFor } from './redact.js';
-import type { SocketReader } from './socket-reader.js';
+import { sharedSocketReader, type SocketReader } from './socket-reader.js';
 import { formatTimeoutMs, requestTimeouts, type RequestTimeouts } from './timeouts.js';
 import { classifyTransportError, toWatchmarkError, transportFailure, type TransportErrorCode, type TransportFailure } from './transport-errors.js';
 import { buildWatchQuery } from './watch-query.js';
@@ -80,7 +80,7 @@ export interface TargetClientOptions {
   encoding?: WatchEncoding | undefined;
   /**
    * Reads the target's sockets on a thread of its own, so arrival times are taken off the socket
-   * (socket-reader.ts), e.g. `sharedSocketReader`. Unset or null: the main thread reads them.
+   * (socket-reader.ts). Default: the process's shared reader; null: the main thread reads them.
    */
   socketReader?: SocketReader | null;
 }
@@ -123,7 +123,7 @@ export class TargetClient implements AsyncDisposable {
     this.server = describeServer(this.address);
     this.timeouts = requestTimeouts(options.requestTimeoutMs);
     this.scheduler = options.scheduler ?? realScheduler;
-    const reader = options.socketReader ?? undefined; // opt-in for now (README, Concurrent watches)
+    const reader = options.socketReader === null ? undefined : (options.socketReader ?? sharedSocketReader);
     this.agent = createProtocolTrackingAgent({
       // Watches are long-lived and quiet for minutes: undici's timers must not end them (and
       // they are not measuring devices anyway; gaps are computed from recorded timestamps).

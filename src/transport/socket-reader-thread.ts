@@ -6,23 +6,18 @@
 // runs the TypeScript sources, the package runs dist/).
 export const READER_THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const net = require('node:net');
 const readCounters = workerData && workerData.readCounters;
-// Flow control: a socket stops being read while more than UNACKED_HIGH of its bytes are posted and
-// not yet handled by the main thread (it acks them), and reads again at UNACKED_LOW; and while the
-// main thread's stream is full (pause/resume). Without it a fast server filled the main thread's
-// message queue without bound.
+// Flow control: a socket is not read while more than UNACKED_HIGH of its bytes are posted and not
+// yet handed to its stream on the main thread (which acks them), and is read again at UNACKED_LOW.
+// Without it a fast server filled the main thread's memory without bound.
 const UNACKED_HIGH = workerData.unackedHighBytes;
 const UNACKED_LOW = UNACKED_HIGH / 2;
-const flow = new Map();
-function updateReading(id) {
-  const s = sockets.get(id);
-  const f = flow.get(id);
-  if (!s || !f) return;
-  if (f.held || f.full) s.pause();
-  else s.resume();
-}
-const net = require('node:net');
-const sockets = new Map();
+// Every socket reads into this one buffer (net's onread); each chunk is copied out at once into
+// memory of its own, which is transferred to the main thread. So this thread allocates one buffer
+// per chunk, not two, and keeps none of them.
+const readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+const sockets = new Map(); // id -> { socket, unacked, stopped }
 // A higher priority for this thread alone (Linux nice values are per thread), where the process
 // may raise one (root or CAP_SYS_NICE): it sleeps until bytes arrive, and then must not wait for a
 // core behind the main thread it serves.
@@ -47,47 +42,45 @@ post(priority);
 function errorFields(err) {
   return { message: String(err && err.message), code: err && err.code, errno: err && err.errno, syscall: err && err.syscall, address: err && err.address, port: err && err.port };
 }
+function connect(m) {
+  const entry = { socket: undefined, unacked: 0, stopped: false };
+  const onChunk = (nread, buf) => {
+    const arrivedNs = process.hrtime.bigint();
+    const bytes = new Uint8Array(nread);
+    bytes.set(buf.subarray(0, nread));
+    post({ id: m.id, ev: 'data', arrivedNs, bytes }, [bytes.buffer]);
+    entry.unacked += nread;
+    if (readCounters) {
+      Atomics.add(readCounters, 0, 1);
+      Atomics.add(readCounters, 1, nread);
+      Atomics.notify(readCounters, 0);
+    }
+    if (entry.unacked <= UNACKED_HIGH) return true;
+    entry.stopped = true;
+    return false; // net: stops reading, as pause() would
+  };
+  const s = net.connect({ host: m.host, port: m.port, ...(m.localAddress ? { localAddress: m.localAddress } : {}), onread: { buffer: readBuffer, callback: onChunk } });
+  entry.socket = s;
+  sockets.set(m.id, entry);
+  s.setNoDelay(true);
+  s.setKeepAlive(true, 60000); // as undici's connector (lib/core/connect.js v7.30)
+  s.on('connect', () => post({ id: m.id, ev: 'connect', localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, remoteFamily: s.remoteFamily }));
+  s.on('end', () => post({ id: m.id, ev: 'end' }));
+  s.on('error', (err) => post({ id: m.id, ev: 'error', error: errorFields(err) }));
+  s.on('close', () => { sockets.delete(m.id); post({ id: m.id, ev: 'close' }); });
+}
 parentPort.on('message', (m) => {
-  const socket = sockets.get(m.id);
+  if (m.op === 'connect') return connect(m);
+  const entry = sockets.get(m.id);
+  if (!entry) return;
   switch (m.op) {
-    case 'connect': {
-      const s = net.connect({ host: m.host, port: m.port, ...(m.localAddress ? { localAddress: m.localAddress } : {}) });
-      sockets.set(m.id, s);
-      flow.set(m.id, { unacked: 0, full: false, held: false });
-      s.setNoDelay(true);
-      s.setKeepAlive(true, 60000); // as undici's connector (lib/core/connect.js v7.30)
-      s.on('connect', () => post({ id: m.id, ev: 'connect', localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, remoteFamily: s.remoteFamily }));
-      s.on('data', (data) => {
-        const arrivedNs = process.hrtime.bigint();
-        const bytes = new Uint8Array(data.length);
-        bytes.set(data);
-        post({ id: m.id, ev: 'data', arrivedNs, bytes }, [bytes.buffer]);
-        const f = flow.get(m.id);
-        f.unacked += bytes.length;
-        if (!f.full && f.unacked > UNACKED_HIGH) { f.full = true; updateReading(m.id); }
-        if (readCounters) {
-          Atomics.add(readCounters, 0, 1);
-          Atomics.add(readCounters, 1, bytes.length);
-          Atomics.notify(readCounters, 0);
-        }
-      });
-      s.on('end', () => post({ id: m.id, ev: 'end' }));
-      s.on('error', (err) => post({ id: m.id, ev: 'error', error: errorFields(err) }));
-      s.on('close', () => { sockets.delete(m.id); flow.delete(m.id); post({ id: m.id, ev: 'close' }); });
+    case 'write': entry.socket.write(m.bytes); break;
+    case 'end': entry.socket.end(); break;
+    case 'destroy': entry.socket.destroy(); break;
+    case 'ack':
+      entry.unacked -= m.bytes;
+      if (entry.stopped && entry.unacked <= UNACKED_LOW) { entry.stopped = false; entry.socket.resume(); }
       break;
-    }
-    case 'write': if (socket) socket.write(m.bytes); break;
-    case 'end': if (socket) socket.end(); break;
-    case 'destroy': if (socket) socket.destroy(); break;
-    case 'pause': if (flow.has(m.id)) { flow.get(m.id).held = true; updateReading(m.id); } break;
-    case 'resume': if (flow.has(m.id)) { flow.get(m.id).held = false; updateReading(m.id); } break;
-    case 'ack': {
-      const f = flow.get(m.id);
-      if (!f) break;
-      f.unacked -= m.bytes;
-      if (f.full && f.unacked <= UNACKED_LOW) { f.full = false; updateReading(m.id); }
-      break;
-    }
   }
 });
 `;

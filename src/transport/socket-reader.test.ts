@@ -178,6 +178,33 @@ describe('SocketReader', () => {
     expect(reader.openSockets).toBe(0);
   });
 
+  it('keeps what a closed socket received until its stream reads it, a read at a time, then ends', async () => {
+    const sent = Buffer.alloc(3 * 64 * 1024 + 5, 'z');
+    const server: Server = createServer((peer) => peer.end(sent));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const reader = new SocketReader();
+    const socket = reader.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // Nothing reads yet: the bytes, the end and the close all reach this thread first.
+    const deadline = Date.now() + 10_000;
+    while (reader.openSockets > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.openSockets).toBe(0);
+    expect(socket.destroyed).toBe(false);
+    // Read as undici's HTTP/1 client reads (paused mode, read() on 'readable'): each read gets
+    // what one read of the socket got (64 KiB at most) with at most a stream's high-water mark
+    // (16 KiB) more, not the backlog joined into one copy.
+    const received: Buffer[] = [];
+    socket.on('readable', () => {
+      for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) received.push(chunk);
+    });
+    await new Promise((resolve) => socket.once('end', resolve));
+    expect(Buffer.concat(received).equals(sent)).toBe(true);
+    expect(received.length).toBeGreaterThan(1);
+    expect(Math.max(...received.map((chunk) => chunk.length))).toBeLessThanOrEqual(64 * 1024 + socket.readableHighWaterMark);
+    await closed;
+  });
+
   it('runs its thread at a higher priority where the system allows it, and says why not where it does not', async () => {
     const port = await echoServer();
     const reader = new SocketReader();
