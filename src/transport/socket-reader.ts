@@ -15,10 +15,10 @@
  * How the stamp reaches the recorder: `lastArrivalNs` is the newest stamp of the chunks handed to
  * a stream on the main thread. Every byte the main thread processes came in such a chunk, so for
  * the bytes in hand it is never earlier than their arrival; it is their arrival when the main
- * thread keeps up, and later only by the chunks handed over while it did not. It is read, not pinned around the push: TLS and HTTP/2 over a JS
- * stream finish some of a chunk's work in later ticks (js_stream_socket.js completes writes on
- * setImmediate, and an HTTP/2 session stops reading while a write is in flight), so a pin lifted
- * after the push would miss them.
+ * thread keeps up, and later only by the chunks handed over while it did not. It is read, not
+ * pinned around the push: TLS and HTTP/2 over a JS stream finish some of a chunk's work in later
+ * ticks (js_stream_socket.js completes writes on setImmediate, and an HTTP/2 session stops reading
+ * while a write is in flight), so a pin lifted after the push would miss them.
  *
  * The thread also: batches its events into one message per turn of its loop; stops reading a
  * socket while UNACKED_HIGH_BYTES of it wait for the main thread (flow control); and raises its
@@ -232,9 +232,9 @@ export class ReaderSocket extends Duplex {
     if (this.queue.length === 0 || this.deliverScheduled) return;
     // On a later turn, not now: a push from within read() is joined to what that read returns
     // (Readable.read() recomputes its size), and a backlog handed over in one turn is garbage the
-    // main thread cannot collect before that turn ends. Under Node 24 that doubled the peak RSS of
-    // test/faults' endless frame at full speed (median 256 MiB against 208 without the reader;
-    // 217 with this).
+    // main thread cannot collect before that turn ends. test/faults' endless frame at full speed,
+    // peak RSS under Node 24: 334-382 MiB pushing every chunk on arrival, 268-280 queued but
+    // handed over in the same turn (nextTick), 201-224 like this; 202-218 without the reader.
     this.deliverScheduled = true;
     setImmediate(() => {
       this.deliverScheduled = false;
