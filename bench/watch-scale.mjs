@@ -96,7 +96,7 @@ async function client(target) {
     allowH2: true,
     authHeaders: async () => (target.token ? { authorization: `Bearer ${target.token}` } : {}),
   };
-  const tc = new TargetClient(connection, clock, reader === 'main' ? { socketReader: null } : { socketReader: sharedSocketReader });
+  const tc = new TargetClient(connection, clock, reader === 'main' ? { socketReader: null } : {});
   const list = await tc.requestJson('GET', COLLECTION);
   const rv = list.body?.metadata?.resourceVersion;
   const runId = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
